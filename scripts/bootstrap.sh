@@ -1,0 +1,11 @@
+# Sourced by the quickstart and test scripts: a project virtualenv with pulumi-depot and its dev tools.
+# A fresh machine has only Python 3.11+, Node 20 and npm; everything else is installed here.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${PULUMI_DEPOT_VENV:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "${PYTHON:-python3}" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
+export PATH="$VENV/bin:$PATH"
