@@ -1,0 +1,203 @@
+"""`depot-local serve`: the local Depot API on one port, HTTP/1.1 and h2c (HTTP/2 with prior knowledge)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import signal
+import socket
+import sqlite3
+import sys
+from collections.abc import Sequence
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config
+from pydantic import ValidationError
+
+from depot_local.admin import TOKEN_PATTERN
+from depot_local.app import DepotApp
+from depot_local.faults import FaultInjector, FaultSettings
+from depot_local.service import Service
+from depot_local.stats import Stats
+from depot_local.store import Store
+
+DEFAULT_DB = "depot-local.sqlite3"
+DEFAULT_ORG_NAME = "Local organization"
+START_LINE = "depot-local listening on {url} org={org_id}"
+
+DESCRIPTION = """\
+Serve a local Depot API: depot.core.v1.ProjectService (all 13 methods) and OrganizationService/ListOrganizations
+over Connect (application/json and application/proto, gzip and br), on HTTP/1.1 and h2c on one port, backed by
+SQLite. Depot's official CLI and Node SDK, and pulumi-depot, accept it as the real thing.
+"""
+
+EPILOG = """\
+point clients at it:
+  DEPOT_API_URL=http://127.0.0.1:8787 DEPOT_TOKEN=<token>   (Pulumi programs, the depot CLI, @depot/sdk-node)
+
+tokens:
+  --token (or DEPOT_LOCAL_TOKEN) seeds an organization token for the default organization, created on first
+  start and kept in --db. More organizations, each with its own token:
+    curl -X POST localhost:8787/_admin/organizations -d '{"name": "acme"}'   -> {"org_id", "token", ...}
+  Project tokens come from ProjectService/CreateToken, as on Depot. Only HMAC-SHA256 hashes are stored.
+
+on start, prints one line to stdout (then flushes):
+  depot-local listening on http://HOST:PORT org=ORG_ID
+
+admin API (JSON, loopback clients only), on the same port:
+  GET /_admin/health   GET|PUT /_admin/faults   GET|POST /_admin/organizations
+  POST /_admin/organizations/{org_id}/tokens   GET|DELETE /_admin/stats
+faults at runtime, e.g. the next 2 CreateProject calls commit and then answer unavailable:
+  curl -X PUT localhost:8787/_admin/faults -d '{"commit_then_unavailable_next": {"CreateProject": 2}}'
+
+stops cleanly on SIGTERM or SIGINT. Docs: docs/local-api.md.
+"""
+
+
+def _token(value: str) -> str:
+    if not re.match(TOKEN_PATTERN, value):
+        raise argparse.ArgumentTypeError("a token is 1 to 256 printable ASCII characters without spaces")
+    return value
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a fraction between 0 and 1")
+    return rate
+
+
+def _methods(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="depot-local", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the local Depot API",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    serve.add_argument(
+        "--db", default=DEFAULT_DB, help=f"SQLite file, or :memory: (default: ./{DEFAULT_DB}); data survives restarts"
+    )
+    serve.add_argument(
+        "--token",
+        type=_token,
+        default=os.environ.get("DEPOT_LOCAL_TOKEN") or None,
+        help="organization token to seed for the default organization (default: $DEPOT_LOCAL_TOKEN)",
+    )
+    faults = serve.add_argument_group("fault injection (also at runtime: PUT /_admin/faults)")
+    faults.add_argument("--latency-ms", type=int, default=0, help="added to every affected call")
+    faults.add_argument(
+        "--unavailable-rate", type=_rate, default=0.0, help="fraction of calls answered unavailable up front"
+    )
+    faults.add_argument(
+        "--commit-then-unavailable-rate",
+        type=_rate,
+        default=0.0,
+        help="fraction of mutating calls that commit, then answer unavailable",
+    )
+    faults.add_argument(
+        "--fault-methods", type=_methods, default=None, help="comma-separated methods to affect (default: all)"
+    )
+    faults.add_argument("--seed", type=int, default=None, help="seed the fault rates' random draws (reproducible)")
+    logs = serve.add_argument_group("logging (to stderr)")
+    logs.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    logs.add_argument("--access-log", action="store_true", help="log one line per request")
+    serve.set_defaults(subparser=serve)
+    return parser
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[
+        0
+    ]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def _serve(app: DepotApp, sock: socket.socket, args: argparse.Namespace) -> None:
+    config = Config()
+    # Hypercorn adopts the already-listening socket, so the start line can be printed before serving begins:
+    # connections made in between wait in the listen backlog.
+    config.bind = [f"fd://{sock.detach()}"]
+    config.loglevel = args.log_level
+    config.accesslog = "-" if args.access_log else None
+    config.graceful_timeout = 2.0
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+
+def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("depot-local %(levelname)s %(message)s"))
+    logging.getLogger("depot_local").addHandler(handler)
+    logging.getLogger("depot_local").setLevel(args.log_level)
+    try:
+        faults = FaultSettings(
+            latency_ms=args.latency_ms,
+            unavailable_rate=args.unavailable_rate,
+            commit_then_unavailable_rate=args.commit_then_unavailable_rate,
+            methods=args.fault_methods,
+            seed=args.seed,
+        )
+    except ValidationError as error:
+        parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    try:
+        store = Store(args.db)
+    except (sqlite3.Error, RuntimeError) as error:
+        parser.exit(1, f"depot-local: cannot open --db {args.db}: {error}\n")
+    try:
+        org_id = store.default_org(DEFAULT_ORG_NAME).org_id
+        if args.token:
+            existing = store.find_token(args.token)
+            if existing is None:
+                store.add_org_token(org_id, args.token, "seeded by --token")
+            elif existing.kind == "org":
+                org_id = existing.org_id
+        try:
+            sock = _listen(args.host, args.port)
+        except OSError as error:
+            parser.exit(1, f"depot-local: cannot listen on {args.host}:{args.port}: {error}\n")
+        print(START_LINE.format(url=_url(sock), org_id=org_id), flush=True)
+        app = DepotApp(Service(store), FaultInjector(faults), Stats(), org_id)
+        asyncio.run(_serve(app, sock, args))
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help(sys.stderr)
+        return 2
+    return serve(args, args.subparser)

@@ -1,0 +1,97 @@
+"""Request validation: every rejection is invalid_argument with a message naming the field and the fix."""
+
+from __future__ import annotations
+
+from pulumi_depot_provider.proto import pb
+
+from depot_local.connect import invalid
+
+REGIONS = ("us-east-1", "eu-central-1")
+MAX_NAME_LENGTH = 64
+MAX_TEXT_LENGTH = 256
+GIB = 1024**3
+INT32_MAX = 2**31 - 1
+# Depot CLI's defaults, used when CreateProject has no cache_policy.
+DEFAULT_KEEP_GB = 50
+DEFAULT_KEEP_DAYS = 14
+TRUST_POLICY_FIELDS: dict[str, tuple[str, str]] = {
+    "github": ("repository_owner", "repository"),
+    "buildkite": ("organization_slug", "pipeline_slug"),
+    "circleci": ("organization_uuid", "project_uuid"),
+}
+
+
+def required_id(field: str, value: str) -> str:
+    if not value:
+        raise invalid(f"{field} is required")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise invalid(f"{field} is {len(value)} characters; ids are at most {MAX_TEXT_LENGTH}")
+    return value
+
+
+def name(value: str, field: str = "name") -> str:
+    if not value.strip():
+        raise invalid(f"{field} must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise invalid(f"{field} is {len(value)} characters; at most {MAX_NAME_LENGTH} are allowed")
+    return value
+
+
+def region(value: str, field: str = "region_id") -> str:
+    if value not in REGIONS:
+        shown = repr(value[:MAX_NAME_LENGTH]) if value else "empty"
+        raise invalid(f"{field} is {shown}; use one of: {', '.join(REGIONS)}")
+    return value
+
+
+def hardware(value: int) -> int:
+    if value not in pb.Hardware.values():
+        names = ", ".join(pb.Hardware.keys())
+        raise invalid(f"hardware {value} is not a known value; use one of: {names} (UNSPECIFIED = Depot's default)")
+    return value
+
+
+def cache_policy(policy: pb.CachePolicy) -> tuple[int, int]:
+    """(keep_gb, keep_days) from a CachePolicy that states keep_gb, legacy keep_bytes (a whole number of GB,
+    GB x 1024^3), or both in agreement. keep_days 0 means no time limit."""
+    if policy.keep_days < 0:
+        raise invalid(f"cache_policy.keep_days is {policy.keep_days}; use 0 (no limit) or a positive number of days")
+    if policy.keep_gb < 0:
+        raise invalid(f"cache_policy.keep_gb is {policy.keep_gb}; use a positive number of GB")
+    keep_gb = policy.keep_gb
+    if policy.HasField("keep_bytes"):
+        keep_bytes = policy.keep_bytes
+        if keep_bytes < 0 or keep_bytes % GIB:
+            raise invalid(f"cache_policy.keep_bytes is {keep_bytes}; use a whole number of GB (a multiple of {GIB})")
+        if keep_bytes // GIB > INT32_MAX:
+            raise invalid(f"cache_policy.keep_bytes is {keep_bytes}; at most {INT32_MAX} GB")
+        if keep_gb and keep_gb * GIB != keep_bytes:
+            raise invalid(
+                f"cache_policy.keep_bytes ({keep_bytes}) and cache_policy.keep_gb ({keep_gb}) disagree; "
+                "send keep_gb alone"
+            )
+        keep_gb = keep_bytes // GIB
+    if keep_gb == 0:
+        raise invalid(
+            "cache_policy.keep_gb must be at least 1 (or set keep_bytes); "
+            f"omit cache_policy for Depot's default of {DEFAULT_KEEP_GB} GB / {DEFAULT_KEEP_DAYS} days"
+        )
+    return keep_gb, policy.keep_days
+
+
+def text(field: str, value: str) -> str:
+    if not value.strip():
+        raise invalid(f"{field} must not be empty")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise invalid(f"{field} is {len(value)} characters; at most {MAX_TEXT_LENGTH} are allowed")
+    return value
+
+
+def trust_policy(request: pb.AddTrustPolicyRequest) -> tuple[str, dict[str, str]]:
+    """(provider, fields) of the one provider an AddTrustPolicy sets."""
+    provider = request.WhichOneof("provider")
+    if provider is None:
+        raise invalid("set exactly one trust policy provider: github, buildkite or circleci")
+    message = getattr(request, provider)
+    fields = {field: text(f"{provider}.{field}", getattr(message, field)) for field in TRUST_POLICY_FIELDS[provider]}
+    return provider, fields
