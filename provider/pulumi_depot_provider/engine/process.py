@@ -33,6 +33,7 @@ class HostProcess:
         self._popen: subprocess.Popen[bytes] | None = None
         # Lives as long as this object (closed in close()): the host writes to it for its whole life.
         self._stderr_file = tempfile.TemporaryFile()  # noqa: SIM115
+        self._stderr_after_close = ""
         self._stdout = bytearray()
         self._stdout_lock = threading.Lock()
         self._drain: threading.Thread | None = None
@@ -105,6 +106,8 @@ class HostProcess:
             return self._stdout.decode(errors="replace")
 
     def stderr(self) -> str:
+        if self._stderr_file.closed:
+            return self._stderr_after_close
         return os.pread(self._stderr_file.fileno(), os.fstat(self._stderr_file.fileno()).st_size, 0).decode(
             errors="replace"
         )
@@ -134,8 +137,11 @@ class HostProcess:
             os.killpg(pgid, sig)
 
     def close(self) -> None:
+        """Stop the host and release its stderr file; its output stays readable."""
         self.stop()
-        self._stderr_file.close()
+        if not self._stderr_file.closed:
+            self._stderr_after_close = self.stderr()
+            self._stderr_file.close()
 
 
 def host_environment(
