@@ -167,7 +167,9 @@ def _entry_point(program: Program | str | Path) -> tuple[Program, Path | None]:
 
 
 class _Runtime:
-    """Sets up the Pulumi runtime in the current (copied) context and runs a program on a fresh event loop."""
+    """Sets up the Pulumi runtime and runs a program on a fresh event loop. ``run`` must be called in a copied
+    context: the SDK's settings are context variables, shared by every ``Settings`` object, so even building one
+    sets them in the current context."""
 
     def __init__(
         self,
@@ -178,20 +180,25 @@ class _Runtime:
         secret_keys: list[str],
         monitor: _RecordingMonitor,
     ) -> None:
-        self._settings = runtime_settings.Settings(
-            project=project,
-            stack=stack,
-            monitor=monitor,
-            engine=MockEngine(_LOG),
-            dry_run=preview,
-            organization="organization",
-        )
+        self._project = project
+        self._stack = stack
+        self._preview = preview
         self._config = config
         self._secret_keys = secret_keys
+        self._monitor = monitor
 
     def run(self, program: Program) -> BaseException | None:
         runtime_settings.ROOT.set(None)
-        runtime_settings.configure(self._settings)
+        runtime_settings.configure(
+            runtime_settings.Settings(
+                project=self._project,
+                stack=self._stack,
+                monitor=self._monitor,
+                engine=MockEngine(_LOG),
+                dry_run=self._preview,
+                organization="organization",
+            )
+        )
         set_all_config(self._config, self._secret_keys)
         loop = asyncio.new_event_loop()
         executor = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="pulumi-program")

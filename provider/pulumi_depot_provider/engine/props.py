@@ -15,8 +15,8 @@ Configure with acceptSecrets=False, as the Python dynamic provider host does).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 from google.protobuf import struct_pb2
@@ -54,16 +54,32 @@ class _Unknown:
 UNKNOWN: Final = _Unknown()
 
 
-@dataclass(frozen=True)
 class Secret:
-    """A secret property value. Its repr and str never show the value, and it refuses to be pickled."""
+    """A secret property value. Compares by value; its repr and str never show the value, and it refuses to be
+    pickled. (A plain class rather than a dataclass so that ``dataclasses.asdict`` and pydantic dumps leave it whole.)
+    """
 
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self.value))
 
     def __repr__(self) -> str:
         return "Secret(***)"
 
     __str__ = __repr__
+
+    def __copy__(self) -> Secret:
+        return Secret(self.value)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return Secret(copy.deepcopy(self.value, memo))
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("Secret markers hold plaintext and cannot be pickled; unwrap .value deliberately if needed")

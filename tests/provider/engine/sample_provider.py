@@ -103,7 +103,7 @@ class RecordProvider(ResourceProvider):
 class Record(Resource, module="sample", name="Record"):
     """``pulumi-python:dynamic/sample:Record``."""
 
-    record_id: pulumi.Output[str]
+    recordId: pulumi.Output[str]  # dynamic resources keep wire names as attribute names
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(RecordProvider(), name, {**props, "recordId": None, "tokenLength": None}, opts)
