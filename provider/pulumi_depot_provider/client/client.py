@@ -1,45 +1,63 @@
 """Typed client for depot.core.v1.ProjectService over Connect unary (httpx).
 
-INTERFACE FILE: signatures and docstrings are the contract the resource layer codes against.
+Its public signatures are the contract the resource layer codes against.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NoReturn, TypeVar
 
 import httpx
+from google.protobuf.message import Message
 
+from pulumi_depot_provider.client.codec import CodecName
+from pulumi_depot_provider.client.config import DEFAULT_BASE_URL, resolve_base_url, resolve_token, user_agent
+from pulumi_depot_provider.client.errors import Code, ConfigurationError, TransportError
+from pulumi_depot_provider.client.retry import Retrier, RetryPolicy
+from pulumi_depot_provider.client.wire import Exchange, Rpc
 from pulumi_depot_provider.proto import pb
 
-DEFAULT_BASE_URL = "https://api.depot.dev"
+__all__ = ["DEFAULT_BASE_URL", "SERVICE", "Codec", "DepotClient", "RetryPolicy"]
+
 SERVICE = "depot.core.v1.ProjectService"
+ORGANIZATION_SERVICE = "depot.core.v1.OrganizationService"
+NON_IDEMPOTENT = frozenset({"CreateProject", "AddTrustPolicy", "CreateToken"})
 
 Codec = Literal["json", "proto"]
+M = TypeVar("M", bound=Message)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter for retryable failures (unavailable, resource_exhausted honouring
-    Retry-After, connection errors), bounded by attempts and by total time."""
+def _rpcs() -> dict[str, Rpc]:
+    rpcs: dict[str, Rpc] = {}
+    for service_name in (SERVICE, ORGANIZATION_SERVICE):
+        service = pb.DESCRIPTOR.services_by_name[service_name.rsplit(".", 1)[1]]
+        for method in service.methods:
+            response = getattr(pb, method.output_type.name)
+            rpcs[method.name] = Rpc(service_name, method.name, response, method.name not in NON_IDEMPOTENT)
+    return rpcs
 
-    max_attempts: int = 5
-    initial_backoff: float = 0.25
-    max_backoff: float = 8.0
-    total_timeout: float = 60.0
+
+RPCS: dict[str, Rpc] = _rpcs()
 
 
 class DepotClient:
     """One client per provider process; thread-safe (the dynamic provider host runs 4 calls at once).
 
     base_url and token come from the arguments, else from DEPOT_API_URL / DEPOT_TOKEN (default base URL
-    https://api.depot.dev). The token is never in a repr, a message or a log.
+    https://api.depot.dev). The token is never in a repr, a message or a log, and the client refuses to be
+    pickled (a pickle would carry it).
 
     Idempotent methods (Get/List/Update/Delete/Reset/Remove/UpdateToken/DeleteToken) are retried on retryable
     failures. Non-idempotent ones (CreateProject, AddTrustPolicy, CreateToken) are retried only when the failure
     is certain (nothing reached the server); an ambiguous failure raises a DepotError with ambiguous=True and
     the resource layer decides (it looks for what may have been created).
+
+    `timeout` bounds each attempt (sent as Connect-Timeout-Ms); `retry.total_timeout` bounds a whole call.
+    `sleep`, `clock` and `rng` drive the backoff (tests inject fakes). `http2=True` speaks HTTP/2 only: h2c with
+    prior knowledge to an http:// URL, as Depot's own CLI and Node SDK do.
     """
 
     def __init__(
@@ -53,22 +71,107 @@ class DepotClient:
         http2: bool = False,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
-        raise NotImplementedError
+        if codec not in ("json", "proto"):
+            raise ConfigurationError(f"codec must be 'json' or 'proto', got {codec!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self._base_url = resolve_base_url(base_url)
+        token_secret = resolve_token(token)
+        self._codec: CodecName = codec
+        self._timeout = float(timeout)
+        self._http2 = http2
+        # trust_env=False: HTTP(S)_PROXY or a .netrc must not silently reroute calls that carry the token.
+        self._http = httpx.Client(
+            http1=not http2, http2=http2, transport=transport, trust_env=False, follow_redirects=False
+        )
+        self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())
+        self._retrier = Retrier(
+            retry or RetryPolicy(),
+            sleep=sleep or time.sleep,
+            clock=clock or time.monotonic,
+            rng=rng or random.Random(),
+        )
 
-    def close(self) -> None: ...
-    def __enter__(self) -> DepotClient: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __repr__(self) -> str:
+        return f"DepotClient(base_url={self._base_url!r}, codec={self._codec!r}, http2={self._http2})"
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError(
+            "DepotClient cannot be pickled: it holds the Depot token. Create it inside the provider's methods "
+            "(from configure() or the environment), not in the pickled provider object."
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DepotClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
-    def base_url(self) -> str: ...
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def codec(self) -> Codec:
+        return self._codec
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retrier.policy
+
+    def call(self, method: str, request: Message, response_type: type[M], *, codec: Codec | None = None) -> M:
+        """One RPC by name with retries, for callers that build requests themselves."""
+        rpc = RPCS.get(method)
+        if rpc is None:
+            raise ValueError(f"{method!r} is not a method of {SERVICE}; use one of: {', '.join(sorted(RPCS))}")
+        if rpc.response is not response_type:
+            raise TypeError(f"{method} answers {rpc.response.DESCRIPTOR.name}, not {response_type.__name__}")
+        chosen: CodecName = codec or self._codec
+        answer = self._retrier.run(
+            lambda budget: self._exchange.call(rpc, request, chosen, budget),
+            idempotent=rpc.idempotent,
+            timeout=self._timeout,
+        )
+        assert isinstance(answer, response_type)
+        return answer
 
     def list_projects(self, *, region_id: str | None = None, page_size: int | None = None) -> list[pb.Project]:
         """Every project the token can see, following next_page_token (always JSON: the paging fields'
         numbers are not published)."""
-        raise NotImplementedError
+        if page_size is not None and (isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1):
+            raise ValueError(f"page_size must be a positive whole number, got {page_size!r}")
+        projects: list[pb.Project] = []
+        seen_tokens: set[str] = set()
+        page_token: str | None = None
+        while True:
+            request = pb.ListProjectsRequest(region_id=region_id, page_size=page_size, page_token=page_token)
+            page = self.call("ListProjects", request, pb.ListProjectsResponse, codec="json")
+            projects.extend(page.projects)
+            if not page.next_page_token:
+                return projects
+            if page.next_page_token in seen_tokens:
+                self._repeated_page_token(page.next_page_token)
+            seen_tokens.add(page.next_page_token)
+            page_token = page.next_page_token
 
-    def get_project(self, project_id: str) -> pb.Project: ...
+    def _repeated_page_token(self, token: str) -> NoReturn:
+        url = self._base_url + RPCS["ListProjects"].path
+        raise TransportError(
+            f"{url} sent page token {self._exchange.clean(token, 80)!r} a second time: its paging is broken; "
+            "stopped rather than loop forever",
+            code=Code.INTERNAL,
+            method="ListProjects",
+            url=url,
+        )
+
+    def get_project(self, project_id: str) -> pb.Project:
+        return self.call("GetProject", pb.GetProjectRequest(project_id=project_id), pb.GetProjectResponse).project
 
     def create_project(
         self,
@@ -78,7 +181,15 @@ class DepotClient:
         organization_id: str | None = None,
         cache_policy: pb.CachePolicy | None = None,
         hardware: int | None = None,
-    ) -> pb.Project: ...
+    ) -> pb.Project:
+        request = pb.CreateProjectRequest(
+            name=name,
+            region_id=region_id,
+            organization_id=organization_id,
+            cache_policy=cache_policy,
+            hardware=hardware,
+        )
+        return self.call("CreateProject", request, pb.CreateProjectResponse).project
 
     def update_project(
         self,
@@ -90,11 +201,20 @@ class DepotClient:
         hardware: int | None = None,
     ) -> pb.Project:
         """Only the arguments that are not None are sent (explicit presence)."""
-        ...
+        request = pb.UpdateProjectRequest(
+            project_id=project_id, name=name, region_id=region_id, cache_policy=cache_policy, hardware=hardware
+        )
+        return self.call("UpdateProject", request, pb.UpdateProjectResponse).project
 
-    def delete_project(self, project_id: str) -> None: ...
-    def reset_project(self, project_id: str) -> None: ...
-    def list_trust_policies(self, project_id: str) -> list[pb.TrustPolicy]: ...
+    def delete_project(self, project_id: str) -> None:
+        self.call("DeleteProject", pb.DeleteProjectRequest(project_id=project_id), pb.DeleteProjectResponse)
+
+    def reset_project(self, project_id: str) -> None:
+        self.call("ResetProject", pb.ResetProjectRequest(project_id=project_id), pb.ResetProjectResponse)
+
+    def list_trust_policies(self, project_id: str) -> list[pb.TrustPolicy]:
+        request = pb.ListTrustPoliciesRequest(project_id=project_id)
+        return list(self.call("ListTrustPolicies", request, pb.ListTrustPoliciesResponse).trust_policies)
 
     def add_trust_policy(
         self,
@@ -105,11 +225,33 @@ class DepotClient:
         circleci: pb.TrustPolicy.CircleCI | None = None,
     ) -> pb.TrustPolicy:
         """Exactly one provider must be given."""
-        ...
+        given = {"github": github, "buildkite": buildkite, "circleci": circleci}
+        chosen = [name for name, value in given.items() if value is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                f"add_trust_policy takes exactly one of github=, buildkite=, circleci=; got {chosen or 'none'}"
+            )
+        request = pb.AddTrustPolicyRequest(project_id=project_id, **{chosen[0]: given[chosen[0]]})
+        return self.call("AddTrustPolicy", request, pb.AddTrustPolicyResponse).trust_policy
 
-    def remove_trust_policy(self, project_id: str, trust_policy_id: str) -> None: ...
-    def list_tokens(self, project_id: str) -> list[pb.ListTokensResponse.Token]: ...
-    def create_token(self, project_id: str, description: str) -> pb.CreateTokenResponse: ...
-    def update_token(self, token_id: str, description: str) -> None: ...
-    def delete_token(self, token_id: str) -> None: ...
-    def list_organizations(self) -> list[pb.Organization]: ...
+    def remove_trust_policy(self, project_id: str, trust_policy_id: str) -> None:
+        request = pb.RemoveTrustPolicyRequest(project_id=project_id, trust_policy_id=trust_policy_id)
+        self.call("RemoveTrustPolicy", request, pb.RemoveTrustPolicyResponse)
+
+    def list_tokens(self, project_id: str) -> list[pb.ListTokensResponse.Token]:
+        return list(self.call("ListTokens", pb.ListTokensRequest(project_id=project_id), pb.ListTokensResponse).tokens)
+
+    def create_token(self, project_id: str, description: str) -> pb.CreateTokenResponse:
+        request = pb.CreateTokenRequest(project_id=project_id, description=description)
+        return self.call("CreateToken", request, pb.CreateTokenResponse)
+
+    def update_token(self, token_id: str, description: str) -> None:
+        request = pb.UpdateTokenRequest(token_id=token_id, description=description)
+        self.call("UpdateToken", request, pb.UpdateTokenResponse)
+
+    def delete_token(self, token_id: str) -> None:
+        self.call("DeleteToken", pb.DeleteTokenRequest(token_id=token_id), pb.DeleteTokenResponse)
+
+    def list_organizations(self) -> list[pb.Organization]:
+        response = self.call("ListOrganizations", pb.ListOrganizationsRequest(), pb.ListOrganizationsResponse)
+        return list(response.organizations)

@@ -6,6 +6,7 @@ Shared by the client and the local Depot API (which answers with the same codes 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Code(StrEnum):
@@ -78,12 +79,28 @@ class DepotError(Exception):
 
     code: Code = Code.UNKNOWN
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", ambiguous: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        ambiguous: bool = False,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
         self.url = url
         self.ambiguous = ambiguous
+        # Set by the client: whether its retry policy may try again (unavailable, resource_exhausted,
+        # connection errors, timeouts), the server's Retry-After in seconds, and how many attempts were made.
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.http_status = http_status
+        self.attempts = 1
 
     def __str__(self) -> str:
         where = f"{self.method}: " if self.method else ""
@@ -166,6 +183,15 @@ class TransportError(DepotError):
     (an HTML page from a proxy, an empty body). The message says what was received and from where."""
 
     code = Code.UNAVAILABLE
+
+    def __init__(self, message: str, *, code: Code = Code.UNAVAILABLE, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        # Per instance: a proxy's 401 page means unauthenticated, its 404 unimplemented (Connect's mapping).
+        self.code = code
+
+
+class ConfigurationError(ValueError):
+    """The client cannot be set up: a missing token or a malformed base URL. The message names the fix."""
 
 
 ERROR_FOR_CODE: dict[Code, type[ConnectError]] = {
