@@ -11,3 +11,66 @@ the two parts of it that matter to a dynamic provider:
 
 It does not plan or apply deployments by itself, keep state, or replace ``pulumi up``.
 """
+
+from .host import PROVIDER_KEY, DynamicProviderHost, provider_input
+from .program import (
+    NewResource,
+    ProgramError,
+    ProgramRun,
+    RegisteredResource,
+    default_new_resource,
+    run_program,
+)
+from .props import (
+    UNKNOWN,
+    PropertyError,
+    Secret,
+    annotate_secrets,
+    contains_secrets,
+    contains_unknowns,
+    from_struct,
+    mark_secret_outputs,
+    strip_secrets,
+    to_struct,
+)
+from .results import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    HostError,
+    HostStartError,
+    ReadResult,
+)
+from .urn import make_urn, parse_urn
+
+__all__ = [
+    "PROVIDER_KEY",
+    "UNKNOWN",
+    "CheckFailure",
+    "CheckResult",
+    "CreateResult",
+    "DiffResult",
+    "DynamicProviderHost",
+    "HostError",
+    "HostStartError",
+    "NewResource",
+    "ProgramError",
+    "ProgramRun",
+    "PropertyError",
+    "ReadResult",
+    "RegisteredResource",
+    "Secret",
+    "annotate_secrets",
+    "contains_secrets",
+    "contains_unknowns",
+    "default_new_resource",
+    "from_struct",
+    "make_urn",
+    "mark_secret_outputs",
+    "parse_urn",
+    "provider_input",
+    "run_program",
+    "strip_secrets",
+    "to_struct",
+]

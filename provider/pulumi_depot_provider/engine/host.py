@@ -34,7 +34,16 @@ from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
 
 from .process import HostProcess, host_environment
 from .props import PropertyError, Secret, annotate_secrets, from_struct, to_struct
-from .results import CheckFailure, CheckResult, CreateResult, DiffChanges, DiffResult, HostError, ReadResult
+from .results import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffChanges,
+    DiffResult,
+    HostError,
+    HostStartError,
+    ReadResult,
+)
 from .urn import parse_urn
 
 PROVIDER_TYPE: Final = "pulumi:providers:pulumi-python"
@@ -83,8 +92,9 @@ class DynamicProviderHost:
         self._stub: ResourceProviderStub | None = None
         self._handshake: provider_pb2.ProviderHandshakeResponse | None = None
         self.accept_secrets: bool | None = None
-        """What the host answered to Configure (None before configure)."""
+        """Whether the host takes secrets, from its Handshake or Configure answer (None before configure)."""
         self.supports_preview = False
+        """Whether Create/Update are sent to the host in preview (False for the Python host)."""
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -102,7 +112,10 @@ class DynamicProviderHost:
         try:
             port = self._process.start(self._start_timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
-            grpc.channel_ready_future(self._channel).result(timeout=max(deadline - time.monotonic(), 0.1))
+            try:
+                grpc.channel_ready_future(self._channel).result(timeout=max(deadline - time.monotonic(), 0.1))
+            except grpc.FutureTimeoutError:
+                raise HostStartError(f"no gRPC connection to the host on port {port}:\n{self.output()}") from None
             self._stub = ResourceProviderStub(self._channel)
             self._handshake = self._try_handshake()
         except BaseException:
@@ -158,7 +171,9 @@ class DynamicProviderHost:
             provider_pb2.ConfigureResponse,
         )
         if self._handshake is not None:
+            # A provider that handshakes is taken to support preview (as the engine does).
             self.accept_secrets = self._handshake.accept_secrets
+            self.supports_preview = True
         else:
             self.accept_secrets = response.acceptSecrets
             self.supports_preview = response.supportsPreview
