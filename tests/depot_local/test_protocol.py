@@ -1,0 +1,115 @@
+"""Connect transport details: compression both ways, size limits and decompression bombs, h2c multiplexing,
+Connect-Timeout-Ms."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import Iterator
+
+import brotli
+import httpx
+import pytest
+from connect_rpc import Rpc, decode, encode, error_message
+from pulumi_depot_provider.proto import pb
+
+MIB = 1024 * 1024
+COMPRESSORS = {"gzip": gzip.compress, "br": brotli.compress}
+
+
+@pytest.fixture
+def rpc(depot) -> Iterator[Rpc]:
+    with Rpc(depot.url, depot.token) as client:
+        yield client
+
+
+@pytest.mark.parametrize("codec", ["json", "proto"])
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_compressed_request_bodies(depot, codec, encoding):
+    request = pb.CreateProjectRequest(name="zipped", region_id="us-east-1")
+    body = COMPRESSORS[encoding](encode(codec, request))
+    with Rpc(depot.url, depot.token, codec=codec) as rpc:
+        created = rpc.call("CreateProject", body, pb.CreateProjectResponse, headers={"content-encoding": encoding})
+    assert created.project.name == "zipped"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [("gzip", "gzip"), ("br", "br"), ("br, gzip", "br"), ("gzip;q=0, br", "br"), ("identity", None), ("", None)],
+)
+def test_response_compression_follows_accept_encoding(rpc, accept, expected):
+    rpc.call("CreateProject", pb.CreateProjectRequest(name="a", region_id="us-east-1"), pb.CreateProjectResponse)
+    request = rpc.http.build_request(
+        "POST",
+        f"{rpc.url}/depot.core.v1.ProjectService/ListProjects",
+        content=b"{}",
+        headers={"authorization": f"Bearer {rpc.token}", "content-type": "application/json", "accept-encoding": accept},
+    )
+    response = rpc.http.send(request, stream=True)
+    raw = b"".join(response.iter_raw())
+    response.close()
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == expected
+    plain = {"gzip": gzip.decompress, "br": brotli.decompress, None: bytes}[expected](raw)
+    assert [p.name for p in decode("json", plain, pb.ListProjectsResponse).projects] == ["a"]
+
+
+def test_oversize_body_is_rejected_and_the_connection_survives(rpc):
+    message = rpc.fail("CreateProject", b"{" + b" " * (2 * MIB) + b"}", "invalid_argument")
+    assert "exceeds 1048576 bytes" in message
+    assert rpc.post("ListProjects", {}).status_code == 200
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_decompression_bombs_are_rejected(rpc, encoding):
+    bomb = COMPRESSORS[encoding](b'{"name": "' + b"a" * (64 * MIB) + b'"}')
+    assert len(bomb) < 128 * 1024
+    message = rpc.fail("CreateProject", bomb, "invalid_argument", headers={"content-encoding": encoding})
+    assert "decompressed request body exceeds" in message
+
+
+def test_gzip_followed_by_garbage_is_rejected(rpc):
+    body = gzip.compress(b"{}") + b"junk"
+    assert "gzip" in rpc.fail("ListProjects", body, "invalid_argument", headers={"content-encoding": "gzip"})
+
+
+def test_h2c_streams_multiplex_and_early_errors_do_not_break_the_connection(depot):
+    """Unknown methods and oversize bodies are answered on the same HTTP/2 connection as good calls, concurrently.
+    (The async client: httpx's sync HTTP/2 client stalls on concurrent uploads from threads.)"""
+    headers = {"authorization": f"Bearer {depot.token}", "content-type": "application/json"}
+    service = f"{depot.url}/depot.core.v1.ProjectService"
+    calls = [("CreateProject", b'{"name": "p", "regionId": "us-east-1"}', 200)] * 6
+    calls += [("Frobnicate", b"{" + b" " * 50_000 + b"}", 404)] * 6
+    calls += [("CreateProject", b" " * (MIB + 1), 400)] * 3
+
+    async def run() -> tuple[list[int], set[str], int]:
+        async with httpx.AsyncClient(http1=False, http2=True, trust_env=False, timeout=20.0) as http:
+            responses = await asyncio.gather(
+                *(http.post(f"{service}/{method}", content=body, headers=headers) for method, body, _ in calls)
+            )
+            listed = await http.post(
+                f"{depot.url}/depot.core.v1.ProjectService/ListProjects", content=b"{}", headers=headers
+            )
+        projects = decode("json", listed.content, pb.ListProjectsResponse).projects
+        return [r.status_code for r in responses], {r.http_version for r in [*responses, listed]}, len(projects)
+
+    statuses, versions, created = asyncio.run(run())
+    assert statuses == [expected for _, _, expected in calls]
+    assert versions == {"HTTP/2"}
+    assert created == 6
+
+
+def test_admin_api_answers_over_h2c(depot):
+    with Rpc(depot.url, depot.token, http2=True) as rpc:
+        response = rpc.http.get(f"{depot.admin_url}/health")
+    assert response.http_version == "HTTP/2"
+    assert response.json()["status"] == "ok"
+
+
+def test_connect_timeout_ms_gives_deadline_exceeded(start_depot_server):
+    server = start_depot_server(latency_ms=5000, fault_methods=["ListProjects"])
+    with Rpc(server.url, server.token) as rpc:
+        response = rpc.post("ListProjects", {}, headers={"connect-timeout-ms": "50"})
+        assert "Connect-Timeout-Ms" in error_message(response, "deadline_exceeded")
+        # A method the latency does not affect finishes well within the same deadline.
+        assert rpc.post("GetProject", {"projectId": "x"}, headers={"connect-timeout-ms": "5000"}).status_code == 404
