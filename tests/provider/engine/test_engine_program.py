@@ -186,3 +186,32 @@ def test_program_against_the_real_provider_host(configured_host: DynamicProvider
     assert beta.inputs["note"] == Secret(alpha.id)  # secret in the program: additional_secret_outputs
     assert alpha.outputs["secretValue"] == Secret("s3cret")
     assert run.outputs == {"alphaRecordId": Secret(alpha.id)}
+
+
+def test_provider_defined_in_main_pickles_by_value_into_the_host(host: DynamicProviderHost, tmp_path: Path) -> None:
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "from pulumi.dynamic import CreateResult, Resource, ResourceProvider\n"
+        "GREETING = 'hello from __main__'\n"
+        "class InlineProvider(ResourceProvider):\n"
+        "    def create(self, props):\n"
+        "        return CreateResult('inline-' + props['name'], {**props, 'greeting': GREETING})\n"
+        "class Inline(Resource, module='inline', name='Thing'):\n"
+        "    def __init__(self, name, props):\n"
+        "        super().__init__(InlineProvider(), name, {**props, 'greeting': None})\n"
+        "pulumi.export('greeting', Inline('one', {'name': 'one'}).greeting)\n"
+    )
+    host.configure({})
+
+    def create_with_host(record: RegisteredResource) -> tuple[str, dict[str, Any]]:
+        inputs, _ = host.check(record.urn, {}, record.inputs)
+        created = host.create(record.urn, inputs)
+        return created.id, created.outs
+
+    run = run_program(tmp_path, new_resource=create_with_host)
+    thing = run.get("one", "pulumi-python:dynamic/inline:Thing")
+    assert thing.id == "inline-one"
+    provider = thing.inputs["__provider"]
+    assert isinstance(provider, Secret)
+    assert b"InlineProvider" in base64.b64decode(provider.value)  # the class itself travels, by value
+    assert run.outputs == {"greeting": "hello from __main__"}
