@@ -128,7 +128,8 @@ def run_program(
 
     ``config`` is the stack configuration with namespaced keys (``{"depot:token": "..."}``), ``secret_keys`` the
     keys that are secrets. ``preview`` runs it as ``pulumi preview`` would (``pulumi.runtime.is_dry_run()``).
-    Raises ``ProgramError`` if the program fails.
+    Raises ``ProgramError`` if the program fails, including when ``new_resource`` raises (a ``HostError`` from a
+    plugged-in provider host, say): the original exception is its ``__cause__``.
     """
     entry, directory = _entry_point(program)
     for key, value in (config or {}).items():
