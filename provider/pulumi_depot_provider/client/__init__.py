@@ -4,6 +4,7 @@ from pulumi_depot_provider.client.client import DEFAULT_BASE_URL, DepotClient, R
 from pulumi_depot_provider.client.errors import (
     AlreadyExists,
     Code,
+    ConfigurationError,
     ConnectError,
     DepotError,
     InvalidArgument,
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "AlreadyExists",
     "Code",
+    "ConfigurationError",
     "ConnectError",
     "DepotClient",
     "DepotError",

@@ -1,0 +1,146 @@
+"""Where the client connects, with which token, and how it refuses bad settings."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from client_fakes import BASE_URL, TOKEN, ScriptedServer, json_reply, make_client
+from pulumi_depot_provider.client.client import DEFAULT_BASE_URL, DepotClient, RetryPolicy
+from pulumi_depot_provider.client.errors import ConfigurationError
+from pulumi_depot_provider.proto import pb
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEPOT_API_URL", raising=False)
+    monkeypatch.delenv("DEPOT_TOKEN", raising=False)
+
+
+def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPOT_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DEPOT_TOKEN", "env-token")
+    server = ScriptedServer(default=lambda request: json_reply(pb.GetProjectResponse()))
+    with make_client(server) as client:
+        assert client.base_url == BASE_URL
+        client.get_project("p")
+    assert server.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_environment_used_when_arguments_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPOT_API_URL", "http://127.0.0.1:8787/")
+    monkeypatch.setenv("DEPOT_TOKEN", "env-token")
+    with DepotClient() as client:
+        assert client.base_url == "http://127.0.0.1:8787"
+
+
+def test_default_base_url_is_depots(monkeypatch: pytest.MonkeyPatch) -> None:
+    with DepotClient(token="t") as client:
+        assert client.base_url == DEFAULT_BASE_URL == "https://api.depot.dev"
+
+
+def test_base_url_may_carry_a_path_prefix() -> None:
+    with DepotClient("https://proxy.example/depot/", "t") as client:
+        assert client.base_url == "https://proxy.example/depot"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://api.depot.dev", "must start with http:// or https://"),
+        ("api.depot.dev", "must start with http:// or https://"),
+        ("http://", "has no host"),
+        ("https://api.depot.dev/?x=1", "must not have a query"),
+        ("   ", "is empty"),
+        ("http://[::1", "not a valid URL"),
+    ],
+)
+def test_bad_base_url_is_a_clear_error(url: str, expected: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url") as caught:
+        DepotClient(url, "t")
+    assert expected in str(caught.value)
+
+
+def test_bad_base_url_from_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPOT_API_URL", "localhost:8787")
+    with pytest.raises(ConfigurationError, match="DEPOT_API_URL"):
+        DepotClient(token="t")
+
+
+def test_credentials_in_base_url_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigurationError, match="must not contain credentials") as caught:
+        DepotClient("https://user:hunter2@api.depot.dev", "t")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_missing_token_says_how_to_set_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        DepotClient("http://127.0.0.1:8787")
+    assert "DEPOT_TOKEN" in str(caught.value)
+    assert "depot:token" in str(caught.value)
+
+
+@pytest.mark.parametrize("token", ["", "  \n"])
+def test_empty_token_is_refused(token: str) -> None:
+    with pytest.raises(ConfigurationError, match="empty"):
+        DepotClient("http://127.0.0.1:8787", token)
+
+
+def test_malformed_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigurationError, match="printable ASCII") as caught:
+        DepotClient("http://127.0.0.1:8787", "secret part\x00two")
+    assert "secret" not in str(caught.value)
+
+
+def test_token_is_not_in_repr_or_str() -> None:
+    with DepotClient("http://127.0.0.1:8787", TOKEN) as client:
+        assert TOKEN not in repr(client)
+        assert TOKEN not in str(client)
+        assert TOKEN not in repr(vars(client))
+
+
+def test_client_refuses_pickling_with_a_reason() -> None:
+    with DepotClient("http://127.0.0.1:8787", TOKEN) as client, pytest.raises(TypeError, match="holds the Depot token"):
+        pickle.dumps(client)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"max_attempts": 2.5}, "max_attempts"),
+        ({"initial_backoff": -1}, "initial_backoff"),
+        ({"max_backoff": float("nan")}, "max_backoff"),
+        ({"total_timeout": 0}, "total_timeout"),
+        ({"max_retry_after": "5"}, "max_retry_after"),
+    ],
+)
+def test_retry_policy_validates_each_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"RetryPolicy.{field}"):
+        RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"codec": "xml"}, "codec"), ({"timeout": 0}, "timeout")])
+def test_client_options_are_validated(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        DepotClient("http://127.0.0.1:8787", "t", **kwargs)  # type: ignore[arg-type]
+
+
+def test_add_trust_policy_needs_exactly_one_provider() -> None:
+    server = ScriptedServer()
+    with make_client(server) as client:
+        with pytest.raises(ValueError, match="exactly one of github=, buildkite=, circleci="):
+            client.add_trust_policy("p")
+        with pytest.raises(ValueError, match=r"\['github', 'circleci'\]"):
+            client.add_trust_policy(
+                "p", github=pb.TrustPolicy.GitHub(), circleci=pb.TrustPolicy.CircleCI(organization_uuid="o")
+            )
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("page_size", [0, -3, True])
+def test_page_size_must_be_positive(page_size: int) -> None:
+    server = ScriptedServer()
+    with make_client(server) as client, pytest.raises(ValueError, match="page_size"):
+        client.list_projects(page_size=page_size)
+    assert server.requests == []
