@@ -1,0 +1,393 @@
+"""The one bridge between the dynamic provider host and the typed resource models.
+
+The host (`python -m pulumi.dynamic`) hands every ResourceProvider method plain property dicts: `__provider` included,
+unknown values (preview) as `pulumi.output.Unknown`, numbers as floats. `DepotProvider` turns them into each
+resource's pydantic models, calls the resource's typed CRUD methods, and turns the answers back: check failures
+with property paths, diffs that only report real changes, and failures as one line the user can act on.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pydantic import BaseModel, ValidationError
+
+from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
+from pulumi_depot_provider.config import ConfigurationError, DepotSettings, client_for
+from pulumi_depot_provider.resources.fields import CrossFieldError, InputModel, OnChange, OutputModel, behaviour
+
+PROVIDER_KEY = "__provider"
+IMPORT_ID = "import_id"
+Path = tuple[str | int, ...]
+MAX_SHOWN_VALUE = 60
+
+
+class DepotResourceError(Exception):
+    """A failed operation as one line: resource type, Depot name/id, operation, Depot's code and message."""
+
+
+# The host reports a failure with traceback.format_exc(). With sys.tracebacklimit = 0 that is only
+# "<class name>: <message>", and a class that claims to live in builtins is printed without a module path.
+DepotResourceError.__module__ = "builtins"
+
+
+# --- property values -------------------------------------------------------------------------------------------
+
+
+def is_unknown(value: object) -> bool:
+    """An input not known yet (preview): the host gives `Unknown()`; the raw sentinel string is accepted too."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def unknown_paths(value: object, path: Path = ()) -> list[Path]:
+    if is_unknown(value):
+        return [path]
+    if isinstance(value, Mapping):
+        return [found for key, item in value.items() for found in unknown_paths(item, (*path, key))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in unknown_paths(item, (*path, index))]
+    return []
+
+
+def without_unknowns(value: Any) -> Any:
+    """The value with unknowns left out, for validating what is known."""
+    if isinstance(value, Mapping):
+        return {key: without_unknowns(item) for key, item in value.items() if not is_unknown(item)}
+    if isinstance(value, list):
+        return [without_unknowns(item) for item in value if not is_unknown(item)]
+    return value
+
+
+def plain_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The resource's own properties: without `__provider`, secrets unwrapped (the host does not accept secrets,
+    so the engine strips them; this is a safety net)."""
+    return {key: _unwrap(value) for key, value in props.items() if key != PROVIDER_KEY}
+
+
+def _unwrap(value: Any) -> Any:
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, Mapping):
+        return {key: _unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(item) for item in value]
+    return value
+
+
+def dotted(path: Path) -> str:
+    return ".".join(f"[{part}]" if isinstance(part, int) else part for part in path).replace(".[", "[")
+
+
+# --- check -----------------------------------------------------------------------------------------------------
+
+
+def check_failures(model: type[BaseModel], error: ValidationError, unknown: list[Path]) -> list[CheckFailure]:
+    """One CheckFailure per pydantic error, at the property path, leaving out errors an unknown value may cause."""
+    failures = []
+    for item in error.errors():
+        path: Path = tuple(item["loc"])
+        reason = _reason(model, item, path)
+        involves: list[Path] = [path]
+        cause = item.get("ctx", {}).get("error")
+        if isinstance(cause, CrossFieldError):
+            parent = path
+            path = (*parent, *cause.path.split("."))
+            involves = [(*parent, name) for name in cause.involves]
+            reason = cause.reason
+        if any(_overlaps(place, hole) for place in involves for hole in unknown):
+            continue
+        failures.append(CheckFailure(dotted(path), reason))
+    return failures
+
+
+def _overlaps(place: Path, hole: Path) -> bool:
+    """An unknown at, under or above a place may be what the error is about."""
+    shorter = min(len(place), len(hole))
+    return place[:shorter] == hole[:shorter]
+
+
+def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
+    kind, message = item["type"], item["msg"]
+    if kind == "missing":
+        return f"{dotted(path)} is required"
+    if kind == "extra_forbidden":
+        parent = _model_at(model, path[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else "none"
+        return f"unknown property {path[-1]!r}; allowed here: {allowed}"
+    message = message.removeprefix("Value error, ")
+    shown = repr(item.get("input"))
+    if len(shown) > MAX_SHOWN_VALUE:
+        shown = shown[:MAX_SHOWN_VALUE] + "…"
+    return f"{message} (got {shown})"
+
+
+def _model_at(model: type[BaseModel], path: Path) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = model
+    for part in path:
+        field = current.model_fields.get(str(part)) if current else None
+        if field is None:
+            return None
+        current = next((arg for arg in _type_args(field.annotation) if _is_model(arg)), None)
+    return current
+
+
+def _type_args(annotation: Any) -> list[Any]:
+    return [annotation, *getattr(annotation, "__args__", ())]
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+# --- diff ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PropertyDiff:
+    """Which declared inputs differ from Depot's state, and which of those force a replacement."""
+
+    changed: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.changed
+
+    def result(self) -> DiffResult:
+        # Replacement creates the new object before deleting the old one: a duplicate trust policy or token is
+        # harmless for a moment, and a rotated token keeps working until its successor exists.
+        return DiffResult(changes=bool(self.changed), replaces=list(self.replaced), delete_before_replace=False)
+
+
+def diff_inputs(model: type[InputModel], olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
+    """Compare declared inputs (`news`, checked) with the previous outputs (`olds`), field by field."""
+    changed: list[str] = []
+    replaced: list[str] = []
+    for name, field in model.model_fields.items():
+        rule = behaviour(field)
+        if rule.on_change is OnChange.IGNORE:
+            continue
+        new, old = news.get(name), olds.get(name)
+        if unknown_paths(new) or _differs(new, old, partial=rule.depot_default):
+            changed.append(name)
+            if rule.on_change is OnChange.REPLACE:
+                replaced.append(name)
+    return PropertyDiff(tuple(changed), tuple(replaced))
+
+
+def _differs(new: Any, old: Any, *, partial: bool) -> bool:
+    if partial and new is None:
+        return False
+    if partial and isinstance(new, Mapping) and isinstance(old, Mapping):
+        return any(_differs(value, old.get(key), partial=True) for key, value in new.items())
+    return _normal(new) != _normal(old)
+
+
+def _normal(value: Any) -> Any:
+    """Key order and absent-vs-None never count; 50 and 50.0 (state numbers are floats) compare equal."""
+    if isinstance(value, Mapping):
+        return {key: _normal(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_normal(item) for item in value]
+    return value
+
+
+# --- the provider ------------------------------------------------------------------------------------------------
+
+ArgsT = TypeVar("ArgsT", bound=InputModel)
+StateT = TypeVar("StateT", bound=OutputModel)
+
+
+class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
+    """The generic half of every Depot dynamic provider.
+
+    A subclass per resource sets `type_token`, `args_model` and `state_model` and implements the typed methods
+    `describe`, `create_resource`, `read_resource`, `update_resource` and `delete_resource`. Instances carry no
+    attributes until `configure` runs inside the host, so what the SDK pickles into `__provider` is a bare
+    reference to the class.
+    """
+
+    type_token: ClassVar[str]
+    args_model: ClassVar[type[InputModel]]
+    state_model: ClassVar[type[OutputModel]]
+
+    _settings: DepotSettings | None = None
+    _settings_problem: str | None = None
+
+    # -- typed hooks, one implementation per resource --
+
+    def describe(self, model: ArgsT | StateT) -> str:
+        """How users recognise the object in a message, e.g. "'api'" or "github acme/api in project 7f76t7vghb"."""
+        raise NotImplementedError
+
+    def create_resource(self, client: DepotClient, args: ArgsT) -> tuple[str, StateT]:
+        raise NotImplementedError
+
+    def read_resource(self, client: DepotClient, id_: str, state: StateT) -> StateT | None:
+        """The live object, or None when it is gone."""
+        raise NotImplementedError
+
+    def update_resource(self, client: DepotClient, id_: str, old: StateT, new: ArgsT, diff: PropertyDiff) -> StateT:
+        raise NotImplementedError
+
+    def delete_resource(self, client: DepotClient, id_: str, state: StateT) -> None:
+        raise NotImplementedError
+
+    # -- ResourceProvider, called by the host with property dicts --
+
+    def configure(self, req: ConfigureRequest) -> None:
+        try:
+            self._settings = DepotSettings.resolve(req.config)
+            self._settings_problem = None
+        except ConfigurationError as error:
+            self._settings_problem = str(error)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        with self._one_line("check", ""):
+            failures = []
+            problem = self._configuration_problem()
+            if problem:
+                failures.append(CheckFailure("", problem))
+            inputs = plain_properties(news)
+            if plain_properties(olds) and IMPORT_ID in self.args_model.model_fields:
+                # Already in the state: import_id has done its work. Dropping it here keeps a later replacement
+                # from adopting (and then deleting) the very object it replaces.
+                inputs.pop(IMPORT_ID, None)
+            unknown = unknown_paths(inputs)
+            try:
+                args = self.args_model.model_validate(without_unknowns(inputs))
+            except ValidationError as error:
+                return CheckResult(inputs, [*failures, *check_failures(self.args_model, error, unknown)])
+            return CheckResult(inputs if unknown else args.declared(), failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        with self._one_line("diff", f"(id {id_})"):
+            return self.diff_properties(olds, news).result()
+
+    def diff_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
+        new = plain_properties(news)
+        if not unknown_paths(new):
+            with suppress(ValidationError):  # if invalid, check has reported it: compare what was given
+                new = self.args_model.model_validate(new).declared()
+        return diff_inputs(self.args_model, plain_properties(olds), new)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = self._args(props, "create")
+        with self._one_line("create", self.describe(args)):
+            id_, state = self.create_resource(self._client(), args)
+            return CreateResult(id_, state.outputs())
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        state = self._state(id_, props, "read")
+        with self._one_line("read", self._subject(state, id_)):
+            try:
+                live = self.read_resource(self._client(), id_, state)
+            except NotFound:
+                live = None
+            if live is None:
+                return ReadResult("", {})
+            outputs = live.outputs()
+            inputs = {key: value for key, value in outputs.items() if key in self.args_model.model_fields}
+            return ReadResult(id_, outputs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old = self._state(id_, olds, "update")
+        new = self._args(news, "update")
+        with self._one_line("update", self._subject(old, id_)):
+            diff = self.diff_properties(olds, news)
+            return UpdateResult(self.update_resource(self._client(), id_, old, new, diff).outputs())
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        state = self._state(id_, props, "delete")
+        # NotFound: already gone, which is what delete asks for.
+        with self._one_line("delete", self._subject(state, id_)), suppress(NotFound):
+            self.delete_resource(self._client(), id_, state)
+
+    # -- plumbing --
+
+    def _subject(self, model: ArgsT | StateT, id_: str) -> str:
+        return f"{self.describe(model)} (id {id_})"
+
+    def _args(self, props: Mapping[str, Any], operation: str) -> ArgsT:
+        with self._one_line(operation, ""):
+            try:
+                return self.args_model.model_validate(plain_properties(props))  # type: ignore[return-value]
+            except ValidationError as error:
+                problems = "; ".join(f"{f.property}: {f.reason}" for f in check_failures(self.args_model, error, []))
+                raise DepotResourceError(f"invalid inputs: {problems}") from None
+
+    def _state(self, id_: str, props: Mapping[str, Any], operation: str) -> StateT:
+        with self._one_line(operation, f"(id {id_})"):
+            try:
+                return self.state_model.model_validate(plain_properties(props))  # type: ignore[return-value]
+            except ValidationError as error:
+                raise DepotResourceError(f"the stored state cannot be read: {error.errors()[0]['msg']}") from None
+
+    def _configuration_problem(self) -> str | None:
+        if self._settings is None and self._settings_problem is None:
+            self.configure(ConfigureRequest(_NoStackConfig()))  # type: ignore[arg-type]
+        if self._settings_problem:
+            return self._settings_problem
+        assert self._settings is not None
+        try:
+            self._settings.require_token()
+        except ConfigurationError as error:
+            return str(error)
+        return None
+
+    def _client(self) -> DepotClient:
+        problem = self._configuration_problem()
+        if problem:
+            raise DepotResourceError(problem)
+        assert self._settings is not None
+        return client_for(self._settings)
+
+    def _redact(self, message: str) -> str:
+        token = self._settings.token.get_secret_value() if self._settings and self._settings.token else ""
+        return message.replace(token, "[redacted]") if token else message
+
+    @contextmanager
+    def _one_line(self, operation: str, subject: str) -> Iterator[None]:
+        """Every failure leaves as one DepotResourceError line, printed by the host without a traceback."""
+        head = f"{self.type_token} {subject}".rstrip()
+        try:
+            yield
+        except DepotResourceError as error:
+            message = str(error)
+            if not message.startswith(self.type_token):
+                message = f"{head}: {operation} failed: {message}"
+            failure = DepotResourceError(self._redact(message))
+        except DepotError as error:
+            method = f" ({error.method})" if error.method else ""
+            failure = DepotResourceError(
+                self._redact(f"{head}: {operation} failed{method}: {error.code.value}: {error.message}")
+            )
+        except Exception as error:  # a bug: still one line, with what is needed to report it
+            failure = DepotResourceError(
+                self._redact(f"{head}: {operation} failed: internal error {type(error).__name__}: {error}")
+            )
+        else:
+            return
+        sys.tracebacklimit = 0
+        raise failure from None
+
+
+class _NoStackConfig:
+    """Stands in for the stack config when the host never called configure (only the environment applies)."""
+
+    def get(self, key: str) -> None:
+        return None

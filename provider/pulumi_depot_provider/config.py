@@ -1,0 +1,92 @@
+"""Provider configuration: the Depot token and API URL, read in the provider host's `configure`.
+
+Stack config `depot:token` (set it as a secret) and `depot:apiUrl` win; the environment variables `DEPOT_TOKEN`
+and `DEPOT_API_URL` are the fallback. Nothing here is ever pickled: the provider object the SDK serialises into
+`__provider` holds no configuration, and the client is created lazily inside the host process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from pulumi_depot_provider.client import DEFAULT_BASE_URL, DepotClient
+
+TOKEN_KEY = "depot:token"
+API_URL_KEY = "depot:apiUrl"
+TOKEN_ENV = "DEPOT_TOKEN"
+API_URL_ENV = "DEPOT_API_URL"
+
+MISSING_TOKEN = (
+    "no Depot token is configured: run `pulumi config set --secret depot:token <token>` "
+    "(an organization token from Depot's organization settings), or set the DEPOT_TOKEN environment variable"
+)
+
+
+class ConfigSource(Protocol):
+    """What `pulumi.dynamic.Config` offers (and what tests may pass instead)."""
+
+    def get(self, key: str) -> Any: ...
+
+
+class ConfigurationError(ValueError):
+    """Configuration that cannot work; the message names the setting and the fix."""
+
+
+class DepotSettings(BaseModel):
+    """The provider's resolved configuration. The token is a SecretStr: it never shows in a repr or a dump."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: SecretStr | None = Field(None, description="Depot organization token")
+    api_url: str = Field(DEFAULT_BASE_URL, description="Base URL of Depot's API")
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"depot:apiUrl / DEPOT_API_URL is {value!r}; use an http(s) URL such as {DEFAULT_BASE_URL}"
+            )
+        return value.rstrip("/")
+
+    @classmethod
+    def resolve(cls, config: ConfigSource | None, environ: Mapping[str, str] | None = None) -> DepotSettings:
+        """Stack config first, then the environment. Raises ConfigurationError for an unusable API URL."""
+        env = os.environ if environ is None else environ
+        token = _first(config, TOKEN_KEY, env, TOKEN_ENV)
+        api_url = _first(config, API_URL_KEY, env, API_URL_ENV) or DEFAULT_BASE_URL
+        try:
+            return cls(token=SecretStr(token) if token else None, api_url=api_url)
+        except ValidationError as error:
+            raise ConfigurationError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
+    def require_token(self) -> str:
+        if self.token is None:
+            raise ConfigurationError(MISSING_TOKEN)
+        return self.token.get_secret_value()
+
+
+def _first(config: ConfigSource | None, key: str, env: Mapping[str, str], env_name: str) -> str | None:
+    value = config.get(key) if config is not None else None
+    if value:
+        return str(value)
+    return env.get(env_name) or None
+
+
+_clients: dict[tuple[str, str], DepotClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(settings: DepotSettings) -> DepotClient:
+    """One DepotClient per (API URL, token) in this process, shared by every provider class and host thread."""
+    key = (settings.api_url, settings.require_token())
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = DepotClient(base_url=key[0], token=key[1])
+        return client

@@ -1,0 +1,325 @@
+"""depot:Project — a Depot project (an isolated build cache): name, region, cache policy and hardware.
+
+Diff rules: name, region, cache_policy and hardware update in place (UpdateProject sends only what changed);
+organization_id replaces; a change of cache_reset_trigger resets the cache (ResetProject) and nothing else.
+Omitted cache_policy, hardware and organization_id mean "whatever Depot has" and never show as changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
+
+from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff, diff_inputs
+from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.fields import (
+    CREATE_ONLY,
+    INT32_MAX,
+    UPDATES,
+    Behaviour,
+    CrossFieldError,
+    InputModel,
+    OnChange,
+    OutputModel,
+    not_blank,
+)
+
+GIB = 1024**3
+DEFAULT_KEEP_GB = 50
+DEFAULT_KEEP_DAYS = 14
+# How far Depot's clock may be behind ours when matching "created after the call began".
+CLOCK_SKEW = timedelta(minutes=2)
+CREATE_ATTEMPTS = 3
+
+Region = Literal["us-east-1", "eu-central-1"]
+HardwareName = Literal[
+    "HARDWARE_UNSPECIFIED",
+    "HARDWARE_16X32",
+    "HARDWARE_4X4",
+    "HARDWARE_8X8",
+    "HARDWARE_8X16",
+    "HARDWARE_32X64",
+    "HARDWARE_64X128",
+    "HARDWARE_96X192",
+    "HARDWARE_192X384",
+]
+ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(not_blank)]
+
+
+class CachePolicy(InputModel):
+    """How much build cache Depot keeps for the project."""
+
+    keep_gb: int | None = Field(
+        None, ge=1, le=INT32_MAX, description=f"Cache size limit in GB. Depot's default: {DEFAULT_KEEP_GB}."
+    )
+    keep_days: int | None = Field(
+        None,
+        ge=0,
+        le=INT32_MAX,
+        description=f"Days to keep cache entries; 0 means no time limit. Depot's default: {DEFAULT_KEEP_DAYS}.",
+    )
+    keep_bytes: int | None = Field(
+        None,
+        ge=GIB,
+        le=INT32_MAX * GIB,
+        description="Deprecated: use keep_gb. The size limit in bytes, a whole number of GB (GB x 1024^3); "
+        "it is converted to keep_gb.",
+    )
+
+    @model_validator(mode="after")
+    def _in_gb(self) -> CachePolicy:
+        if self.keep_bytes is not None:
+            keep_gb, remainder = divmod(self.keep_bytes, GIB)
+            if remainder:
+                raise CrossFieldError(
+                    "keep_bytes",
+                    f"must be a whole number of GB (a multiple of {GIB}); set keep_gb instead",
+                    ("keep_bytes",),
+                )
+            if self.keep_gb is not None and self.keep_gb != keep_gb:
+                raise CrossFieldError(
+                    "keep_gb",
+                    f"keep_gb ({self.keep_gb}) and keep_bytes ({keep_gb} GB) disagree; set keep_gb alone",
+                    ("keep_gb", "keep_bytes"),
+                )
+            self.keep_gb, self.keep_bytes = keep_gb, None
+        if self.keep_gb is None and self.keep_days is None:
+            raise CrossFieldError(
+                "keep_gb",
+                "set keep_gb and/or keep_days, or leave cache_policy out for Depot's defaults "
+                f"({DEFAULT_KEEP_GB} GB, {DEFAULT_KEEP_DAYS} days)",
+                ("keep_gb", "keep_days", "keep_bytes"),
+            )
+        return self
+
+
+class ProjectArgs(InputModel):
+    """A Depot project: an isolated build cache with its own region, cache policy and builder hardware."""
+
+    name: Annotated[ProjectName, UPDATES] = Field(description="The project's name in Depot (1 to 64 characters).")
+    region: Annotated[Region, UPDATES] = Field(description="Where builds run: us-east-1 or eu-central-1.")
+    cache_policy: Annotated[CachePolicy | None, Behaviour(depot_default=True)] = Field(
+        None,
+        description="Cache limits. Omitted: Depot's defaults (50 GB, 14 days), never reported as a change. "
+        "Only the declared fields are managed; a field left out keeps Depot's value (on creation: the default).",
+    )
+    hardware: Annotated[HardwareName | None, Behaviour(depot_default=True)] = Field(
+        None,
+        description="Builder size, one of Depot's Hardware names (HARDWARE_4X4 ... HARDWARE_192X384; "
+        "HARDWARE_UNSPECIFIED is Depot's default). Omitted: whatever Depot has.",
+    )
+    organization_id: Annotated[str | None, Behaviour(OnChange.REPLACE, depot_default=True)] = Field(
+        None,
+        description="The Depot organization that owns the project. Omitted: the token's organization. "
+        "Changing it replaces the project.",
+    )
+    cache_reset_trigger: Annotated[JsonValue | None, UPDATES] = Field(
+        None,
+        description="Any value; changing it resets the project's cache (ResetProject: stops its builders and "
+        "deletes all cached data) and changes nothing else. Removing it resets nothing.",
+    )
+    import_id: Annotated[str | None, CREATE_ONLY] = Field(
+        None,
+        description="Adopt the existing project with this id instead of creating one: it must exist in the "
+        "token's organization; declared differences are applied and listed in import_changes. "
+        "Only consulted when the resource is created.",
+    )
+
+
+class ProjectState(OutputModel):
+    """The project as Depot has it, with the inputs that are not Depot's (triggers, import_id)."""
+
+    name: str
+    region: str
+    cache_policy: CachePolicy = Field(description="The effective cache policy (Depot's values).")
+    hardware: str = Field(description="The effective Hardware name.")
+    organization_id: str = Field(description="The organization that owns the project.")
+    created_at: str = Field(description="When Depot created the project (RFC 3339).")
+    cache_reset_trigger: JsonValue | None = None
+    import_id: str | None = None
+    import_changes: list[str] | None = Field(
+        None, description="What adopting the project by import_id changed in Depot, one entry per setting."
+    )
+
+
+def hardware_name(number: int) -> str:
+    return pb.Hardware.Name(number) if number in pb.Hardware.values() else f"HARDWARE_{number}"
+
+
+def effective_policy(policy: pb.CachePolicy) -> CachePolicy:
+    keep_gb = policy.keep_gb or (policy.keep_bytes // GIB if policy.HasField("keep_bytes") else 0)
+    return CachePolicy.model_construct(keep_gb=keep_gb, keep_days=policy.keep_days)
+
+
+def project_state(project: pb.Project, **kept: Any) -> ProjectState:
+    return ProjectState(
+        name=project.name,
+        region=project.region_id,
+        cache_policy=effective_policy(project.cache_policy),
+        hardware=hardware_name(project.hardware),
+        organization_id=project.organization_id,
+        created_at=project.created_at.ToJsonString(),
+        **kept,
+    )
+
+
+def update_fields(new: ProjectArgs, old: ProjectState, diff: PropertyDiff) -> dict[str, Any]:
+    """UpdateProject's arguments for what changed, nothing else (explicit presence)."""
+    fields: dict[str, Any] = {}
+    if "name" in diff:
+        fields["name"] = new.name
+    if "region" in diff:
+        fields["region_id"] = new.region
+    if "cache_policy" in diff and new.cache_policy is not None:
+        declared, current = new.cache_policy, old.cache_policy
+        fields["cache_policy"] = pb.CachePolicy(
+            keep_gb=declared.keep_gb if declared.keep_gb is not None else current.keep_gb,
+            keep_days=declared.keep_days if declared.keep_days is not None else current.keep_days,
+        )
+    if "hardware" in diff and new.hardware is not None:
+        fields["hardware"] = pb.Hardware.Value(new.hardware)
+    return fields
+
+
+def describe_changes(old: ProjectState, fields: dict[str, Any]) -> list[str]:
+    """Human-readable list of what an UpdateProject call changes, e.g. "name: 'old' -> 'new'"."""
+    changes = []
+    if "name" in fields:
+        changes.append(f"name: {old.name!r} -> {fields['name']!r}")
+    if "region_id" in fields:
+        changes.append(f"region: {old.region!r} -> {fields['region_id']!r}")
+    if "cache_policy" in fields:
+        for key in ("keep_gb", "keep_days"):
+            before, after = getattr(old.cache_policy, key), getattr(fields["cache_policy"], key)
+            if before != after:
+                changes.append(f"cache_policy.{key}: {before} -> {after}")
+    if "hardware" in fields:
+        changes.append(f"hardware: {old.hardware} -> {hardware_name(fields['hardware'])}")
+    return changes
+
+
+class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
+    """Dynamic provider for depot:Project. Its import path is part of users' state: do not move it."""
+
+    type_token = "depot:Project"
+    args_model = ProjectArgs
+    state_model = ProjectState
+
+    def describe(self, model: ProjectArgs | ProjectState) -> str:
+        return repr(model.name)
+
+    def create_resource(self, client: DepotClient, args: ProjectArgs) -> tuple[str, ProjectState]:
+        if args.import_id:
+            return self._adopt(client, args)
+        project = self._create_exactly_once(client, args)
+        return project.project_id, project_state(project, cache_reset_trigger=args.cache_reset_trigger)
+
+    def read_resource(self, client: DepotClient, id_: str, state: ProjectState) -> ProjectState:
+        return project_state(client.get_project(id_), **_kept(state))
+
+    def update_resource(
+        self, client: DepotClient, id_: str, old: ProjectState, new: ProjectArgs, diff: PropertyDiff
+    ) -> ProjectState:
+        fields = update_fields(new, old, diff)
+        project = client.update_project(id_, **fields) if fields else None
+        if "cache_reset_trigger" in diff and new.cache_reset_trigger is not None:
+            client.reset_project(id_)
+            pulumi.log.info(f"depot:Project {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
+        if project is None:
+            project = client.get_project(id_)
+        return project_state(project, **{**_kept(old), "cache_reset_trigger": new.cache_reset_trigger})
+
+    def delete_resource(self, client: DepotClient, id_: str, state: ProjectState) -> None:
+        client.delete_project(id_)
+
+    def _adopt(self, client: DepotClient, args: ProjectArgs) -> tuple[str, ProjectState]:
+        assert args.import_id is not None
+        try:
+            project = client.get_project(args.import_id)
+        except NotFound:
+            raise DepotResourceError(
+                f"import_id {args.import_id!r}: no project with this id in the token's organization; check the id "
+                "(`depot projects list`) or remove import_id to create a new project"
+            ) from None
+        if args.organization_id and project.organization_id != args.organization_id:
+            raise DepotResourceError(
+                f"import_id {args.import_id!r} belongs to organization {project.organization_id!r}, "
+                f"not the declared organization_id {args.organization_id!r}"
+            )
+        live = project_state(project)
+        diff = diff_inputs(ProjectArgs, live.outputs(), args.declared())
+        fields = update_fields(args, live, diff)
+        changes = describe_changes(live, fields)
+        if fields:
+            project = client.update_project(project.project_id, **fields)
+        pulumi.log.info(
+            f"depot:Project {args.name!r}: adopted project {project.project_id}"
+            + (f"; changed {', '.join(changes)}" if changes else " with no changes")
+        )
+        state = project_state(
+            project, cache_reset_trigger=args.cache_reset_trigger, import_id=args.import_id, import_changes=changes
+        )
+        return project.project_id, state
+
+    def _create_exactly_once(self, client: DepotClient, args: ProjectArgs) -> pb.Project:
+        """CreateProject, retried after an ambiguous failure only once it is clear nothing was created.
+
+        A project counts as ours when it has the declared name and region, was not there before the call, and
+        was created after the call began; extra ones (several attempts that all committed) are deleted.
+        """
+        before = {p.project_id for p in client.list_projects() if p.name == args.name}
+        started = datetime.now(UTC) - CLOCK_SKEW
+        policy = args.cache_policy
+        request: dict[str, Any] = {
+            "organization_id": args.organization_id,
+            "hardware": pb.Hardware.Value(args.hardware) if args.hardware else None,
+            "cache_policy": pb.CachePolicy(
+                keep_gb=policy.keep_gb or DEFAULT_KEEP_GB,
+                keep_days=DEFAULT_KEEP_DAYS if policy.keep_days is None else policy.keep_days,
+            )
+            if policy
+            else None,
+        }
+        failure: DepotError | None = None
+        for _ in range(CREATE_ATTEMPTS):
+            try:
+                return client.create_project(args.name, args.region, **request)
+            except DepotError as error:
+                if not error.ambiguous:
+                    raise
+                failure = error
+            created = sorted(
+                (
+                    p
+                    for p in client.list_projects()
+                    if p.name == args.name
+                    and p.region_id == args.region
+                    and p.project_id not in before
+                    and p.created_at.ToDatetime(tzinfo=UTC) >= started
+                ),
+                key=lambda p: p.created_at.ToNanoseconds(),
+            )
+            if created:
+                ours, *extra = created
+                for duplicate in extra:
+                    client.delete_project(duplicate.project_id)
+                pulumi.log.info(
+                    f"depot:Project {args.name!r}: CreateProject answered {failure.code.value} but had created "
+                    f"project {ours.project_id}; using it"
+                )
+                return ours
+        assert failure is not None
+        raise failure
+
+
+def _kept(state: ProjectState) -> dict[str, Any]:
+    """What Depot does not hold and a read must carry over."""
+    return {
+        "cache_reset_trigger": state.cache_reset_trigger,
+        "import_id": state.import_id,
+        "import_changes": state.import_changes,
+    }

@@ -1,0 +1,209 @@
+"""depot:TrustPolicy — lets one CI pipeline (GitHub Actions, Buildkite or CircleCI) build in a project via OIDC.
+
+Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new one before removing the old
+(a duplicate policy is harmless for a moment).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import pulumi
+from pydantic import Field, model_validator
+
+from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
+from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.fields import (
+    CREATE_ONLY,
+    REPLACES,
+    CrossFieldError,
+    InputModel,
+    OutputModel,
+    Text,
+)
+
+CREATE_ATTEMPTS = 3
+TrustProvider = Literal["github", "buildkite", "circleci"]
+PROVIDERS: tuple[TrustProvider, ...] = ("github", "buildkite", "circleci")
+
+
+class GitHubTrust(InputModel):
+    """Trust GitHub Actions workflows of one repository."""
+
+    repository_owner: Text = Field(description="The GitHub user or organization that owns the repository.")
+    repository: Text = Field(description="The repository's name (without the owner).")
+
+
+class BuildkiteTrust(InputModel):
+    """Trust one Buildkite pipeline."""
+
+    organization_slug: Text = Field(description="The Buildkite organization's slug.")
+    pipeline_slug: Text = Field(description="The pipeline's slug.")
+
+
+class CircleCITrust(InputModel):
+    """Trust one CircleCI project."""
+
+    organization_uuid: Text = Field(description="The CircleCI organization's UUID.")
+    project_uuid: Text = Field(description="The CircleCI project's UUID.")
+
+
+TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust
+
+
+class TrustPolicyArgs(InputModel):
+    """An OIDC trust policy of a Depot project: exactly one of github, buildkite or circleci."""
+
+    project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the policy belongs to.")
+    github: Annotated[GitHubTrust | None, REPLACES] = Field(None, description="Trust a GitHub repository.")
+    buildkite: Annotated[BuildkiteTrust | None, REPLACES] = Field(None, description="Trust a Buildkite pipeline.")
+    circleci: Annotated[CircleCITrust | None, REPLACES] = Field(None, description="Trust a CircleCI project.")
+    import_id: Annotated[str | None, CREATE_ONLY] = Field(
+        None,
+        description="Adopt the existing trust policy with this id (in project_id) instead of creating one; its "
+        "provider fields must match the declared ones. Only consulted when the resource is created.",
+    )
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> TrustPolicyArgs:
+        given = [name for name in PROVIDERS if getattr(self, name) is not None]
+        if not given:
+            raise CrossFieldError(
+                "github", "no trust provider set: set exactly one of github, buildkite or circleci", PROVIDERS
+            )
+        if len(given) > 1:
+            raise CrossFieldError(
+                given[1],
+                f"{' and '.join(given)} are all set; a trust policy has exactly one provider: "
+                "declare one TrustPolicy per provider",
+                PROVIDERS,
+            )
+        return self
+
+
+class TrustPolicyState(OutputModel):
+    """The policy as Depot has it."""
+
+    project_id: str
+    github: GitHubTrust | None = None
+    buildkite: BuildkiteTrust | None = None
+    circleci: CircleCITrust | None = None
+    import_id: str | None = None
+
+
+def provider_of(model: TrustPolicyArgs | TrustPolicyState) -> tuple[TrustProvider, TrustFields]:
+    for name in PROVIDERS:
+        fields = getattr(model, name)
+        if fields is not None:
+            return name, fields
+    raise DepotResourceError("the policy has no provider (github, buildkite or circleci)")
+
+
+def live_fields(policy: pb.TrustPolicy) -> tuple[str, dict[str, str]]:
+    """(provider, its fields) of a policy as Depot returns it."""
+    kind = policy.WhichOneof("provider")
+    if kind is None:
+        raise DepotResourceError(f"Depot returned trust policy {policy.trust_policy_id} without a provider")
+    message = getattr(policy, kind)
+    return kind, {field.name: getattr(message, field.name) for field in message.DESCRIPTOR.fields}
+
+
+def policy_state(policy: pb.TrustPolicy, project_id: str, import_id: str | None = None) -> TrustPolicyState:
+    kind, fields = live_fields(policy)
+    return TrustPolicyState.model_validate({"project_id": project_id, kind: fields, "import_id": import_id})
+
+
+def matches(policy: pb.TrustPolicy, args: TrustPolicyArgs) -> bool:
+    kind, fields = provider_of(args)
+    return live_fields(policy) == (kind, fields.model_dump())
+
+
+def _summary(kind: str, fields: TrustFields) -> str:
+    first, second = fields.model_dump().values()
+    return f"{kind} {first}/{second}"
+
+
+class TrustPolicyProvider(DepotProvider[TrustPolicyArgs, TrustPolicyState]):
+    """Dynamic provider for depot:TrustPolicy. Its import path is part of users' state: do not move it."""
+
+    type_token = "depot:TrustPolicy"
+    args_model = TrustPolicyArgs
+    state_model = TrustPolicyState
+
+    def describe(self, model: TrustPolicyArgs | TrustPolicyState) -> str:
+        return f"{_summary(*provider_of(model))} in project {model.project_id}"
+
+    def create_resource(self, client: DepotClient, args: TrustPolicyArgs) -> tuple[str, TrustPolicyState]:
+        if args.import_id:
+            return self._adopt(client, args)
+        policy = self._add_exactly_once(client, args)
+        return policy.trust_policy_id, policy_state(policy, args.project_id)
+
+    def read_resource(self, client: DepotClient, id_: str, state: TrustPolicyState) -> TrustPolicyState | None:
+        for policy in client.list_trust_policies(state.project_id):
+            if policy.trust_policy_id == id_:
+                return policy_state(policy, state.project_id, state.import_id)
+        return None
+
+    def update_resource(
+        self, client: DepotClient, id_: str, old: TrustPolicyState, new: TrustPolicyArgs, diff: PropertyDiff
+    ) -> TrustPolicyState:
+        # Every input replaces the policy, so the engine never asks for an in-place update of one that changed.
+        return old
+
+    def delete_resource(self, client: DepotClient, id_: str, state: TrustPolicyState) -> None:
+        client.remove_trust_policy(state.project_id, id_)
+
+    def _adopt(self, client: DepotClient, args: TrustPolicyArgs) -> tuple[str, TrustPolicyState]:
+        existing = {p.trust_policy_id: p for p in client.list_trust_policies(args.project_id)}
+        policy = existing.get(args.import_id or "")
+        if policy is None:
+            raise DepotResourceError(
+                f"import_id {args.import_id!r}: project {args.project_id} has no trust policy with this id "
+                f"(it has: {', '.join(existing) or 'none'}); remove import_id to create a new policy"
+            )
+        live = policy_state(policy, args.project_id, args.import_id)
+        if not matches(policy, args):
+            raise DepotResourceError(
+                f"import_id {args.import_id!r} is {_summary(*provider_of(live))}, not the declared "
+                f"{_summary(*provider_of(args))}; trust policies cannot change in place: declare the existing "
+                "values to adopt it, or remove import_id to create a new policy"
+            )
+        pulumi.log.info(f"depot:TrustPolicy {self.describe(args)}: adopted trust policy {policy.trust_policy_id}")
+        return policy.trust_policy_id, live
+
+    def _add_exactly_once(self, client: DepotClient, args: TrustPolicyArgs) -> pb.TrustPolicy:
+        """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: a policy
+        with the declared provider fields that was not there before the call is ours (extra ones are removed)."""
+        kind, fields = provider_of(args)
+        message = {
+            "github": pb.TrustPolicy.GitHub,
+            "buildkite": pb.TrustPolicy.Buildkite,
+            "circleci": pb.TrustPolicy.CircleCI,
+        }[kind](**fields.model_dump())
+        before = {p.trust_policy_id for p in client.list_trust_policies(args.project_id)}
+        failure: DepotError | None = None
+        for _ in range(CREATE_ATTEMPTS):
+            try:
+                return client.add_trust_policy(args.project_id, **{kind: message})
+            except DepotError as error:
+                if not error.ambiguous:
+                    raise
+                failure = error
+            added = [
+                p
+                for p in client.list_trust_policies(args.project_id)
+                if p.trust_policy_id not in before and matches(p, args)
+            ]
+            if added:
+                ours, *extra = added
+                for duplicate in extra:
+                    client.remove_trust_policy(args.project_id, duplicate.trust_policy_id)
+                pulumi.log.info(
+                    f"depot:TrustPolicy {self.describe(args)}: AddTrustPolicy answered {failure.code.value} but had "
+                    f"added {ours.trust_policy_id}; using it"
+                )
+                return ours
+        assert failure is not None
+        raise failure
