@@ -89,10 +89,10 @@ class DepotClient:
         )
         self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())
         self._retrier = Retrier(
-            retry or RetryPolicy(),
-            sleep=sleep or time.sleep,
-            clock=clock or time.monotonic,
-            rng=rng or random.Random(),
+            retry if retry is not None else RetryPolicy(),
+            sleep=sleep if sleep is not None else time.sleep,
+            clock=clock if clock is not None else time.monotonic,
+            rng=rng if rng is not None else random.Random(),
         )
 
     def __repr__(self) -> str:
