@@ -27,6 +27,7 @@ from depot_local.store import Store
 DEFAULT_DB = "depot-local.sqlite3"
 DEFAULT_ORG_NAME = "Local organization"
 START_LINE = "depot-local listening on {url} org={org_id}"
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 DESCRIPTION = """\
 Serve a local Depot API: depot.core.v1.ProjectService (all 13 methods) and OrganizationService/ListOrganizations
@@ -150,8 +151,9 @@ async def _serve(app: DepotApp, sock: socket.socket, args: argparse.Namespace) -
     config.graceful_timeout = 2.0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a signal that came early is delivered now
     await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
 
@@ -186,6 +188,8 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             sock = _listen(args.host, args.port)
         except OSError as error:
             parser.exit(1, f"depot-local: cannot listen on {args.host}:{args.port}: {error}\n")
+        # Held from the start line until the event loop handles them, so a stop right after it is still clean.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         print(START_LINE.format(url=_url(sock), org_id=org_id), flush=True)
         app = DepotApp(Service(store), FaultInjector(faults), Stats(), org_id)
         asyncio.run(_serve(app, sock, args))

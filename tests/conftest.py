@@ -75,9 +75,20 @@ class DepotServer:
     """A `depot-local serve` subprocess in its own process group. `flags` are serve's options in snake_case
     (latency_ms=50, fault_methods=["CreateProject"], ...); db defaults to a file under workdir."""
 
-    def __init__(self, workdir: Path, token: str | None = None, db: str | Path | None = None, **flags: Any) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        token: str | None = None,
+        db: str | Path | None = None,
+        env: dict[str, str] | None = None,
+        **flags: Any,
+    ) -> None:
         self.workdir = workdir
-        self.token = token or "depot_org_test_" + secrets.token_hex(16)
+        self.env = {**os.environ, **(env or {})}
+        # A DEPOT_LOCAL_TOKEN in env is the token, and --token is not passed (to exercise the variable).
+        env_token = (env or {}).get("DEPOT_LOCAL_TOKEN")
+        self._token_flag = env_token is None
+        self.token = env_token or token or "depot_org_test_" + secrets.token_hex(16)
         self.db_path = str(db) if db is not None else str(workdir / "depot-local.sqlite3")
         self.log_path = workdir / "depot-local.log"
         self.flags = flags
@@ -98,7 +109,9 @@ class DepotServer:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> DepotServer:
-        arguments = ["serve", "--port", str(self._port), "--db", self.db_path, "--token", self.token]
+        arguments = ["serve", "--port", str(self._port), "--db", self.db_path]
+        if self._token_flag:
+            arguments += ["--token", self.token]
         for name, value in self.flags.items():
             arguments += _flag(name, value)
         with self.log_path.open("ab") as log:
@@ -108,6 +121,7 @@ class DepotServer:
                 stderr=log,
                 stdin=subprocess.DEVNULL,
                 cwd=self.workdir,
+                env=self.env,
                 start_new_session=True,
             )
         line = self._read_start_line()
@@ -143,14 +157,14 @@ class DepotServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def stop(self) -> int | None:
-        """SIGTERM to the process group, SIGKILL after STOP_DEADLINE; returns the exit code."""
+    def stop(self, signum: int = signal.SIGTERM) -> int | None:
+        """`signum` to the process group, SIGKILL after STOP_DEADLINE; returns the exit code."""
         process, self._process = self._process, None
         if process is None:
             return None
         if process.poll() is None:
             try:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signum)
                 return process.wait(timeout=STOP_DEADLINE)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)

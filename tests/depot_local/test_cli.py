@@ -1,0 +1,130 @@
+"""`depot-local serve`: help, flags and their errors, the environment, the default database, signals."""
+
+from __future__ import annotations
+
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from connect_rpc import Rpc
+
+SCRIPT = Path(sys.executable).with_name("depot-local")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=30, cwd=cwd, check=False)
+
+
+def test_console_script_help_documents_usage():
+    result = run("serve", "--help")
+    assert result.returncode == 0
+    for words in (
+        "--port",
+        "0 picks a free one",
+        "--db",
+        "DEPOT_LOCAL_TOKEN",
+        "DEPOT_API_URL=http://127.0.0.1:8787 DEPOT_TOKEN=",
+        "--unavailable-rate",
+        "--commit-then-unavailable-rate",
+        "--fault-methods",
+        "--seed",
+        "/_admin/faults",
+        "/_admin/organizations",
+        "loopback",
+        "depot-local listening on http://HOST:PORT org=ORG_ID",
+    ):
+        assert words in result.stdout, words
+
+
+def test_no_command_prints_usage():
+    result = run()
+    assert result.returncode == 2
+    assert "serve" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--unavailable-rate", "1.5"], "not a fraction between 0 and 1"),
+        (["--commit-then-unavailable-rate", "lots"], "not a fraction between 0 and 1"),
+        (["--fault-methods", "CreateProject,Frobnicate"], "'Frobnicate' is not a method"),
+        (["--latency-ms", "-5"], "latency_ms"),
+        (["--token", "has space"], "printable ASCII characters without spaces"),
+        (["--port", "http"], "invalid int value"),
+    ],
+)
+def test_bad_flags_exit_2_with_a_message(args, words, tmp_path):
+    result = run("serve", "--port", "0", "--db", str(tmp_path / "x.sqlite3"), *args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_exits_1_cleanly(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run("serve", "--port", str(taken.getsockname()[1]), "--db", str(tmp_path / "x.sqlite3"))
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unopenable_database_exits_1_cleanly(tmp_path):
+    result = run("serve", "--port", "0", "--db", str(tmp_path / "missing-dir" / "x.sqlite3"))
+    assert result.returncode == 1
+    assert "cannot open --db" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_token_from_the_environment(start_depot_server):
+    server = start_depot_server(env={"DEPOT_LOCAL_TOKEN": "depot_org_from_env_1234"})
+    with Rpc(server.url, "depot_org_from_env_1234") as rpc:
+        assert rpc.post("ListProjects", {}).status_code == 200
+
+
+def test_same_token_again_after_restart_is_the_same_organization(start_depot_server):
+    server = start_depot_server(token="depot_org_stable_token")
+    first_org = server.org_id
+    server.restart()
+    assert server.org_id == first_org
+    with Rpc(server.url, "depot_org_stable_token") as rpc:
+        assert rpc.post("ListProjects", {}).status_code == 200
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_the_server_cleanly(start_depot_server, signum):
+    server = start_depot_server()
+    with Rpc(server.url, server.token) as rpc:
+        assert rpc.post("ListProjects", {}).status_code == 200  # leaves a kept-alive connection open
+        assert server.stop(signum) == 0
+    assert "Traceback" not in server.log()
+
+
+def test_default_database_is_in_the_working_directory(tmp_path):
+    process = subprocess.Popen(
+        [str(SCRIPT), "serve", "--port", "0"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            assert selector.select(timeout=30), "no start line within 30 s"
+        line = process.stdout.readline().decode()
+        assert line.startswith("depot-local listening on http://127.0.0.1:")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert (tmp_path / "depot-local.sqlite3").exists()
+
+
+def test_start_line_comes_before_serving_and_is_flushed(start_depot_server):
+    """The fixture parsed the line from a pipe (so it was flushed); the URL answers at once."""
+    started = time.monotonic()
+    server = start_depot_server()
+    with Rpc(server.url, server.token) as rpc:
+        assert rpc.post("ListProjects", {}).status_code == 200
+    assert server.running and time.monotonic() - started < 30
