@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import httpx
 from google.protobuf.message import Message
@@ -41,6 +41,11 @@ def _rpcs() -> dict[str, Rpc]:
 
 
 RPCS: dict[str, Rpc] = _rpcs()
+
+
+def _hardware(value: int | None) -> pb.Hardware | None:
+    # Any int goes through (proto3 enums are open): a value this client does not know may be one Depot added.
+    return cast("pb.Hardware", value)
 
 
 class DepotClient:
@@ -187,7 +192,7 @@ class DepotClient:
             region_id=region_id,
             organization_id=organization_id,
             cache_policy=cache_policy,
-            hardware=hardware,
+            hardware=_hardware(hardware),
         )
         return self.call("CreateProject", request, pb.CreateProjectResponse).project
 
@@ -202,7 +207,11 @@ class DepotClient:
     ) -> pb.Project:
         """Only the arguments that are not None are sent (explicit presence)."""
         request = pb.UpdateProjectRequest(
-            project_id=project_id, name=name, region_id=region_id, cache_policy=cache_policy, hardware=hardware
+            project_id=project_id,
+            name=name,
+            region_id=region_id,
+            cache_policy=cache_policy,
+            hardware=_hardware(hardware),
         )
         return self.call("UpdateProject", request, pb.UpdateProjectResponse).project
 

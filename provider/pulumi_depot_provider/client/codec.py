@@ -26,11 +26,12 @@ def encode(codec: CodecName, message: Message) -> bytes:
     if codec == "json":
         # lowerCamelCase names, int64 as strings, enums by name: the proto3 JSON mapping Connect servers expect.
         return json.dumps(json_format.MessageToDict(message), separators=(",", ":")).encode()
-    return message.SerializeToString()
+    serialized: bytes = message.SerializeToString()
+    return serialized
 
 
 def decode(codec: CodecName, body: bytes, message_type: type[M]) -> M:
-    message = message_type()
+    message: M = message_type()
     try:
         if codec == "json":
             # A newer server may add fields this client does not know yet: ignore them rather than fail.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ BASE_URL = "http://depot.test"
 TOKEN = "depot_org_SECRET_4f9a2c71e0"
 
 Handler = Callable[[httpx.Request], httpx.Response]
+Step = httpx.Response | Exception | Handler
 
 
 def connect_error(code: str, message: str = "it failed", status: int = 400, **headers: str) -> httpx.Response:
@@ -73,14 +74,17 @@ class UpperBoundRandom(random.Random):
 class ScriptedServer:
     """Answers requests from `script` in order (responses, exceptions to raise, or callables), then `default`."""
 
-    script: list[httpx.Response | Exception | Handler] = field(default_factory=list)
+    script: Sequence[Step] = ()
     default: Handler | None = None
     requests: list[httpx.Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._steps = list(self.script)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.requests.append(request)
-        step: httpx.Response | Exception | Handler | None = self.script.pop(0) if self.script else self.default
+        step: Step | None = self._steps.pop(0) if self._steps else self.default
         if step is None:
             raise AssertionError(f"unexpected request {request.method} {request.url}")
         if isinstance(step, Exception):

@@ -207,13 +207,14 @@ def test_project_token_may_not_manage_projects(client: DepotClient, depot: Any, 
     other_id = client.create_project("other", "us-east-1").project_id
     secret = client.create_token(project_id, "build").secret
     with DepotClient(depot.url, secret, **variant) as scoped:
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: scoped.list_projects(),
             lambda: scoped.create_project("sneaky", "us-east-1"),
             lambda: scoped.create_token(project_id, "more"),
             lambda: scoped.delete_project(project_id),
             lambda: scoped.get_project(other_id),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(PermissionDenied) as caught:
                 call()
             certain(caught.value)

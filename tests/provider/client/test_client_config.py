@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 from client_fakes import BASE_URL, TOKEN, ScriptedServer, json_reply, make_client
@@ -115,15 +116,15 @@ def test_client_refuses_pickling_with_a_reason() -> None:
         ({"max_retry_after": "5"}, "max_retry_after"),
     ],
 )
-def test_retry_policy_validates_each_field(kwargs: dict[str, object], field: str) -> None:
+def test_retry_policy_validates_each_field(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigurationError, match=f"RetryPolicy.{field}"):
-        RetryPolicy(**kwargs)  # type: ignore[arg-type]
+        RetryPolicy(**kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [({"codec": "xml"}, "codec"), ({"timeout": 0}, "timeout")])
-def test_client_options_are_validated(kwargs: dict[str, object], field: str) -> None:
+def test_client_options_are_validated(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigurationError, match=field):
-        DepotClient("http://127.0.0.1:8787", "t", **kwargs)  # type: ignore[arg-type]
+        DepotClient("http://127.0.0.1:8787", "t", **kwargs)
 
 
 def test_add_trust_policy_needs_exactly_one_provider() -> None:

@@ -51,7 +51,10 @@ CALLS: list[tuple[str, Callable[[DepotClient], Any], Message, Message]] = [
             "web", "us-east-1", cache_policy=pb.CachePolicy(keep_gb=20, keep_days=7), hardware=pb.HARDWARE_8X16
         ),
         pb.CreateProjectRequest(
-            name="web", region_id="us-east-1", cache_policy=pb.CachePolicy(keep_gb=20, keep_days=7), hardware=4
+            name="web",
+            region_id="us-east-1",
+            cache_policy=pb.CachePolicy(keep_gb=20, keep_days=7),
+            hardware=pb.HARDWARE_8X16,
         ),
         pb.CreateProjectResponse(project=PROJECT),
     ),
