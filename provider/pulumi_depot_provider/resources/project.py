@@ -8,7 +8,7 @@ Omitted cache_policy, hardware and organization_id mean "whatever Depot has" and
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pulumi
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
@@ -66,8 +66,8 @@ class CachePolicy(InputModel):
         None,
         ge=GIB,
         le=INT32_MAX * GIB,
-        description="Deprecated: use keep_gb. The size limit in bytes, a whole number of GB (GB x 1024^3); "
-        "it is converted to keep_gb.",
+        description="The size limit in bytes, a whole number of GB (GB x 1024^3); it is converted to keep_gb.",
+        json_schema_extra={"deprecationMessage": "Depot deprecated keep_bytes: use keep_gb."},
     )
 
     @model_validator(mode="after")
@@ -95,6 +95,16 @@ class CachePolicy(InputModel):
                 ("keep_gb", "keep_days", "keep_bytes"),
             )
         return self
+
+
+class EffectiveCachePolicy(OutputModel):
+    """The cache policy Depot applies, as it reports it (keep_bytes consistent with keep_gb)."""
+
+    schema_type: ClassVar[str] = "CachePolicy"
+
+    keep_gb: int
+    keep_days: int
+    keep_bytes: int
 
 
 class ProjectArgs(InputModel):
@@ -135,7 +145,7 @@ class ProjectState(OutputModel):
 
     name: str
     region: str
-    cache_policy: CachePolicy = Field(description="The effective cache policy (Depot's values).")
+    cache_policy: EffectiveCachePolicy = Field(description="The effective cache policy (Depot's values).")
     hardware: str = Field(description="The effective Hardware name.")
     organization_id: str = Field(description="The organization that owns the project.")
     created_at: str = Field(description="When Depot created the project (RFC 3339).")
@@ -150,9 +160,9 @@ def hardware_name(number: int) -> str:
     return pb.Hardware.Name(number) if number in pb.Hardware.values() else f"HARDWARE_{number}"
 
 
-def effective_policy(policy: pb.CachePolicy) -> CachePolicy:
+def effective_policy(policy: pb.CachePolicy) -> EffectiveCachePolicy:
     keep_gb = policy.keep_gb or (policy.keep_bytes // GIB if policy.HasField("keep_bytes") else 0)
-    return CachePolicy.model_construct(keep_gb=keep_gb, keep_days=policy.keep_days)
+    return EffectiveCachePolicy(keep_gb=keep_gb, keep_days=policy.keep_days, keep_bytes=keep_gb * GIB)
 
 
 def project_state(project: pb.Project, **kept: Any) -> ProjectState:
