@@ -63,12 +63,11 @@ class DepotApp:
             # Connect answers a path it does not serve with HTTP 404, which clients read as unimplemented.
             error = RpcError(
                 Code.UNIMPLEMENTED,
-                f"no method at {scope['path'][:200]!r}; this server serves {connect.PROJECT_SERVICE} "
-                f"and {connect.ORGANIZATION_SERVICE}/ListOrganizations",
+                f"no method at {scope['path'][:200]!r}; this server serves {connect.SERVED}",
             )
             return 404, error.body(), JSON_HEADERS
         if scope["method"] != "POST":
-            error = RpcError(Code.UNIMPLEMENTED, f"{method.name} takes POST, not {scope['method']}")
+            error = RpcError(Code.UNIMPLEMENTED, f"{method.path} takes POST, not {scope['method']}")
             return 405, error.body(), [*JSON_HEADERS, ("allow", "POST")]
         headers = headers_of(scope)
         codec = connect.codec_for(headers.get("content-type", ""))
@@ -83,17 +82,17 @@ class DepotApp:
                 raise connect.too_large("request body")
             response = await self._unary(method, codec, headers, raw_body)
         except InjectedFault as error:
-            self.stats.record(method.name, error.code.value, error.kind)
+            self.stats.record(method.label, error.code.value, error.kind)
             return error.http_status, error.body(), JSON_HEADERS
         except RpcError as error:
-            self.stats.record(method.name, error.code.value)
+            self.stats.record(method.label, error.code.value)
             return error.http_status, error.body(), JSON_HEADERS
         except Exception:
-            log.exception("%s failed", method.name)
-            self.stats.record(method.name, Code.INTERNAL.value)
-            error = RpcError(Code.INTERNAL, f"{method.name} failed inside the local Depot API; see its log")
+            log.exception("%s failed", method.label)
+            self.stats.record(method.label, Code.INTERNAL.value)
+            error = RpcError(Code.INTERNAL, f"{method.label} failed inside the local Depot API; see its log")
             return error.http_status, error.body(), JSON_HEADERS
-        self.stats.record(method.name, "ok")
+        self.stats.record(method.label, "ok")
         body = connect.encode(codec, response)
         response_headers = [("content-type", f"application/{codec}"), ("accept-encoding", connect.ACCEPT_ENCODING)]
         encoding = connect.choose_encoding(headers.get("accept-encoding", ""))
@@ -112,21 +111,21 @@ class DepotApp:
                 return await self._handle(method, codec, headers, raw_body)
         except TimeoutError:
             raise RpcError(
-                Code.DEADLINE_EXCEEDED, f"{method.name} did not finish within Connect-Timeout-Ms ({timeout} s)"
+                Code.DEADLINE_EXCEEDED, f"{method.label} did not finish within Connect-Timeout-Ms ({timeout} s)"
             ) from None
 
     async def _handle(self, method: Method, codec: Codec, headers: dict[str, str], raw_body: bytes) -> Message:
-        latency = self.faults.latency(method.name)
+        latency = self.faults.latency(method.label)
         if latency:
             await asyncio.sleep(latency)
-        if self.faults.fail_before(method.name):
-            raise InjectedFault("unavailable", f"injected fault: {method.name} is unavailable (nothing was done)")
+        if self.faults.fail_before(method.label):
+            raise InjectedFault("unavailable", f"injected fault: {method.label} is unavailable (nothing was done)")
         body = connect.decompress(headers.get("content-encoding", ""), raw_body)
         secret = bearer_token(headers.get("authorization", ""))
         request = connect.decode(codec, body, method.request)
-        response = await asyncio.to_thread(self.service.call, method.name, secret, request)
-        if self.faults.fail_after_commit(method.name):
+        response = await asyncio.to_thread(self.service.call, method.label, secret, request)
+        if self.faults.fail_after_commit(method.label):
             raise InjectedFault(
-                "commit_then_unavailable", f"injected fault: {method.name} committed, then became unavailable"
+                "commit_then_unavailable", f"injected fault: {method.label} committed, then became unavailable"
             )
         return response

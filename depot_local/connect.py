@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import brotli
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
 from pulumi_depot_provider.client.errors import HTTP_STATUS, Code
 from pulumi_depot_provider.proto import pb
+
+from depot_local import cli_proto
 
 Codec = Literal["json", "proto"]
 CONTENT_TYPES: dict[str, Codec] = {"application/json": "json", "application/proto": "proto"}
@@ -50,6 +52,7 @@ def invalid(message: str) -> RpcError:
 class Method:
     service: str
     name: str
+    label: str  # unique across services: the key of faults, stats and the service's handlers
     request: type[Message]
     response: type[Message]
     mutating: bool
@@ -61,6 +64,7 @@ class Method:
 
 PROJECT_SERVICE = "depot.core.v1.ProjectService"
 ORGANIZATION_SERVICE = "depot.core.v1.OrganizationService"
+CLI_LABEL_PREFIX = "cli."  # depot.cli.v1beta1.ProjectsService/ListProjects is "cli.ListProjects"
 MUTATING = frozenset(
     {
         "CreateProject",
@@ -72,29 +76,35 @@ MUTATING = frozenset(
         "CreateToken",
         "UpdateToken",
         "DeleteToken",
+        "cli.ResetProjectCache",
     }
 )
 
 
 def _methods() -> dict[str, Method]:
-    methods = []
-    for service_name in (PROJECT_SERVICE, ORGANIZATION_SERVICE):
-        service = pb.DESCRIPTOR.services_by_name[service_name.rsplit(".", 1)[1]]
-        for descriptor in service.methods:
-            methods.append(
-                Method(
-                    service=service_name,
-                    name=descriptor.name,
-                    request=getattr(pb, descriptor.input_type.name),
-                    response=getattr(pb, descriptor.output_type.name),
-                    mutating=descriptor.name in MUTATING,
-                )
-            )
+    services = [
+        (pb.DESCRIPTOR.services_by_name["ProjectService"], ""),
+        (pb.DESCRIPTOR.services_by_name["OrganizationService"], ""),
+        (cli_proto.SERVICE_DESCRIPTOR, CLI_LABEL_PREFIX),
+    ]
+    methods = [
+        Method(
+            service=service.full_name,
+            name=descriptor.name,
+            label=prefix + descriptor.name,
+            request=message_factory.GetMessageClass(descriptor.input_type),
+            response=message_factory.GetMessageClass(descriptor.output_type),
+            mutating=prefix + descriptor.name in MUTATING,
+        )
+        for service, prefix in services
+        for descriptor in service.methods
+    ]
     return {method.path: method for method in methods}
 
 
 METHODS: dict[str, Method] = _methods()
-METHOD_NAMES: frozenset[str] = frozenset(method.name for method in METHODS.values())
+METHOD_NAMES: frozenset[str] = frozenset(method.label for method in METHODS.values())
+SERVED = f"{PROJECT_SERVICE}, {ORGANIZATION_SERVICE}/ListOrganizations and {cli_proto.SERVICE} (the Depot CLI's)"
 
 
 def codec_for(content_type: str) -> Codec | None:

@@ -15,6 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pulumi_depot_provider.client.errors import Code
 from pulumi_depot_provider.proto import pb
 
+from depot_local import cli_proto
 from depot_local import store as rows
 from depot_local import validation as valid
 from depot_local.auth import authenticate, require_org_token, require_project_read
@@ -92,6 +93,8 @@ class Service:
             "UpdateToken": self.update_token,
             "DeleteToken": self.delete_token,
             "ListOrganizations": self.list_organizations,
+            "cli.ListProjects": self.cli_list_projects,
+            "cli.ResetProjectCache": self.cli_reset_project_cache,
         }
 
     def call(self, method: str, secret: str, request: Message) -> Message:
@@ -236,3 +239,22 @@ class Service:
         return pb.ListOrganizationsResponse(
             organizations=[pb.Organization(org_id=org.org_id, name=org.name, created_at=_timestamp(org.created_at_ns))]
         )
+
+    # depot.cli.v1beta1.ProjectsService: what `depot projects list` (and the CLI's cache reset) call.
+
+    def _org_name(self, org_id: str) -> str:
+        org = self.store.get_org(org_id)
+        return "" if org is None else org.name
+
+    def cli_list_projects(self, caller: rows.Token, request: Message) -> Message:
+        org_id = require_org_token(caller, "ListProjects")
+        org_name = self._org_name(org_id)
+        projects = [
+            cli_proto.ListProjectsResponse.Project(id=p.project_id, name=p.name, org_id=org_id, org_name=org_name)
+            for p in self.store.list_projects(org_id, None, 0, None)
+        ]
+        return cli_proto.ListProjectsResponse(projects=projects)
+
+    def cli_reset_project_cache(self, caller: rows.Token, request: Any) -> Message:
+        project = self._project(caller, "ResetProjectCache", request.project_id)
+        return cli_proto.ResetProjectCacheResponse(name=project.name, org_name=self._org_name(project.org_id))

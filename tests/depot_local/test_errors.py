@@ -302,7 +302,7 @@ def test_empty_protobuf_body_is_an_empty_message(depot):
 
 
 def test_unknown_method_is_unimplemented_with_404(rpc):
-    for path in ("depot.core.v1.ProjectService/Frobnicate", "depot.cli.v1beta1.ProjectsService/ListProjects"):
+    for path in ("depot.core.v1.ProjectService/Frobnicate", "depot.build.v1.BuildService/CreateBuild"):
         service, method = path.rsplit("/", 1)
         message = error_message(rpc.post(method, {}, service=service), "unimplemented", status=404)
         assert method in message

@@ -10,6 +10,10 @@ import pytest
 from connect_rpc import ORGANIZATION_SERVICE, Rpc
 from pulumi_depot_provider.proto import pb
 
+from depot_local import cli_proto
+
+CLI = cli_proto.SERVICE
+
 GIB = 1024**3
 
 TRANSPORTS = [
@@ -142,3 +146,23 @@ def test_paging_fields_work_in_both_codecs(rpc):
     )
     assert [p.project_id for p in rest.projects] == ids[2:]
     assert not rest.HasField("next_page_token")
+
+
+def test_cli_projects_service(rpc, depot, request):
+    """depot.cli.v1beta1.ProjectsService, which `depot projects list` calls instead of ProjectService."""
+    project = rpc.call(
+        "CreateProject", pb.CreateProjectRequest(name="cli", region_id="us-east-1"), pb.CreateProjectResponse
+    ).project
+    listed = rpc.call("ListProjects", cli_proto.ListProjectsRequest(), cli_proto.ListProjectsResponse, service=CLI)
+    org_name = request.node.name[:64]
+    assert [(p.id, p.name, p.org_id, p.org_name) for p in listed.projects] == [
+        (project.project_id, "cli", depot.org_id, org_name)
+    ]
+    reset = rpc.call(
+        "ResetProjectCache",
+        cli_proto.ResetProjectCacheRequest(project_id=project.project_id),
+        cli_proto.ResetProjectCacheResponse,
+        service=CLI,
+    )
+    assert (reset.name, reset.org_name) == ("cli", org_name)
+    rpc.fail("ResetProjectCache", cli_proto.ResetProjectCacheRequest(project_id="zzzzzzzzzz"), "not_found", service=CLI)
