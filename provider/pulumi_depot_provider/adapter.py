@@ -130,7 +130,10 @@ def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
         allowed = ", ".join(parent.model_fields) if parent else "none"
         return f"unknown property {path[-1]!r}; allowed here: {allowed}"
     message = message.removeprefix("Value error, ")
-    shown = repr(item.get("input"))
+    given = item.get("input")
+    if isinstance(given, float) and given.is_integer():
+        given = int(given)  # numbers travel as doubles: show 0, not 0.0
+    shown = repr(given)
     if len(shown) > MAX_SHOWN_VALUE:
         shown = shown[:MAX_SHOWN_VALUE] + "…"
     return f"{message} (got {shown})"
