@@ -14,7 +14,13 @@ import httpx
 from google.protobuf.message import Message
 
 from pulumi_depot_provider.client.codec import CodecName
-from pulumi_depot_provider.client.config import DEFAULT_BASE_URL, resolve_base_url, resolve_token, user_agent
+from pulumi_depot_provider.client.config import (
+    DEFAULT_BASE_URL,
+    is_loopback,
+    resolve_base_url,
+    resolve_token,
+    user_agent,
+)
 from pulumi_depot_provider.client.errors import Code, ConfigurationError, TransportError
 from pulumi_depot_provider.client.retry import Retrier, RetryPolicy
 from pulumi_depot_provider.client.wire import Exchange, Rpc
@@ -58,7 +64,8 @@ class DepotClient:
     Idempotent methods (Get/List/Update/Delete/Reset/Remove/UpdateToken/DeleteToken) are retried on retryable
     failures. Non-idempotent ones (CreateProject, AddTrustPolicy, CreateToken) are retried only when the failure
     is certain (nothing reached the server); an ambiguous failure raises a DepotError with ambiguous=True and
-    the resource layer decides (it looks for what may have been created).
+    the resource layer decides (it looks for what may have been created). A retried delete or remove whose first
+    attempt committed answers not_found: callers should treat not_found on delete as "already gone".
 
     `timeout` bounds each attempt (sent as Connect-Timeout-Ms); `retry.total_timeout` bounds a whole call.
     `sleep`, `clock` and `rng` drive the backoff (tests inject fakes). `http2=True` speaks HTTP/2 only: h2c with
@@ -88,9 +95,14 @@ class DepotClient:
         self._codec: CodecName = codec
         self._timeout = float(timeout)
         self._http2 = http2
-        # trust_env=False: HTTP(S)_PROXY or a .netrc must not silently reroute calls that carry the token.
         self._http = httpx.Client(
-            http1=not http2, http2=http2, transport=transport, trust_env=False, follow_redirects=False
+            http1=not http2,
+            http2=http2,
+            transport=transport,
+            # HTTPS_PROXY and SSL_CERT_FILE matter behind corporate networks; a loopback API never goes via a
+            # proxy, and an injected transport is used as given (env proxies would be mounted over it).
+            trust_env=transport is None and not is_loopback(self._base_url),
+            follow_redirects=False,
         )
         self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())
         self._retrier = Retrier(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from importlib.metadata import PackageNotFoundError, version
 
@@ -58,6 +59,16 @@ def resolve_base_url(base_url: str | None) -> str:
     if url.query or url.fragment:
         raise ConfigurationError(f"{source}={shown} must not have a query or fragment; give only scheme://host[:port]")
     return text.rstrip("/")
+
+
+def is_loopback(base_url: str) -> bool:
+    host = httpx.URL(base_url).host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def resolve_token(token: str | None) -> SecretStr:

@@ -12,6 +12,7 @@ from typing import TypeVar
 from pulumi_depot_provider.client.errors import ConfigurationError, DepotError
 
 T = TypeVar("T")
+MIN_ATTEMPT_SECONDS = 0.001  # a clock that jumps must not hand httpx a negative timeout
 log = logging.getLogger("pulumi_depot_provider.client")
 
 
@@ -72,7 +73,7 @@ class Retrier:
         number = 0
         while True:
             number += 1
-            budget = min(timeout, deadline - self._clock())
+            budget = max(MIN_ATTEMPT_SECONDS, min(timeout, deadline - self._clock()))
             try:
                 return attempt(budget)
             except DepotError as error:

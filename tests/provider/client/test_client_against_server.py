@@ -229,6 +229,15 @@ def test_another_organizations_project_is_not_found(client: DepotClient, depot: 
         assert neighbour.list_projects() == []
 
 
+def test_proxy_settings_never_divert_loopback_calls(depot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a diverted call would fail
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with depot.client() as client:
+        assert client.list_projects() == []
+
+
 def test_token_never_reaches_any_log(client: DepotClient, depot: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # httpx, httpcore, h2 and hpack at their most verbose
     project_id = client.create_project("web", "us-east-1").project_id

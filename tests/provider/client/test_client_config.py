@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from client_fakes import BASE_URL, TOKEN, ScriptedServer, json_reply, make_client
 from pulumi_depot_provider.client.client import DEFAULT_BASE_URL, DepotClient, RetryPolicy
+from pulumi_depot_provider.client.config import is_loopback
 from pulumi_depot_provider.client.errors import ConfigurationError
 from pulumi_depot_provider.proto import pb
 
@@ -72,6 +73,21 @@ def test_credentials_in_base_url_are_refused_without_echoing_them() -> None:
     with pytest.raises(ConfigurationError, match="must not contain credentials") as caught:
         DepotClient("https://user:hunter2@api.depot.dev", "t")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8787", True),
+        ("http://127.8.0.1", True),
+        ("http://localhost:8787", True),
+        ("http://[::1]:8787", True),
+        ("https://api.depot.dev", False),
+        ("http://10.0.0.1:8787", False),
+    ],
+)
+def test_loopback_detection(url: str, loopback: bool) -> None:
+    assert is_loopback(url) is loopback
 
 
 def test_missing_token_says_how_to_set_it() -> None:
