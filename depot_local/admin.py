@@ -135,9 +135,14 @@ class AdminApi:
 
     async def _create_org(self, body: bytes) -> tuple[int, Any]:
         request = _parse(CreateOrganization, body)
-        org = await asyncio.to_thread(self.store.create_org, request.name)
-        created = await self._add_token(org.org_id, request.token, "created with the organization")
-        return 201, {"name": org.name, **created}
+        secret = request.token or new_secret("org")
+        try:
+            org, token = await asyncio.to_thread(
+                self.store.create_org, request.name, secret, "created with the organization"
+            )
+        except DuplicateSecret as error:
+            raise AdminError(409, f"{error}; choose another token") from None
+        return 201, {"org_id": org.org_id, "name": org.name, "token_id": token.token_id, "token": secret}
 
     async def _create_org_token(self, org_id: str, body: bytes) -> tuple[int, Any]:
         request = _parse(CreateOrgToken, body)

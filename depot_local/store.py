@@ -230,11 +230,13 @@ class Store:
 
     # Organizations
 
-    def create_org(self, name: str) -> Organization:
+    def create_org(self, name: str, secret: str, description: str) -> tuple[Organization, Token]:
+        """A new organization and its first organization token, in one transaction (DuplicateSecret: neither)."""
         now = time.time_ns()
         with self._write() as db:
             org_id = self._insert_with_new_id(db, "organizations", {"name": name, "created_at_ns": now})
-        return Organization(org_id=org_id, name=name, created_at_ns=now)
+            token = self._add_token(db, secret, "org", org_id, description, None)
+        return Organization(org_id=org_id, name=name, created_at_ns=now), token
 
     def default_org(self, name: str) -> Organization:
         """The organization that --token seeds, created on first start and kept across restarts."""

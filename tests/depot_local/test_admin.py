@@ -52,8 +52,10 @@ def test_seeded_tokens(admin, depot):
     created = admin.post("/organizations", json={"name": "seeded", "token": seeded}).json()
     assert created["token"] == seeded
     assert organizations(depot.url, seeded) == [(created["org_id"], "seeded")]
+    orgs_before = admin.get("/organizations").json()
     again = admin.post("/organizations", json={"name": "dup", "token": seeded})
     assert again.status_code == 409 and "already registered" in again.json()["error"]
+    assert admin.get("/organizations").json() == orgs_before  # no organization without a token left behind
     extra = admin.post(f"/organizations/{created['org_id']}/tokens", json={"description": "second key"})
     assert extra.status_code == 201
     assert organizations(depot.url, extra.json()["token"]) == [(created["org_id"], "seeded")]
