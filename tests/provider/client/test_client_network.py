@@ -75,7 +75,7 @@ def raw_server() -> Iterator[Callable[[Callable[[socket.socket, threading.Event]
 
     def start(behaviour: Callable[[socket.socket, threading.Event], None]) -> RawServer:
         server = RawServer(behaviour)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         return server
 
