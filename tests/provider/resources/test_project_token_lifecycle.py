@@ -1,0 +1,134 @@
+"""depot:ProjectToken through the real dynamic provider host against the local Depot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from engine_steps import EngineResource, assert_one_line_error
+from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.engine import DynamicProviderHost, HostError, Secret
+from pulumi_depot_provider.resources.project_token import NOT_RECOVERABLE, ProjectTokenProvider
+
+PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
+
+
+def project_token(host: DynamicProviderHost, name: str = "ci") -> EngineResource:
+    return EngineResource(host, ProjectTokenProvider(), PROJECT_TOKEN, name, secret_outputs=["secret"])
+
+
+def tokens(client: DepotClient, project_id: str) -> dict[str, str]:
+    return {token.token_id: token.description for token in client.list_tokens(project_id)}
+
+
+def secret_of(resource: EngineResource) -> str:
+    secret = resource.outputs["secret"]
+    assert isinstance(secret, Secret)
+    return str(secret.value)
+
+
+def authenticates(depot: Any, secret: str, project_id: str) -> bool:
+    with DepotClient(base_url=depot.url, token=secret) as builds:
+        try:
+            return builds.get_project(project_id).project_id == project_id
+        except DepotError:
+            return False
+
+
+def test_create_noop_update_rotation_drift_recreate_delete(host: DynamicProviderHost, depot: Any) -> None:
+    client = depot.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    other_project_id = client.create_project("web", "us-east-1").project_id
+    ci = project_token(host)
+    inputs: dict[str, Any] = {"project_id": project_id, "description": "CI builds"}
+
+    assert ci.up(inputs) == "create"
+    first_id, first_secret = ci.id, secret_of(ci)
+    assert tokens(client, project_id) == {first_id: "CI builds"}
+    assert authenticates(depot, first_secret, project_id)
+    assert ci.diff(inputs).changes == "none"
+    assert ci.up(inputs) == "same"
+
+    # description: in place, same token, same secret.
+    inputs = {**inputs, "description": "CI builds (main)"}
+    diff = ci.diff(inputs)
+    assert (diff.changes, diff.replaces) == ("some", [])
+    assert ci.up(inputs) == "update"
+    assert (ci.id, secret_of(ci)) == (first_id, first_secret)
+    assert tokens(client, project_id) == {first_id: "CI builds (main)"}
+
+    # rotation_trigger: a new token exists before the old one is deleted.
+    inputs = {**inputs, "rotation_trigger": "2024-Q1"}
+    assert ci.diff(inputs).replaces == ["rotation_trigger"]
+    assert ci.up(inputs) == "replace"
+    assert ci.id != first_id and secret_of(ci) != first_secret
+    assert tokens(client, project_id) == {ci.id: "CI builds (main)"}
+    assert authenticates(depot, secret_of(ci), project_id)
+    assert not authenticates(depot, first_secret, project_id)
+
+    # project_id: replaces.
+    assert ci.diff({**inputs, "project_id": other_project_id}).replaces == ["project_id"]
+    inputs = {**inputs, "project_id": other_project_id}
+    assert ci.up(inputs) == "replace"
+    assert tokens(client, project_id) == {}
+    assert tokens(client, other_project_id) == {ci.id: "CI builds (main)"}
+
+    # Changed by hand: refresh shows it, up puts the declared description back.
+    client.update_token(ci.id, "edited by hand")
+    refreshed = ci.refresh()
+    assert refreshed.outs["description"] == "edited by hand"
+    assert refreshed.inputs is not None and refreshed.inputs["description"] == "edited by hand"
+    assert ci.up(inputs) == "update"
+    assert tokens(client, other_project_id) == {ci.id: "CI builds (main)"}
+
+    # Deleted by hand: gone on refresh, created again by the next up.
+    deleted_id = ci.id
+    client.delete_token(deleted_id)
+    assert ci.refresh().id == ""
+    assert ci.up(inputs) == "create"
+    assert ci.id != deleted_id and authenticates(depot, secret_of(ci), other_project_id)
+
+    last_id, last_outputs = ci.id, dict(ci.outputs)
+    ci.destroy()
+    assert tokens(client, other_project_id) == {}
+    host.delete(ci.urn, last_id, last_outputs)  # already gone: success
+
+
+def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(host: DynamicProviderHost, depot: Any) -> None:
+    client = depot.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    existing = client.create_token(project_id, "legacy CI")
+    adopted = project_token(host)
+    inputs = {"project_id": project_id, "description": "CI builds", "import_id": existing.token_id}
+
+    assert adopted.up(inputs) == "create"
+    assert adopted.id == existing.token_id
+    assert tokens(client, project_id) == {existing.token_id: "CI builds"}
+    assert secret_of(adopted) == NOT_RECOVERABLE
+    assert "not recoverable" in NOT_RECOVERABLE and existing.secret not in NOT_RECOVERABLE
+    assert authenticates(depot, existing.secret, project_id)  # adopting does not rotate it
+    assert adopted.up(inputs) == "same"
+
+    # Rotating an adopted token gives it a secret Pulumi knows.
+    assert adopted.up({**inputs, "rotation_trigger": 1}) == "replace"
+    assert authenticates(depot, secret_of(adopted), project_id)
+    assert list(tokens(client, project_id)) == [adopted.id]
+
+
+def test_import_of_a_missing_token_fails_with_the_fix(host: DynamicProviderHost, depot: Any) -> None:
+    project_id = depot.client().create_project("api", "us-east-1").project_id
+    with pytest.raises(HostError) as failure:
+        project_token(host).up({"project_id": project_id, "description": "CI", "import_id": "nosuchtoken"})
+    assert_one_line_error(failure.value, depot.token, "depot:ProjectToken 'CI'", "no token with this id", "remove import_id")
+
+
+def test_a_missing_project_reads_as_gone_and_deletes_cleanly(host: DynamicProviderHost, depot: Any) -> None:
+    client = depot.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    ci = project_token(host)
+    ci.up({"project_id": project_id, "description": "CI builds"})
+    outputs, token_id = dict(ci.outputs), ci.id
+
+    client.delete_project(project_id)
+    host.delete(ci.urn, token_id, outputs)
+    assert ci.refresh().id == ""
