@@ -9,7 +9,10 @@ the two parts of it that matter to a dynamic provider:
 - ``program``: runs a Pulumi program in-process on the SDK's mock monitor and records every resource registration
   whole (type, name, parent, inputs with secrets visible, dependencies and options) and the stack outputs.
 
-It does not plan or apply deployments by itself, keep state, or replace ``pulumi up``.
+- ``runner`` (``Runner``, and ``python -m pulumi_depot_provider.engine``): puts the two together into
+  ``preview`` / ``up`` / ``refresh`` / ``destroy`` with engine-shaped steps (``deployment``) and a state file
+  (``state``). It is used by the tests and by the quickstart when no Pulumi CLI is installed; it does not replace
+  ``pulumi up``.
 """
 
 from .host import PROVIDER_KEY, DynamicProviderHost, provider_input
@@ -42,6 +45,9 @@ from .results import (
     HostStartError,
     ReadResult,
 )
+from .runner import Runner, RunnerError
+from .state import ResourceState, StackState, StateError, StateFile
+from .summary import Step, Summary
 from .urn import make_urn, parse_urn
 
 __all__ = [
@@ -60,7 +66,15 @@ __all__ = [
     "PropertyError",
     "ReadResult",
     "RegisteredResource",
+    "ResourceState",
+    "Runner",
+    "RunnerError",
     "Secret",
+    "StackState",
+    "StateError",
+    "StateFile",
+    "Step",
+    "Summary",
     "annotate_secrets",
     "contains_secrets",
     "contains_unknowns",

@@ -28,11 +28,19 @@ from pulumi.output import Unknown
 
 INPUT_KEYS = ("name", "size", "note", "secretValue")
 STORE_FILE = "records.json"
+JOURNAL_FILE = "journal.jsonl"
 
 
 def load_store(data_dir: str | Path) -> dict[str, dict[str, Any]]:
     path = Path(data_dir) / STORE_FILE
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def load_journal(data_dir: str | Path) -> list[tuple[str, str]]:
+    """Every create, update and delete the provider performed, in order, as ``(operation, record name)``."""
+    path = Path(data_dir) / JOURNAL_FILE
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [(entry["op"], entry["name"]) for entry in map(json.loads, lines)]
 
 
 class RecordProvider(ResourceProvider):
@@ -67,6 +75,7 @@ class RecordProvider(ResourceProvider):
         record_id = "" if props.get("emptyId") else f"rec-{uuid.uuid4().hex[:12]}"
         fields = {key: props[key] for key in INPUT_KEYS if key in props}
         self._write(record_id, fields)
+        self._journal("create", fields.get("name"))
         return CreateResult(record_id, {**fields, "recordId": record_id, "tokenLength": len(self._token)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -78,12 +87,14 @@ class RecordProvider(ResourceProvider):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         fields = {key: news[key] for key in INPUT_KEYS if key in news}
         self._write(id_, fields)
+        self._journal("update", fields.get("name"))
         return UpdateResult({**fields, "recordId": id_, "tokenLength": len(self._token or "")})
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
         store = self._store()
         store.pop(id_, None)
         self._save(store)
+        self._journal("delete", props.get("name"))
 
     def _store(self) -> dict[str, dict[str, Any]]:
         if not self._data_dir:
@@ -94,6 +105,11 @@ class RecordProvider(ResourceProvider):
         store = self._store()
         store[record_id] = fields
         self._save(store)
+
+    def _journal(self, op: str, name: Any) -> None:
+        assert self._data_dir
+        with (Path(self._data_dir) / JOURNAL_FILE).open("a") as journal:
+            journal.write(json.dumps({"op": op, "name": name}) + "\n")
 
     def _save(self, store: dict[str, dict[str, Any]]) -> None:
         assert self._data_dir
