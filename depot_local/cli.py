@@ -149,6 +149,10 @@ async def _serve(app: DepotApp, sock: socket.socket, args: argparse.Namespace) -
     config.loglevel = args.log_level
     config.accesslog = "-" if args.access_log else None
     config.graceful_timeout = 2.0
+    # Hypercorn's defaults close a connection after 1000 requests (HTTP/2 GOAWAY fails the caller's next call on
+    # it) and after 5 s idle; Depot's clients keep one connection for a whole deployment.
+    config.keep_alive_max_requests = 2**62
+    config.keep_alive_timeout = 75.0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:

@@ -123,3 +123,9 @@ def test_connect_timeout_ms_gives_deadline_exceeded(start_depot_server):
         assert "Connect-Timeout-Ms" in error_message(response, "deadline_exceeded")
         # A method the latency does not affect finishes well within the same deadline.
         assert rpc.post("GetProject", {"projectId": "x"}, headers={"connect-timeout-ms": "5000"}).status_code == 404
+
+
+def test_a_long_lived_h2c_connection_is_not_cut_after_1000_requests(depot):
+    with Rpc(depot.url, depot.token, http2=True) as rpc:
+        statuses = {rpc.post("ListProjects", {}).status_code for _ in range(1010)}
+    assert statuses == {200}
