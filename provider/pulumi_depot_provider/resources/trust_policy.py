@@ -6,10 +6,11 @@ Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient, DepotError
@@ -65,21 +66,22 @@ class TrustPolicyArgs(InputModel):
         "provider fields must match the declared ones. Only consulted when the resource is created.",
     )
 
-    @model_validator(mode="after")
-    def _one_provider(self) -> TrustPolicyArgs:
-        given = [name for name in PROVIDERS if getattr(self, name) is not None]
+    @classmethod
+    def rule_errors(cls, data: Mapping[str, Any]) -> list[CrossFieldError]:
+        given = [name for name in PROVIDERS if data.get(name) is not None]
         if not given:
-            raise CrossFieldError(
-                "github", "no trust provider set: set exactly one of github, buildkite or circleci", PROVIDERS
-            )
+            return [
+                CrossFieldError(
+                    "github", "no trust provider set: set exactly one of github, buildkite or circleci", PROVIDERS
+                )
+            ]
         if len(given) > 1:
-            raise CrossFieldError(
-                given[1],
+            reason = (
                 f"{' and '.join(given)} are all set; a trust policy has exactly one provider: "
-                "declare one TrustPolicy per provider",
-                PROVIDERS,
+                "declare one TrustPolicy per provider"
             )
-        return self
+            return [CrossFieldError(given[1], reason, PROVIDERS)]
+        return []
 
 
 class TrustPolicyState(OutputModel):
