@@ -198,10 +198,6 @@ def test_cli_reports_the_servers_errors(cli: DepotCli) -> None:
     assert_spoke_h2c(cli)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`depot projects list` calls depot.cli.v1beta1.ProjectsService/ListProjects, which depot_local lacks",
-)
 def test_cli_lists_the_organizations_projects(cli: DepotCli, depot: ApiOrg) -> None:
     names = sorted(f"cli-list-{secrets.token_hex(3)}" for _ in range(2))
     ids = {}
