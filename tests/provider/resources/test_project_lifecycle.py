@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from engine_steps import EngineResource, assert_one_line_error
+from pulumi_depot_provider.client import NotFound
 from pulumi_depot_provider.engine import DynamicProviderHost, HostError
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import ProjectProvider
@@ -29,7 +30,12 @@ def test_create_noop_updates_replacement_refresh_recreate_delete(host: DynamicPr
 
     assert api.up(inputs) == "create"
     live = client.get_project(api.id)
-    assert (live.name, live.region_id, live.cache_policy.keep_gb, live.cache_policy.keep_days) == ("api", "us-east-1", 60, 7)
+    assert (live.name, live.region_id, live.cache_policy.keep_gb, live.cache_policy.keep_days) == (
+        "api",
+        "us-east-1",
+        60,
+        7,
+    )
     assert api.outputs["organization_id"] == depot.org_id
     assert api.outputs["created_at"] == live.created_at.ToJsonString()
     assert api.outputs["cache_policy"] == {"keep_gb": 60, "keep_days": 7, "keep_bytes": 60 * GIB}
@@ -145,7 +151,12 @@ def test_import_adopts_the_project_and_applies_declared_differences(host: Dynami
     legacy = client.create_project("legacy", "us-east-1")
     count = len(client.list_projects())
     adopted = project(host, "legacy")
-    inputs = {"name": "legacy-app", "region": "us-east-1", "cache_policy": {"keep_gb": 70}, "import_id": legacy.project_id}
+    inputs = {
+        "name": "legacy-app",
+        "region": "us-east-1",
+        "cache_policy": {"keep_gb": 70},
+        "import_id": legacy.project_id,
+    }
 
     assert adopted.up(inputs) == "create"
     assert adopted.id == legacy.project_id
@@ -163,7 +174,7 @@ def test_import_adopts_the_project_and_applies_declared_differences(host: Dynami
 
     outputs = dict(adopted.outputs)
     adopted.destroy()
-    with pytest.raises(Exception, match="not_found|not found"):
+    with pytest.raises(NotFound):
         client.get_project(legacy.project_id)
     host.delete(adopted.urn, legacy.project_id, outputs)
 
@@ -172,7 +183,9 @@ def test_import_of_a_missing_project_fails_with_the_fix(host: DynamicProviderHos
     adopted = project(host, "legacy")
     with pytest.raises(HostError) as failure:
         adopted.up({"name": "legacy", "region": "us-east-1", "import_id": "nosuchproj"})
-    assert_one_line_error(failure.value, depot.token, "depot:Project 'legacy'", "import_id 'nosuchproj'", "remove import_id")
+    assert_one_line_error(
+        failure.value, depot.token, "depot:Project 'legacy'", "import_id 'nosuchproj'", "remove import_id"
+    )
     assert depot.client().list_projects() == []
 
 

@@ -119,7 +119,9 @@ def test_import_of_a_missing_token_fails_with_the_fix(host: DynamicProviderHost,
     project_id = depot.client().create_project("api", "us-east-1").project_id
     with pytest.raises(HostError) as failure:
         project_token(host).up({"project_id": project_id, "description": "CI", "import_id": "nosuchtoken"})
-    assert_one_line_error(failure.value, depot.token, "depot:ProjectToken 'CI'", "no token with this id", "remove import_id")
+    assert_one_line_error(
+        failure.value, depot.token, "depot:ProjectToken 'CI'", "no token with this id", "remove import_id"
+    )
 
 
 def test_a_missing_project_reads_as_gone_and_deletes_cleanly(host: DynamicProviderHost, depot: Any) -> None:

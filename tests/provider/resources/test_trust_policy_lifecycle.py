@@ -110,7 +110,9 @@ def test_import_adopts_the_policy_by_id(host: DynamicProviderHost, depot: Any) -
 def test_import_refuses_a_policy_that_differs_or_is_missing(host: DynamicProviderHost, depot: Any) -> None:
     client = depot.client()
     project_id = client.create_project("api", "us-east-1").project_id
-    existing = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="old"))
+    existing = client.add_trust_policy(
+        project_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="old")
+    )
     adopted = trust_policy(host)
 
     with pytest.raises(HostError) as differs:
@@ -118,7 +120,9 @@ def test_import_refuses_a_policy_that_differs_or_is_missing(host: DynamicProvide
     assert_one_line_error(differs.value, depot.token, "is github acme/old, not the declared github acme/api")
     with pytest.raises(HostError) as missing:
         adopted.up({"project_id": project_id, "github": GITHUB, "import_id": "nosuchpolicy"})
-    assert_one_line_error(missing.value, depot.token, "depot:TrustPolicy github acme/api", "no trust policy with this id")
+    assert_one_line_error(
+        missing.value, depot.token, "depot:TrustPolicy github acme/api", "no trust policy with this id"
+    )
     assert list(policies(client, project_id)) == [existing.trust_policy_id]
 
 
@@ -138,5 +142,8 @@ def test_adding_to_a_missing_project_names_policy_operation_and_code(host: Dynam
     with pytest.raises(HostError) as failure:
         trust_policy(host).up({"project_id": "nosuchproj", "github": GITHUB})
     assert_one_line_error(
-        failure.value, depot.token, "depot:TrustPolicy github acme/api in project nosuchproj: create failed", "not_found"
+        failure.value,
+        depot.token,
+        "depot:TrustPolicy github acme/api in project nosuchproj: create failed",
+        "not_found",
     )

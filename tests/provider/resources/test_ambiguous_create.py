@@ -1,0 +1,111 @@
+"""No duplicates and no orphans after an ambiguous create: the local Depot API commits CreateProject /
+AddTrustPolicy / CreateToken and then answers `unavailable` (deterministically, for the next N calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from engine_steps import EngineResource
+from pulumi_depot_provider.client import DepotClient
+from pulumi_depot_provider.engine import DynamicProviderHost
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.project import ProjectProvider
+from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
+from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
+
+PROJECT = "pulumi-python:dynamic/depot:Project"
+TRUST_POLICY = "pulumi-python:dynamic/depot:TrustPolicy"
+PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
+GITHUB = {"repository_owner": "acme", "repository": "api"}
+
+
+@pytest.fixture
+def server(start_depot_server: Callable[..., Any]) -> Any:
+    return start_depot_server()
+
+
+@pytest.fixture
+def host(server: Any, start_host: Callable[..., DynamicProviderHost]) -> DynamicProviderHost:
+    return start_host(server)
+
+
+def method_stats(server: Any, method: str) -> dict[str, Any]:
+    return server.stats().get(method, {"calls": 0, "injected": {}})  # type: ignore[no-any-return]
+
+
+def named(client: DepotClient, name: str) -> list[str]:
+    return [p.project_id for p in client.list_projects() if p.name == name]
+
+
+@pytest.mark.parametrize(
+    ("faults", "create_calls"),
+    [
+        ({"commit_then_unavailable_next": {"CreateProject": 1}}, 1),
+        ({"unavailable_next": {"CreateProject": 1}}, 2),
+        ({"unavailable_next": {"CreateProject": 1}, "commit_then_unavailable_next": {"CreateProject": 1}}, 2),
+    ],
+    ids=["committed", "not-committed", "retry-committed"],
+)
+def test_project_exactly_one(server: Any, host: DynamicProviderHost, faults: dict[str, Any], create_calls: int) -> None:
+    client = server.client()
+    existing = client.create_project("api", "us-east-1").project_id  # same name, created before: not ours
+    server.reset_stats()
+    server.set_faults(**faults)
+
+    api = EngineResource(host, ProjectProvider(), PROJECT, "api")
+    assert api.up({"name": "api", "region": "us-east-1"}) == "create"
+
+    assert sorted(named(client, "api")) == sorted([existing, api.id])
+    assert api.id != existing
+    assert method_stats(server, "CreateProject")["calls"] == create_calls
+    assert sum(method_stats(server, "CreateProject")["injected"].values()) == sum(
+        sum(counts.values()) for counts in faults.values()
+    )
+    if "commit_then_unavailable_next" in faults:
+        assert "had created project" in host.output()
+
+
+def test_trust_policy_exactly_one(server: Any, host: DynamicProviderHost) -> None:
+    client = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    identical = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(**GITHUB)).trust_policy_id
+    server.reset_stats()
+    server.set_faults(commit_then_unavailable_next={"AddTrustPolicy": 1})
+
+    gh = EngineResource(host, TrustPolicyProvider(), TRUST_POLICY, "gh")
+    assert gh.up({"project_id": project_id, "github": GITHUB}) == "create"
+
+    ids = [p.trust_policy_id for p in client.list_trust_policies(project_id)]
+    assert sorted(ids) == sorted([identical, gh.id]) and gh.id != identical
+    assert method_stats(server, "AddTrustPolicy")["calls"] == 1
+
+
+def test_trust_policy_retried_when_nothing_was_added(server: Any, host: DynamicProviderHost) -> None:
+    client = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    server.reset_stats()
+    server.set_faults(unavailable_next={"AddTrustPolicy": 1})
+
+    gh = EngineResource(host, TrustPolicyProvider(), TRUST_POLICY, "gh")
+    assert gh.up({"project_id": project_id, "github": GITHUB}) == "create"
+    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [gh.id]
+    assert method_stats(server, "AddTrustPolicy")["calls"] == 2
+
+
+def test_token_lost_secret_is_deleted_and_created_again(server: Any, host: DynamicProviderHost) -> None:
+    client = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    unrelated = client.create_token(project_id, "CI builds").token_id  # same description, made before: kept
+    server.reset_stats()
+    server.set_faults(commit_then_unavailable_next={"CreateToken": 1})
+
+    ci = EngineResource(host, ProjectTokenProvider(), PROJECT_TOKEN, "ci", secret_outputs=["secret"])
+    assert ci.up({"project_id": project_id, "description": "CI builds"}) == "create"
+
+    assert sorted(t.token_id for t in client.list_tokens(project_id)) == sorted([unrelated, ci.id])
+    assert (method_stats(server, "CreateToken")["calls"], method_stats(server, "DeleteToken")["calls"]) == (2, 1)
+    with DepotClient(base_url=server.url, token=ci.outputs["secret"].value) as builds:
+        assert builds.get_project(project_id).project_id == project_id
+    assert "whose secret was lost" in host.output()
