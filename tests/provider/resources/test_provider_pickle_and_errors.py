@@ -1,0 +1,65 @@
+"""What goes into users' state (`__provider`) and what users read when something fails."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from engine_steps import EngineResource, assert_one_line_error
+from pulumi.dynamic import ResourceProvider
+from pulumi_depot_provider.engine import PROVIDER_KEY, DynamicProviderHost, HostError, Secret, provider_input
+from pulumi_depot_provider.resources.project import ProjectProvider
+from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
+from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
+
+PROJECT = "pulumi-python:dynamic/depot:Project"
+# Import paths are part of users' Pulumi state: changing one breaks existing stacks.
+STABLE_PATHS: list[tuple[ResourceProvider, str, str]] = [
+    (ProjectProvider(), "pulumi_depot_provider.resources.project", "ProjectProvider"),
+    (TrustPolicyProvider(), "pulumi_depot_provider.resources.trust_policy", "TrustPolicyProvider"),
+    (ProjectTokenProvider(), "pulumi_depot_provider.resources.project_token", "ProjectTokenProvider"),
+]
+
+
+@pytest.mark.parametrize(("provider", "module", "name"), STABLE_PATHS, ids=[p[2] for p in STABLE_PATHS])
+def test_provider_pickles_by_reference_under_200_bytes(provider: ResourceProvider, module: str, name: str) -> None:
+    serialized = provider_input(provider)
+    assert isinstance(serialized, Secret)
+    assert len(serialized.value) < 200
+    pickled = base64.b64decode(serialized.value)
+    assert module.encode() in pickled and name.encode() in pickled
+    assert b"co_code" not in pickled and b"DepotClient" not in pickled
+
+
+def test_provider_in_state_holds_no_token_or_config(host: DynamicProviderHost, depot: Any) -> None:
+    api = EngineResource(host, ProjectProvider(), PROJECT, "api")
+    api.up({"name": "api", "region": "us-east-1"})
+    stored = api.outputs[PROVIDER_KEY]
+    stored_value = stored.value if isinstance(stored, Secret) else stored
+    assert stored_value == provider_input(ProjectProvider()).value  # configure() changed nothing that is pickled
+    pickled = base64.b64decode(stored_value)
+    assert depot.token.encode() not in pickled and depot.url.encode() not in pickled
+    assert all(depot.token not in str(value) for value in api.outputs.values())
+
+
+def test_a_rejected_token_is_one_line_without_the_token(
+    depot: Any, start_host: Callable[..., DynamicProviderHost]
+) -> None:
+    class WrongToken:
+        url, token, org_id = depot.url, "depot_org_not_a_real_token_5f3a9c", depot.org_id
+
+    host = start_host(WrongToken)
+    with pytest.raises(HostError) as failure:
+        EngineResource(host, ProjectProvider(), PROJECT, "api").up({"name": "api", "region": "us-east-1"})
+    assert_one_line_error(failure.value, WrongToken.token, "depot:Project 'api': create failed", "unauthenticated")
+
+
+def test_unreadable_state_is_one_line(host: DynamicProviderHost, depot: Any) -> None:
+    api = EngineResource(host, ProjectProvider(), PROJECT, "api")
+    with pytest.raises(HostError) as failure:
+        host.read(api.urn, "7f76t7vghb", api.news({"name": "api"}))
+    assert_one_line_error(
+        failure.value, depot.token, "depot:Project (id 7f76t7vghb): read failed", "state cannot be read"
+    )
