@@ -99,11 +99,15 @@ class SchemaBuilder:
             return name
         self._models[name] = model
         self.types[token(name)] = {}  # reserve the name before recursing
-        self.types[token(name)] = {
+        spec: dict[str, Any] = {
             "description": _doc(model),
             "type": "object",
             "properties": {field: self.property_spec(info) for field, info in model.model_fields.items()},
         }
+        required = [field for field, info in model.model_fields.items() if info.is_required()]
+        if required:
+            spec["required"] = required
+        self.types[token(name)] = spec
         return name
 
     def property_spec(self, field: FieldInfo, fallback: FieldInfo | None = None) -> dict[str, Any]:

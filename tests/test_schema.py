@@ -1,0 +1,161 @@
+"""schema.json is what scripts/gen_schema.py makes from the resource models today, and the SDK matches it:
+every keyword and declared output of the SDK is in the schema with the same type, and vice versa."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import typing
+from collections.abc import Awaitable
+from pathlib import Path
+from types import ModuleType, NoneType, UnionType
+from typing import Any
+
+import pulumi
+import pulumi_depot as depot
+import pytest
+from pulumi_depot_provider.engine import run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))
+RESOURCES = [depot.Project, depot.TrustPolicy, depot.ProjectToken]
+INPUT_TYPES = [depot.CachePolicyArgs, depot.GitHubTrustArgs, depot.BuildkiteTrustArgs, depot.CircleCITrustArgs]
+OUTPUT_TYPES = [depot.CachePolicy, depot.GitHubTrust, depot.BuildkiteTrust, depot.CircleCITrust]
+NOT_PROPERTIES = {"self", "resource_name", "opts"}
+# pulumi.Input is Union[T, Awaitable[T], "Output[T]"]: the forward reference needs these names to resolve
+# (as in pulumi._types); the Output member is left out of the comparison anyway.
+PULUMI_NAMES = {"Output": pulumi.Output, "T": NoneType}
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_schema", ROOT / "scripts" / "gen_schema.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_schema_is_fresh() -> None:
+    assert _load_generator().render() == (ROOT / "schema.json").read_text(encoding="utf-8"), (
+        "schema.json is stale: run python scripts/gen_schema.py and commit the result"
+    )
+
+
+def test_schema_is_a_pulumi_package_named_depot() -> None:
+    assert SCHEMA["name"] == "depot"
+    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl"}
+    assert SCHEMA["config"]["variables"]["token"]["secret"] is True
+    for resource in SCHEMA["resources"].values():
+        assert resource["description"]
+        for name, prop in {**resource["inputProperties"], **resource["properties"]}.items():
+            assert prop.get("description"), f"{name} has no description"
+
+
+# --- the SDK's types, and the schema's, in one notation: "string", "integer", "Any", "array<string>", "ref:Name" ---
+
+
+def sdk_type(annotation: Any) -> str:
+    if typing.get_origin(annotation) is pulumi.Output:
+        return sdk_type(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, UnionType):
+        members = [
+            arg
+            for arg in typing.get_args(annotation)
+            if arg is not NoneType and typing.get_origin(arg) not in (pulumi.Output, Awaitable)
+        ]
+        return "Any" if Any in members else sdk_type(members[0]) if len(members) == 1 else f"union{members}"
+    if annotation is Any:
+        return "Any"
+    if typing.get_origin(annotation) is list:
+        return f"array<{sdk_type(typing.get_args(annotation)[0])}>"
+    scalars = {str: "string", int: "integer", bool: "boolean"}
+    if annotation in scalars:
+        return scalars[annotation]
+    name = annotation.__name__
+    return f"ref:{name.removesuffix('Args')}"
+
+
+def schema_type(spec: dict[str, Any]) -> str:
+    ref = spec.get("$ref")
+    if ref == "pulumi.json#/Any":
+        return "Any"
+    if ref:
+        token = ref.removeprefix("#/types/")
+        target = SCHEMA["types"][token]
+        return str(target["type"]) if "enum" in target else f"ref:{token.rsplit(':', 1)[1]}"
+    if spec["type"] == "array":
+        return f"array<{schema_type(spec['items'])}>"
+    return str(spec["type"])
+
+
+def sdk_inputs(cls: type) -> dict[str, tuple[str, bool]]:
+    """keyword -> (type, required) of cls.__init__."""
+    hints = typing.get_type_hints(cls.__init__, localns=PULUMI_NAMES)
+    parameters = inspect.signature(cls.__init__).parameters
+    return {
+        name: (sdk_type(hints[name]), parameter.default is inspect.Parameter.empty)
+        for name, parameter in parameters.items()
+        if name not in NOT_PROPERTIES
+    }
+
+
+def sdk_outputs(cls: type) -> dict[str, str]:
+    """Declared output attribute -> type (the class's own annotations)."""
+    own = type(cls.__name__, (), {"__annotations__": inspect.get_annotations(cls)})
+    hints = typing.get_type_hints(own, globalns=vars(inspect.getmodule(cls)), localns=PULUMI_NAMES)
+    return {name: sdk_type(hint) for name, hint in hints.items()}
+
+
+def schema_properties(properties: dict[str, Any], required: list[str]) -> dict[str, tuple[str, bool]]:
+    return {name: (schema_type(spec), name in required) for name, spec in properties.items()}
+
+
+def resource_schema(cls: type) -> dict[str, Any]:
+    token = f"pulumi-python:{cls._resource_type_name}"  # type: ignore[attr-defined]
+    assert token in SCHEMA["resources"], f"{token} is not in schema.json"
+    return SCHEMA["resources"][token]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("cls", RESOURCES, ids=lambda cls: cls.__name__)
+def test_sdk_inputs_match_the_schema(cls: type) -> None:
+    spec = resource_schema(cls)
+    assert sdk_inputs(cls) == schema_properties(spec["inputProperties"], spec["requiredInputs"])
+
+
+@pytest.mark.parametrize("cls", RESOURCES, ids=lambda cls: cls.__name__)
+def test_sdk_outputs_match_the_schema(cls: type) -> None:
+    spec = resource_schema(cls)
+    assert sdk_outputs(cls) == {name: kind for name, (kind, _) in schema_properties(spec["properties"], []).items()}
+
+
+@pytest.mark.parametrize("cls", INPUT_TYPES, ids=lambda cls: cls.__name__)
+def test_sdk_input_types_match_the_schema(cls: type) -> None:
+    spec = SCHEMA["types"][f"pulumi-python:dynamic/depot:{cls.__name__.removesuffix('Args')}"]
+    assert sdk_inputs(cls) == schema_properties(spec["properties"], spec.get("required", []))
+
+
+@pytest.mark.parametrize("cls", OUTPUT_TYPES, ids=lambda cls: cls.__name__)
+def test_sdk_output_types_match_the_schema(cls: type) -> None:
+    spec = SCHEMA["types"][f"pulumi-python:dynamic/depot:{cls.__name__}"]
+    assert {name: kind for name, (kind, _) in sdk_inputs(cls).items()} == {
+        name: schema_type(prop) for name, prop in spec["properties"].items()
+    }
+
+
+def test_every_schema_resource_is_in_the_sdk() -> None:
+    assert sorted(SCHEMA["resources"]) == sorted(f"pulumi-python:{cls._resource_type_name}" for cls in RESOURCES)  # type: ignore[attr-defined]
+
+
+def test_secret_properties_are_registered_as_secret_outputs() -> None:
+    def program() -> None:
+        project = depot.Project("p", name="p", region="us-east-1")
+        github = depot.GitHubTrustArgs(repository_owner="o", repository="r")
+        depot.TrustPolicy("t", project_id=project.id, github=github)
+        depot.ProjectToken("k", project_id=project.id, description="d")
+
+    run = run_program(program)
+    for record in run.resources:
+        spec = SCHEMA["resources"][record.type]
+        secret = sorted(name for name, prop in spec["properties"].items() if prop.get("secret"))
+        assert sorted(record.additional_secret_outputs) == secret, record.type
