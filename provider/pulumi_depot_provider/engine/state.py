@@ -116,7 +116,8 @@ class StateFile:
     """Reads and writes one stack's state at ``path``; its encryption key lives at ``<path>.key``."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        # Absolute now: a program run changes the working directory to the program's, and saves happen during it.
+        self.path = Path(path).absolute()
         self.key_path = self.path.with_name(self.path.name + ".key")
         self._fernet: Any = None
 
