@@ -197,7 +197,7 @@ def _differs(new: Any, old: Any, *, partial: bool) -> bool:
         return False
     if partial and isinstance(new, Mapping) and isinstance(old, Mapping):
         return any(_differs(value, old.get(key), partial=True) for key, value in new.items())
-    return _normal(new) != _normal(old)
+    return bool(_normal(new) != _normal(old))
 
 
 def _normal(value: Any) -> Any:

@@ -7,9 +7,10 @@ Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pulumi
+from google.protobuf.message import Message
 from pydantic import Field
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
@@ -26,6 +27,7 @@ from pulumi_depot_provider.resources.fields import (
 
 CREATE_ATTEMPTS = 3
 TrustProvider = Literal["github", "buildkite", "circleci"]
+M = TypeVar("M", bound=Message)
 PROVIDERS: tuple[TrustProvider, ...] = ("github", "buildkite", "circleci")
 
 
@@ -121,6 +123,10 @@ def matches(policy: pb.TrustPolicy, args: TrustPolicyArgs) -> bool:
     return live_fields(policy) == (kind, fields.model_dump())
 
 
+def _message(fields: TrustFields | None, message_type: type[M]) -> M | None:
+    return None if fields is None else message_type(**fields.model_dump())
+
+
 def _summary(kind: str, fields: TrustFields) -> str:
     first, second = fields.model_dump().values()
     return f"{kind} {first}/{second}"
@@ -178,17 +184,16 @@ class TrustPolicyProvider(DepotProvider[TrustPolicyArgs, TrustPolicyState]):
     def _add_exactly_once(self, client: DepotClient, args: TrustPolicyArgs) -> pb.TrustPolicy:
         """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: a policy
         with the declared provider fields that was not there before the call is ours (extra ones are removed)."""
-        kind, fields = provider_of(args)
-        message = {
-            "github": pb.TrustPolicy.GitHub,
-            "buildkite": pb.TrustPolicy.Buildkite,
-            "circleci": pb.TrustPolicy.CircleCI,
-        }[kind](**fields.model_dump())
         before = {p.trust_policy_id for p in client.list_trust_policies(args.project_id)}
         failure: DepotError | None = None
         for _ in range(CREATE_ATTEMPTS):
             try:
-                return client.add_trust_policy(args.project_id, **{kind: message})
+                return client.add_trust_policy(
+                    args.project_id,
+                    github=_message(args.github, pb.TrustPolicy.GitHub),
+                    buildkite=_message(args.buildkite, pb.TrustPolicy.Buildkite),
+                    circleci=_message(args.circleci, pb.TrustPolicy.CircleCI),
+                )
             except DepotError as error:
                 if not error.ambiguous:
                     raise
