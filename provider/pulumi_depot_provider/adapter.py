@@ -35,7 +35,6 @@ from pulumi_depot_provider.resources.fields import CrossFieldError, InputModel, 
 PROVIDER_KEY = "__provider"
 IMPORT_ID = "import_id"
 Path = tuple[str | int, ...]
-MAX_SHOWN_VALUE = 60
 
 
 class DepotResourceError(Exception):
@@ -131,12 +130,11 @@ def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
         return f"unknown property {path[-1]!r}; allowed here: {allowed}"
     message = message.removeprefix("Value error, ")
     given = item.get("input")
-    if isinstance(given, float) and given.is_integer():
-        given = int(given)  # numbers travel as doubles: show 0, not 0.0
-    shown = repr(given)
-    if len(shown) > MAX_SHOWN_VALUE:
-        shown = shown[:MAX_SHOWN_VALUE] + "…"
-    return f"{message} (got {shown})"
+    if isinstance(given, bool | int | float):
+        # Numbers are shown (as ints when whole: they travel as doubles). Strings are not: a secret passed by
+        # mistake would be printed, and the engine already shows the value, masked if it is secret.
+        return f"{message} (got {int(given) if isinstance(given, float) and given.is_integer() else given!r})"
+    return message
 
 
 def _model_at(model: type[BaseModel], path: Path) -> type[BaseModel] | None:

@@ -216,3 +216,13 @@ def test_environment_is_the_fallback_and_stack_config_wins(
     other = resource(config_wins, ProjectProvider(), PROJECT)
     assert other.up({"name": "web", "region": "us-east-1"}) == "create"
     assert sorted(p.name for p in depot.client().list_projects()) == ["api", "web"]
+
+
+def test_failures_never_repeat_a_string_input(check_host: DynamicProviderHost) -> None:
+    pasted_token = "depot_project_" + "s3cr3t" * 50  # a secret pasted into the wrong input
+    token = resource(check_host, ProjectTokenProvider(), PROJECT_TOKEN)
+    failures = token.check({"project_id": "p", "description": pasted_token}).failures
+    assert [f.property for f in failures] == ["description"]
+    assert "s3cr3t" not in failures[0].reason and "at most 256 characters" in failures[0].reason
+    numbers = resource(check_host, ProjectProvider(), PROJECT).check({**VALID_PROJECT, "cache_policy": {"keep_gb": 0}})
+    assert numbers.failures[0].reason.endswith("(got 0)")
