@@ -103,6 +103,12 @@ def test_import_adopts_the_policy_by_id(host: DynamicProviderHost, depot: Any) -
     assert adopted.id == existing.trust_policy_id
     assert list(policies(client, project_id)) == [existing.trust_policy_id]
     assert adopted.up(inputs) == "same"
+
+    # A later replacement creates a new policy; it does not adopt (and then delete) the imported one again.
+    changed = {**inputs, "github": {**GITHUB, "repository": "web"}}
+    assert adopted.up(changed) == "replace"
+    assert adopted.id != existing.trust_policy_id
+    assert policies(client, project_id) == {adopted.id: ("github", {"repository_owner": "acme", "repository": "web"})}
     adopted.destroy()
     assert policies(client, project_id) == {}
 
