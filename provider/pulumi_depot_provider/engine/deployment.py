@@ -74,10 +74,12 @@ class Deployment:
         self._delete_steps: list[Step] = []
         self._problems: list[str] = []
         self._lock = threading.Lock()
-        self._failure: BaseException | None = None
+        # Only the message: the SDK keeps the last monitor (and so this object) alive after a run, and the
+        # exception's traceback would keep the failed program's frames and futures with it.
+        self._failure: str | None = None
 
     @property
-    def failure(self) -> BaseException | None:
+    def failure(self) -> str | None:
         """The first error a registration raised (the program then fails with it, or with a consequence of it)."""
         return self._failure
 
@@ -105,7 +107,7 @@ class Deployment:
             try:
                 return self._register(record)
             except BaseException as err:
-                self._failure = err
+                self._failure = str(err) or type(err).__name__
                 raise
 
     def _register(self, record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
@@ -289,7 +291,8 @@ class Deployment:
             )
         going = {r.urn for r in doomed if not r.pending_delete}
         for entry in deletion_order(doomed):
-            if entry.protect and not entry.pending_delete:
+            if entry.protect and not entry.pending_delete:  # only in preview: up was refused above
+                self._delete_steps.append(step_for(entry, "delete"))
                 continue
             skipped = entry.retain_on_delete or entry.deleted_with in going
             self._delete(entry, replacing=entry.pending_delete, skip_provider=skipped)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import runpy
 import threading
@@ -202,12 +203,15 @@ class _Runtime:
         )
         set_all_config(self._config, self._secret_keys)
         loop = asyncio.new_event_loop()
+        failed = threading.Event()
+        loop.set_exception_handler(functools.partial(_quiet_after_failure, failed))
         executor = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="pulumi-program")
         loop.set_default_executor(executor)
         try:
             loop.run_until_complete(run_in_stack(program))
             return None
         except Exception as err:  # reported to the caller as ProgramError
+            failed.set()
             return err
         finally:
             pending = asyncio.all_tasks(loop)
@@ -217,6 +221,17 @@ class _Runtime:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             executor.shutdown(wait=True)
             loop.close()
+
+
+def _quiet_after_failure(failed: threading.Event, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Once the program has failed, the SDK's output futures that nobody awaits any more all hold its error. Their
+    finalizers would each log it ("Future exception was never retrieved", with a traceback) whenever the garbage
+    collector gets to them, long after the run; the failure is reported once, as ProgramError, instead. (Such a
+    finalizer formatting a traceback inside another ``ast.parse`` also trips CPython 3.11.7's spurious "AST
+    constructor recursion depth mismatch" SystemError, fixed in 3.11.8.)"""
+    if failed.is_set() and str(context.get("message", "")).endswith("exception was never retrieved"):
+        return
+    loop.default_exception_handler(context)
 
 
 class _NoMocks(Mocks):

@@ -156,7 +156,7 @@ class Runner:
 
     def _deploy(self, host: _HostSession, state: StackState, *, preview: bool) -> Summary:
         deployment = Deployment(host.get, state, preview=preview, save=None if preview else self._save)
-        operation = "preview" if preview else "up"
+        operation: Operation = "preview" if preview else "up"
         try:
             run = run_program(
                 self._program,
@@ -169,12 +169,11 @@ class Runner:
             )
         except ProgramError as err:
             # A registration's failure makes the program fail; report that failure, not its consequence.
-            if deployment.failure is not None:
-                message = str(deployment.failure)
-            else:
-                message = f"the Pulumi program failed: {err.__cause__ or err}"
-            raise RunnerError(message, deployment.summary(operation)) from None
-        return deployment.finish(run)
+            message = deployment.failure or f"the Pulumi program failed: {err.__cause__ or err}"
+            failure = RunnerError(message, deployment.summary(operation))
+        else:
+            return deployment.finish(run)
+        raise failure
 
     def _refresh_one(self, host: _HostSession, entry: ResourceState) -> tuple[Step, ResourceState | None]:
         if not entry.custom:
