@@ -141,9 +141,9 @@ class StateFile:
 
     def save(self, state: StackState) -> None:
         """Write ``state`` atomically: readers see the old file or the new one, never a partial write."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # before encoding: that may create the key file here
         encoded = self._encode(state.model_dump(), "state")
         text = json.dumps(encoded, indent=2, sort_keys=True) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(descriptor, "w") as handle:
