@@ -1,0 +1,216 @@
+"""One full cycle per example, the same with any Deployer: up -> up again (no changes) -> change -> up ->
+out-of-band change in Depot -> refresh -> up (drift corrected) -> destroy, asserting what Depot holds after each
+step. ``CYCLES`` maps an example's directory name to its cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Final, Protocol
+
+import pytest
+from example_harness import Deployer, depot_projects, only_project
+from pulumi_depot_provider.client import DepotClient, PermissionDenied
+from pulumi_depot_provider.proto import pb
+
+
+class Org(Protocol):
+    """An organization on the local Depot API (conftest's DepotOrg)."""
+
+    url: str
+    token: str
+
+    def client(self) -> DepotClient: ...
+
+
+def unchanged(ops: dict[str, str]) -> bool:
+    return set(ops.values()) == {"same"}
+
+
+def assert_project_token_works(org: Org, token: str, project_id: str) -> None:
+    """``token`` is a real project token of ``project_id``: it reads that project and may not list projects."""
+    with DepotClient(base_url=org.url, token=token) as scoped:
+        assert scoped.get_project(project_id).project_id == project_id
+        with pytest.raises(PermissionDenied):
+            scoped.list_projects()
+
+
+def quickstart(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+
+    assert deployer.up() == {"app": "create", "github": "create", "ci": "create"}
+    project = only_project(client)
+    assert (project.name, project.region, project.keep_gb, project.keep_days) == ("quickstart", "us-east-1", 50, 14)
+    assert project.trusted() == ["github:my-org/my-app"]
+    (token,) = project.tokens
+    assert token.description == "CI builds of the quickstart project"
+    outputs = deployer.outputs()
+    assert outputs["projectId"] == project.id
+    assert outputs["trustPolicyId"] == project.trust_id("github:my-org/my-app")
+    assert outputs["tokenId"] == token.id
+    assert deployer.secret_outputs() == {"token"}
+    assert_project_token_works(org, outputs["token"], project.id)
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {project.id: project}
+
+    deployer.set_config("keepGb", "100")
+    deployer.set_config("githubRepository", "other-app")
+    assert deployer.up() == {"app": "update", "github": "replace", "ci": "same"}
+    changed = only_project(client)
+    assert (changed.id, changed.keep_gb, changed.keep_days) == (project.id, 100, 14)
+    assert changed.trusted() == ["github:my-org/other-app"]
+    assert changed.tokens == project.tokens
+
+    client.update_project(project.id, name="renamed-by-hand")
+    client.remove_trust_policy(project.id, changed.trust_id("github:my-org/other-app"))
+    client.delete_token(token.id)
+    deployer.refresh()
+    assert deployer.up() == {"app": "update", "github": "create", "ci": "create"}
+    corrected = only_project(client)
+    assert (corrected.id, corrected.name, corrected.keep_gb) == (project.id, "quickstart", 100)
+    assert corrected.trusted() == ["github:my-org/other-app"]
+    (new_token,) = corrected.tokens
+    assert new_token.id != token.id
+    assert_project_token_works(org, deployer.outputs()["token"], project.id)
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
+def github_trust(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+    deployer.set_config("repositories", json.dumps(["acme/api", "acme/web"]))
+
+    assert deployer.up() == {"app": "create", "github-acme-api": "create", "github-acme-web": "create"}
+    project = only_project(client)
+    assert project.trusted() == ["github:acme/api", "github:acme/web"]
+    assert deployer.outputs()["trustPolicyIds"] == {
+        "acme/api": project.trust_id("github:acme/api"),
+        "acme/web": project.trust_id("github:acme/web"),
+    }
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {project.id: project}
+
+    deployer.set_config("repositories", json.dumps(["acme/api", "acme/Docs.Site"]))
+    assert deployer.up() == {
+        "app": "same",
+        "github-acme-api": "same",
+        "github-acme-docs-site": "create",
+        "github-acme-web": "delete",
+    }
+    changed = only_project(client)
+    assert changed.trusted() == ["github:acme/Docs.Site", "github:acme/api"]
+    assert changed.trust_id("github:acme/api") == project.trust_id("github:acme/api")
+
+    client.remove_trust_policy(project.id, changed.trust_id("github:acme/api"))
+    deployer.refresh()
+    assert deployer.up() == {"app": "same", "github-acme-api": "create", "github-acme-docs-site": "same"}
+    assert only_project(client).trusted() == ["github:acme/Docs.Site", "github:acme/api"]
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
+def buildkite_trust(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+    deployer.set_config("organizationSlug", "acme")
+    deployer.set_config("pipelineSlug", "deploy")
+
+    assert deployer.up() == {"app": "create", "buildkite": "create"}
+    project = only_project(client)
+    assert (project.name, project.hardware) == ("buildkite-builds", "HARDWARE_8X16")
+    assert project.trusted() == ["buildkite:acme/deploy"]
+    assert deployer.outputs()["trustPolicyId"] == project.trust_id("buildkite:acme/deploy")
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {project.id: project}
+
+    deployer.set_config("pipelineSlug", "release")
+    assert deployer.up() == {"app": "same", "buildkite": "replace"}
+    changed = only_project(client)
+    assert changed.trusted() == ["buildkite:acme/release"]
+    assert deployer.outputs()["trustPolicyId"] == changed.trust_id("buildkite:acme/release")
+
+    client.update_project(project.id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
+    deployer.refresh()
+    assert deployer.up() == {"app": "update", "buildkite": "same"}
+    assert only_project(client).hardware == "HARDWARE_8X16"
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
+CIRCLECI_ORG: Final = "1c7d8d3e-5b0a-4c55-9d3e-2f0a6b1e8c41"
+CIRCLECI_PROJECT: Final = "5f2a0b9c-8e7d-4a61-b3c2-0d9e8f7a6b51"
+CIRCLECI_OTHER_PROJECT: Final = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c61"
+
+
+def circleci_trust(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+    deployer.set_config("organizationUuid", CIRCLECI_ORG)
+    deployer.set_config("projectUuid", CIRCLECI_PROJECT)
+
+    assert deployer.up() == {"app": "create", "circleci": "create"}
+    project = only_project(client)
+    assert project.trusted() == [f"circleci:{CIRCLECI_ORG}/{CIRCLECI_PROJECT}"]
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {project.id: project}
+
+    deployer.set_config("projectUuid", CIRCLECI_OTHER_PROJECT)
+    assert deployer.up() == {"app": "same", "circleci": "replace"}
+    assert only_project(client).trusted() == [f"circleci:{CIRCLECI_ORG}/{CIRCLECI_OTHER_PROJECT}"]
+
+    # Deleted by hand: refresh finds the project (and so its policy) gone, and up creates both again.
+    client.delete_project(project.id)
+    deployer.refresh()
+    assert deployer.up() == {"app": "create", "circleci": "create"}
+    recreated = only_project(client)
+    assert recreated.id != project.id
+    assert recreated.trusted() == [f"circleci:{CIRCLECI_ORG}/{CIRCLECI_OTHER_PROJECT}"]
+    assert deployer.outputs()["projectId"] == recreated.id
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
+def adopt_existing(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+    existing = client.create_project("legacy-app", "us-east-1")
+    deployer.set_config("projectId", existing.project_id)
+    deployer.set_config("projectName", "legacy-app")
+    deployer.set_config("keepGb", "60")
+
+    assert deployer.up() == {"app": "create"}  # adopted: no new project
+    adopted = only_project(client)
+    assert (adopted.id, adopted.name, adopted.keep_gb, adopted.keep_days) == (existing.project_id, "legacy-app", 60, 14)
+    assert deployer.outputs()["importChanges"] == ["cache_policy.keep_gb: 50 -> 60"]
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {adopted.id: adopted}
+
+    deployer.set_config("projectName", "legacy-app-managed")
+    assert deployer.up() == {"app": "update"}
+    assert only_project(client).name == "legacy-app-managed"
+
+    client.update_project(existing.project_id, cache_policy=pb.CachePolicy(keep_gb=5, keep_days=1))
+    deployer.refresh()
+    assert deployer.up() == {"app": "update"}
+    corrected = only_project(client)
+    # keep_days is not declared, so the hand-made value stays; keep_gb is, so it is put back.
+    assert (corrected.id, corrected.keep_gb, corrected.keep_days) == (existing.project_id, 60, 1)
+
+    deployer.destroy()  # retain_on_delete: the project stays in Depot
+    assert list(depot_projects(client)) == [existing.project_id]
+
+
+CYCLES: Final[dict[str, Callable[[Deployer, Org], None]]] = {
+    "quickstart": quickstart,
+    "github-trust": github_trust,
+    "buildkite-trust": buildkite_trust,
+    "circleci-trust": circleci_trust,
+    "adopt-existing": adopt_existing,
+}

@@ -1,0 +1,38 @@
+"""examples/github-trust through a full cycle with the engine-shaped runner, and its bad-config errors."""
+
+from __future__ import annotations
+
+import json
+
+import example_cycles
+import pytest
+from example_cycles import Org
+from example_harness import MakeRunnerDeployer
+from pulumi_depot_provider.engine import RunnerError
+
+
+def test_github_trust_full_cycle(runner_deployer: MakeRunnerDeployer, depot: Org) -> None:
+    example_cycles.github_trust(runner_deployer("github-trust"), depot)
+
+
+@pytest.mark.parametrize(
+    ("repositories", "message"),
+    [
+        (None, "Missing required configuration variable 'depot-github-trust:repositories'"),
+        (json.dumps([]), 'config repositories: give a JSON list of "owner/name" strings'),
+        (json.dumps(["acme/api", "acme"]), "config repositories: 'acme' is not \"owner/name\""),
+    ],
+)
+def test_github_trust_rejects_bad_repositories_before_creating_anything(
+    runner_deployer: MakeRunnerDeployer,
+    depot: Org,
+    repositories: str | None,
+    message: str,
+) -> None:
+    deployer = runner_deployer("github-trust")
+    if repositories is not None:
+        deployer.set_config("repositories", repositories)
+    with pytest.raises(RunnerError, match=message.replace("(", r"\(").replace("[", r"\[")) as failure:
+        deployer.up()
+    assert "Traceback" not in str(failure.value)
+    assert depot.client().list_projects() == []
