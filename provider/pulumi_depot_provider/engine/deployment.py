@@ -83,7 +83,9 @@ class Deployment:
         """The first error a registration raised (the program then fails with it, or with a consequence of it)."""
         return self._failure
 
-    def summary(self, operation: str, order: list[str] | None = None) -> Summary:
+    def summary(self, operation: str, order: list[str] | None = None, *, outputs: bool = True) -> Summary:
+        """The steps so far (in ``order`` of URNs if given, then deletions); ``outputs=False`` leaves out the stack
+        outputs (a failed run has none of its own)."""
         steps = list(self._steps.values())
         if order is not None:
             position = {urn: index for index, urn in enumerate(order)}
@@ -94,7 +96,7 @@ class Deployment:
                 "project": self._project,
                 "stack": self._stack,
                 "steps": [*steps, *self._delete_steps],
-                "outputs": self._outputs,
+                "outputs": self._outputs if outputs else {},
             }
         )
 

@@ -123,6 +123,7 @@ def run_program(
     config: Mapping[str, str] | None = None,
     secret_keys: Collection[str] = (),
     new_resource: NewResource = default_new_resource,
+    workers: int = _WORKERS,
 ) -> ProgramRun:
     """Run ``program`` -- a callable, a project directory holding ``__main__.py``, or a program file (run with
     ``runpy`` as ``__main__``, in its directory) -- and return what it registered.
@@ -130,8 +131,12 @@ def run_program(
     ``config`` is the stack configuration with namespaced keys (``{"depot:token": "..."}``), ``secret_keys`` the
     keys that are secrets. ``preview`` runs it as ``pulumi preview`` would (``pulumi.runtime.is_dry_run()``).
     Raises ``ProgramError`` if the program fails, including when ``new_resource`` raises (a ``HostError`` from a
-    plugged-in provider host, say): the original exception is its ``__cause__``.
+    plugged-in provider host, say): the original exception is its ``__cause__``. ``workers`` sizes the thread pool
+    that the SDK's monitor calls run on: with 1, registrations reach ``new_resource`` in the order the program
+    makes them, deterministically.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     entry, directory = _entry_point(program)
     for key, value in (config or {}).items():
         if not isinstance(value, str) or ":" not in key:
@@ -140,7 +145,7 @@ def run_program(
         raise RuntimeError("run_program: another program is running in this process; programs run one at a time")
     try:
         monitor = _RecordingMonitor(new_resource, preview)
-        runtime = _Runtime(project, stack, preview, dict(config or {}), list(secret_keys), monitor)
+        runtime = _Runtime(project, stack, preview, dict(config or {}), list(secret_keys), monitor, workers)
         with contextlib.chdir(directory) if directory else contextlib.nullcontext():
             error = contextvars.copy_context().run(runtime.run, entry)
     finally:
@@ -181,6 +186,7 @@ class _Runtime:
         config: dict[str, str],
         secret_keys: list[str],
         monitor: _RecordingMonitor,
+        workers: int,
     ) -> None:
         self._project = project
         self._stack = stack
@@ -188,6 +194,7 @@ class _Runtime:
         self._config = config
         self._secret_keys = secret_keys
         self._monitor = monitor
+        self._workers = workers
 
     def run(self, program: Program) -> BaseException | None:
         runtime_settings.ROOT.set(None)
@@ -205,7 +212,7 @@ class _Runtime:
         loop = asyncio.new_event_loop()
         failed = threading.Event()
         loop.set_exception_handler(functools.partial(_quiet_after_failure, failed))
-        executor = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="pulumi-program")
+        executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="pulumi-program")
         loop.set_default_executor(executor)
         try:
             loop.run_until_complete(run_in_stack(program))

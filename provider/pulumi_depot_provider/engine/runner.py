@@ -166,11 +166,12 @@ class Runner:
                 config=self._config,
                 secret_keys=self._secret_keys,
                 new_resource=deployment.register,
+                workers=1,  # one registration at a time, in program order: deterministic steps
             )
         except ProgramError as err:
             # A registration's failure makes the program fail; report that failure, not its consequence.
             message = deployment.failure or f"the Pulumi program failed: {err.__cause__ or err}"
-            failure = RunnerError(message, deployment.summary(operation))
+            failure = RunnerError(message, deployment.summary(operation, outputs=False))
         else:
             return deployment.finish(run)
         raise failure
