@@ -1,0 +1,160 @@
+"""The generated Pulumi program: every project, trust policy and token declared with its import_id and live settings.
+
+Adopting by import_id compares the declared values with Depot's and changes only what differs; the program
+declares exactly what Depot has, so the first `up` changes nothing in Depot and later previews report no changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from importlib.metadata import PackageNotFoundError, version
+from typing import get_args
+
+from pulumi_depot_provider.importer.names import ProjectNames, assign_names
+from pulumi_depot_provider.importer.pycode import Call, Expr, Module, Str, comment, statement
+from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
+from pulumi_depot_provider.resources.project import HardwareName, Region
+
+KNOWN_REGIONS: frozenset[str] = frozenset(get_args(Region))
+KNOWN_HARDWARE: frozenset[str] = frozenset(get_args(HardwareName))
+TRUST_ARGS = {
+    "github": "depot.GitHubTrustArgs",
+    "buildkite": "depot.BuildkiteTrustArgs",
+    "circleci": "depot.CircleCITrustArgs",
+}
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+DEFAULT_PROJECT_NAME = "depot"
+DEFAULT_API_URL = "https://api.depot.dev"
+DOCSTRING_WIDTH = 100
+SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/-]*$")
+
+TOKENS_NOTE = (
+    "Project tokens: Depot shows a token's secret only once, when the token is created, so the secret of an "
+    "existing token cannot be read back. The tokens below are adopted for lifecycle management only (description, "
+    "deletion, rotation); their `secret` output says that it is not recoverable. Set `rotation_trigger` on one to "
+    "replace it with a new token whose secret Pulumi keeps."
+)
+TOKEN_COMMENT = "Adopted for lifecycle management only: its secret cannot be read back."
+
+
+def _safe(text: str) -> str:
+    """Text for a docstring: shown only if it cannot break out of it or confuse a reader."""
+    return text if SAFE_TEXT.match(text) else "(not shown)"
+
+
+def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
+    projects, policies, tokens = organization.counts()
+    orgs = ", ".join(_safe(org) for org in organization.organization_ids) or "(no projects)"
+    summary = (
+        f"{projects} projects, {policies} trust policies and {tokens} project tokens, each adopted by its id "
+        "(import_id) with the settings Depot has: the first `pulumi up` brings them under management without "
+        "changing anything in Depot, and later runs report no changes until this program is edited."
+    )
+    commands = ["    pulumi config set --secret depot:token <organization token>"]
+    if api_url != DEFAULT_API_URL:
+        commands.append(f"    pulumi config set depot:apiUrl {_safe(api_url)}")
+    paragraphs = [
+        f"Depot organization {orgs}, imported by `pulumi-depot import`.",
+        textwrap.fill(summary, DOCSTRING_WIDTH),
+        "Configure the stack first:\n\n" + "\n".join(commands),
+    ]
+    if tokens:
+        paragraphs.append(textwrap.fill(TOKENS_NOTE, DOCSTRING_WIDTH))
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def _project_notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
+    notes = []
+    if names.shared_name:
+        notes.append(
+            f"{names.shared_name + 1} projects are named alike; logical names get a numeric suffix, the oldest first."
+        )
+    if project.hardware not in KNOWN_HARDWARE:
+        notes.append(
+            f"Depot reports hardware {project.hardware}, which this version of pulumi-depot does not know: hardware "
+            "is left out, which keeps whatever Depot has."
+        )
+    if project.region not in KNOWN_REGIONS:
+        notes.append(
+            f"Depot reports region {project.region!r}, which this version of pulumi-depot does not know: the "
+            "resource will fail its check until pulumi-depot supports it."
+        )
+    if project.unreadable_policies:
+        notes.append(
+            "Left out: trust policies Depot returned without a provider: " + ", ".join(project.unreadable_policies)
+        )
+    return notes
+
+
+def _project_call(project: ProjectSnapshot, names: ProjectNames) -> Call:
+    cache: list[tuple[str, Str | Expr | Call]] = []
+    if project.keep_gb >= 1:  # 0: Depot reported no size limit to declare; left out, it keeps Depot's value
+        cache.append(("keep_gb", Expr(str(project.keep_gb))))
+    cache.append(("keep_days", Expr(str(project.keep_days))))
+    keywords: list[tuple[str, Str | Expr | Call]] = [
+        ("name", Str(project.name)),
+        ("region", Str(project.region)),
+        ("cache_policy", Call("depot.CachePolicyArgs", keywords=tuple(cache))),
+    ]
+    if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
+        keywords.append(("hardware", Str(project.hardware)))
+    keywords.append(("import_id", Str(project.id)))
+    return Call("depot.Project", (Str(names.key),), tuple(keywords), target=names.variable)
+
+
+def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
+    lines: list[str] = []
+    for note in _project_notes(project, names):
+        lines += comment(note)
+    lines += statement(_project_call(project, names))
+    project_id = ("project_id", Expr(f"{names.variable}.id"))
+    for policy, logical_name in zip(project.trust_policies, names.policies, strict=True):
+        provider = Call(TRUST_ARGS[policy.kind], keywords=tuple((k, Str(v)) for k, v in policy.fields().items()))
+        keywords = (project_id, (policy.kind, provider), ("import_id", Str(policy.id)))
+        lines += statement(Call("depot.TrustPolicy", (Str(logical_name),), keywords))
+    for token, logical_name in zip(project.tokens, names.tokens, strict=True):
+        lines += comment(TOKEN_COMMENT)
+        if not token.description.strip():
+            lines += comment(
+                "Depot has no description for this token and ProjectToken requires one: adopting it sets this one."
+            )
+        description = token.description if token.description.strip() else f"token {token.id}"
+        keywords = (project_id, ("description", Str(description)), ("import_id", Str(token.id)))
+        lines += statement(Call("depot.ProjectToken", (Str(logical_name),), keywords))
+    return lines
+
+
+def render_main(organization: OrganizationSnapshot, api_url: str) -> str:
+    """`__main__.py`: the whole organization, one block per project (in the snapshot's order)."""
+    module = Module(docstring=_docstring(organization, api_url), imports=["import pulumi_depot as depot"])
+    for project, names in zip(organization.projects, assign_names(organization), strict=True):
+        module.blocks.append(_project_block(project, names))
+    return module.render()
+
+
+def _requirement() -> str:
+    try:
+        return f"pulumi-depot>={version('pulumi-depot')}"
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "pulumi-depot"
+
+
+def render_project_files(organization: OrganizationSnapshot, api_url: str, project_name: str) -> dict[str, str]:
+    """A Pulumi project directory's files: `__main__.py`, `Pulumi.yaml` and `requirements.txt`."""
+    if not PROJECT_NAME.match(project_name):
+        raise ValueError(
+            f"--project-name {project_name[:100]!r} is not a Pulumi project name: use 1 to 100 letters, digits, "
+            "'-', '_' or '.'"
+        )
+    pulumi_yaml = (
+        f"name: {json.dumps(project_name)}\n"
+        "runtime: python\n"
+        "description: A Depot organization, imported by pulumi-depot import\n"
+    )
+    return {
+        "__main__.py": render_main(organization, api_url),
+        "Pulumi.yaml": pulumi_yaml,
+        "requirements.txt": f"pulumi>=3.200,<4\n{_requirement()}\n",
+    }

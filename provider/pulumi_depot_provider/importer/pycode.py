@@ -1,0 +1,130 @@
+"""Python source that `ruff format` leaves as it is and `ruff check` accepts, built from Depot's values.
+
+Hand-written because no formatter ships with the runtime (ruff is a dev tool): calls are always exploded one
+argument per line with a trailing comma (so no line length changes their layout), strings are double-quoted
+ASCII with escapes (no quote choice for the formatter to revisit, no confusable characters), and a string too
+long for one line becomes an implicit concatenation in parentheses, which the formatter keeps because the joined
+string would not fit either.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+LINE_LENGTH = 120  # the repository's ruff line-length; generated lines never exceed it
+INDENT = "    "
+_ESCAPES = {"\\": "\\\\", '"': "\\x22", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    if 0x20 <= code < 0x7F:
+        return char
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def string(text: str) -> str:
+    """A double-quoted, ASCII-only Python literal for text."""
+    return '"' + "".join(_escape(char) for char in text) + '"'
+
+
+def _chunks(text: str, width: int) -> list[str]:
+    """Literals of consecutive pieces of text, each at most width characters long (escapes are never split)."""
+    pieces: list[str] = []
+    current, length = "", 2
+    for char in text:
+        escaped = _escape(char)
+        if current and length + len(escaped) > width:
+            pieces.append(f'"{current}"')
+            current, length = "", 2
+        current += escaped
+        length += len(escaped)
+    pieces.append(f'"{current}"')
+    return pieces
+
+
+@dataclass(frozen=True)
+class Str:
+    """A string value (rendered as a literal)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Python source used as it is (a number, a variable, `project.id`)."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """`function(positional..., keyword=value...)`, rendered exploded."""
+
+    function: str
+    positional: tuple[Str | Expr, ...] = ()
+    keywords: tuple[tuple[str, Value], ...] = ()
+    target: str | None = None
+    """Assign the result to this variable."""
+
+
+Value = Str | Expr | Call
+
+
+def _argument(key: str | None, value: Value, indent: str) -> list[str]:
+    head = f"{indent}{key}=" if key else indent
+    if isinstance(value, Call):
+        lines = _call(value, indent, head)
+        return [*lines[:-1], lines[-1] + ","]
+    if isinstance(value, Expr):
+        return [f"{head}{value.source},"]
+    line = f"{head}{string(value.text)},"
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    if key is None:
+        raise ValueError(f"a positional string argument must fit on one line: {line[:60]}...")
+    inner = indent + INDENT
+    return [f"{head}(", *(inner + piece for piece in _chunks(value.text, LINE_LENGTH - len(inner))), f"{indent}),"]
+
+
+def _call(call: Call, indent: str, head: str) -> list[str]:
+    lines = [f"{head}{call.function}("]
+    inner = indent + INDENT
+    for value in call.positional:
+        lines += _argument(None, value, inner)
+    for key, value in call.keywords:
+        lines += _argument(key, value, inner)
+    lines.append(f"{indent})")
+    return lines
+
+
+def statement(call: Call) -> list[str]:
+    """The lines of a top-level statement calling (and maybe assigning) `call`."""
+    return _call(call, "", f"{call.target} = " if call.target else "")
+
+
+def comment(text: str, indent: str = "") -> list[str]:
+    """`# ...` lines wrapped to 88 columns (short enough for any ruff line-length)."""
+    return [f"{indent}# {line}" for line in textwrap.wrap(text, 86 - len(indent), break_on_hyphens=False)]
+
+
+@dataclass
+class Module:
+    """A module's lines, built statement by statement."""
+
+    docstring: str
+    imports: list[str]
+    blocks: list[list[str]] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = ['"""' + self.docstring.strip("\n"), '"""', "", *self.imports]
+        for block in self.blocks:
+            lines += ["", *block]
+        return "\n".join(lines) + "\n"

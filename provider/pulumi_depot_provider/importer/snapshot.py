@@ -1,0 +1,168 @@
+"""Reading an organization: every project with its trust policies and token metadata, as plain models.
+
+The models hold what the generators need and nothing secret: Depot never returns a token's secret after its
+creation, so a token here is its id and description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pulumi_depot_provider.client import DepotClient, NotFound
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.project import effective_policy, hardware_name
+
+TrustKind = Literal["github", "buildkite", "circleci"]
+# Each provider's two fields, in the order Depot (and the SDK's *TrustArgs) declare them.
+TRUST_FIELDS: dict[TrustKind, tuple[str, str]] = {
+    "github": ("repository_owner", "repository"),
+    "buildkite": ("organization_slug", "pipeline_slug"),
+    "circleci": ("organization_uuid", "project_uuid"),
+}
+# Concurrent reads: two calls per project, so a large organization is read in a fraction of the sequential time
+# without hammering the API.
+READ_WORKERS = 4
+
+Progress = Callable[[int, int], None]
+"""Called with (projects read, projects in total) after each project."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TrustPolicySnapshot(_Frozen):
+    id: str
+    kind: TrustKind
+    first: str
+    """repository_owner, organization_slug or organization_uuid."""
+    second: str
+    """repository, pipeline_slug or project_uuid."""
+
+    def fields(self) -> dict[str, str]:
+        first, second = TRUST_FIELDS[self.kind]
+        return {first: self.first, second: self.second}
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.first, self.second, self.id)
+
+
+class TokenSnapshot(_Frozen):
+    id: str
+    description: str
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.description, self.id)
+
+
+class ProjectSnapshot(_Frozen):
+    id: str
+    name: str
+    region: str
+    organization_id: str
+    created_at: str
+    created_ns: int
+    """created_at in nanoseconds since the epoch (RFC 3339 strings do not sort: fractions vary in length)."""
+    keep_gb: int
+    keep_days: int
+    hardware: str
+    """Depot's Hardware name; HARDWARE_<n> for a value this version does not know."""
+    trust_policies: tuple[TrustPolicySnapshot, ...] = ()
+    tokens: tuple[TokenSnapshot, ...] = ()
+    unreadable_policies: tuple[str, ...] = ()
+    """Ids of trust policies Depot returned without a provider (left out of the output, said so in a comment)."""
+
+
+class OrganizationSnapshot(_Frozen):
+    projects: tuple[ProjectSnapshot, ...]
+    vanished: tuple[str, ...] = ()
+    """Ids of projects deleted while they were being read."""
+
+    @property
+    def organization_ids(self) -> list[str]:
+        return sorted({project.organization_id for project in self.projects})
+
+    def counts(self) -> tuple[int, int, int]:
+        """(projects, trust policies, tokens)."""
+        return (
+            len(self.projects),
+            sum(len(p.trust_policies) for p in self.projects),
+            sum(len(p.tokens) for p in self.projects),
+        )
+
+
+def _policy(policy: pb.TrustPolicy) -> TrustPolicySnapshot | None:
+    kind = policy.WhichOneof("provider")
+    if kind not in TRUST_FIELDS:
+        return None
+    message = getattr(policy, kind)
+    first, second = TRUST_FIELDS[kind]
+    return TrustPolicySnapshot(
+        id=policy.trust_policy_id, kind=kind, first=getattr(message, first), second=getattr(message, second)
+    )
+
+
+def _project(client: DepotClient, project: pb.Project) -> ProjectSnapshot:
+    policies = client.list_trust_policies(project.project_id)
+    tokens = client.list_tokens(project.project_id)
+    readable = [(p.trust_policy_id, _policy(p)) for p in policies]
+    cache = effective_policy(project.cache_policy)
+    return ProjectSnapshot(
+        id=project.project_id,
+        name=project.name,
+        region=project.region_id,
+        organization_id=project.organization_id,
+        created_at=project.created_at.ToJsonString(),
+        created_ns=project.created_at.ToNanoseconds(),
+        keep_gb=cache.keep_gb,
+        keep_days=cache.keep_days,
+        hardware=hardware_name(project.hardware),
+        trust_policies=tuple(
+            sorted((snap for _, snap in readable if snap is not None), key=TrustPolicySnapshot.sort_key)
+        ),
+        tokens=tuple(
+            sorted(
+                (TokenSnapshot(id=t.token_id, description=t.description) for t in tokens), key=TokenSnapshot.sort_key
+            )
+        ),
+        unreadable_policies=tuple(sorted(id_ for id_, snap in readable if snap is None)),
+    )
+
+
+def read_organization(client: DepotClient, progress: Progress | None = None) -> OrganizationSnapshot:
+    """Every project the client's token sees, with trust policies and tokens. DepotErrors propagate, except a
+    project deleted while it is read, which is left out and listed in `vanished`."""
+    projects = client.list_projects()
+    total = len(projects)
+    if progress is not None:
+        progress(0, total)
+    read: dict[str, ProjectSnapshot] = {}
+    vanished: list[str] = []
+    with ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix="depot-import") as pool:
+        futures = {pool.submit(_project, client, project): project.project_id for project in projects}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                try:
+                    snapshot = future.result()
+                except NotFound:
+                    vanished.append(futures[future])
+                else:
+                    read[snapshot.id] = snapshot
+                if progress is not None:
+                    progress(done, total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return OrganizationSnapshot(
+        projects=tuple(sorted(read.values(), key=project_order)), vanished=tuple(sorted(vanished))
+    )
+
+
+def project_order(project: ProjectSnapshot) -> tuple[str, str, int, str]:
+    """The order projects are written in: by name (case-insensitively), then age, then id."""
+    return (project.name.casefold(), project.name, project.created_ns, project.id)
