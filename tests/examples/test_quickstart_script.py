@@ -1,0 +1,118 @@
+"""scripts/quickstart.sh, run twice as a user would (reusing this interpreter's environment instead of .venv, and
+a tmp directory instead of .depot-local): the first run creates the quickstart in the local Depot API, the second
+changes nothing, the token's secret is never printed, and the local API is stopped when the script ends."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from example_harness import ROOT, depot_projects
+from pulumi_depot_provider.engine import Secret, StateFile
+
+SCRIPT = ROOT / "scripts" / "quickstart.sh"
+SCRIPT_TIMEOUT = 120.0
+PROJECT_LINE = re.compile(r"^project +quickstart \(id (?P<id>[a-z0-9]+)\), us-east-1, cache 50 GB / 14 days$", re.M)
+API_LINE = re.compile(r"Local Depot API at (?P<url>http://127\.0\.0\.1:\d+) ")
+
+
+def run_quickstart(state_dir: Path, token: str, engine: str) -> str:
+    env = {
+        **os.environ,
+        "SKIP_BOOTSTRAP": "1",
+        "PULUMI_DEPOT_VENV": sys.prefix,
+        "DEPOT_QUICKSTART_DIR": str(state_dir),
+        "DEPOT_QUICKSTART_ENGINE": engine,
+        "DEPOT_LOCAL_TOKEN": token,
+    }
+    for inherited in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN"):
+        env.pop(inherited, None)
+    completed = subprocess.run(
+        ["bash", str(SCRIPT)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 0, f"quickstart.sh failed:\n{completed.stdout}\n{completed.stderr}"
+    return completed.stdout
+
+
+def assert_api_stopped(output: str) -> None:
+    """The local Depot API the script started (and printed) no longer listens."""
+    started = API_LINE.search(output)
+    assert started is not None, output
+    with httpx.Client(timeout=5.0, trust_env=False) as http, pytest.raises(httpx.ConnectError):
+        http.get(f"{started['url']}/_admin/health")
+
+
+ENGINES = [
+    pytest.param("runner", "engine-shaped runner (no Pulumi CLI on PATH", id="runner"),
+    pytest.param(
+        "pulumi",
+        "with the Pulumi CLI: pulumi up",
+        id="pulumi",
+        marks=pytest.mark.skipif(
+            shutil.which("pulumi") is None, reason="Pulumi CLI not installed (no registry reachable here ships it)"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("engine", "says"), ENGINES)
+def test_quickstart_twice_creates_once_then_changes_nothing(
+    engine: str, says: str, tmp_path: Path, start_depot_server: Callable[..., Any]
+) -> None:
+    state_dir = tmp_path / "depot-local"
+    token = "depot_org_quickstart_test_" + secrets.token_hex(8)
+
+    first = run_quickstart(state_dir, token, engine)
+    assert says in first
+    assert "==> Deployed." in first
+    created = PROJECT_LINE.search(first)
+    assert created is not None, first
+    project_id = created["id"]
+    assert_api_stopped(first)
+
+    second = run_quickstart(state_dir, token, engine)
+    assert "==> No changes: the quickstart was already deployed." in second
+    assert re.search(r"^    \d+ unchanged$", second, re.M)
+    assert not re.search(r"^    (\+|~|-|\+-) \d+ ", second, re.M)
+    again = PROJECT_LINE.search(second)
+    assert again is not None and again["id"] == project_id
+    assert_api_stopped(second)
+
+    # What the local API kept: the one project, its policy and token, exactly as printed.
+    server = start_depot_server(db=state_dir / "depot.sqlite3", token=token)
+    (project,) = depot_projects(server.client()).values()
+    assert project.id == project_id
+    assert project.trusted() == ["github:my-org/my-app"]
+    (kept_token,) = project.tokens
+    assert f"(id {kept_token.id})" in second
+    assert f"(id {project.trust_id('github:my-org/my-app')})" in second
+
+    if engine == "runner":
+        state = StateFile(state_dir / "quickstart.dev.json").load()
+        assert state is not None
+        secret = state.outputs["token"]
+        assert isinstance(secret, Secret) and secret.value.startswith("depot_project_")
+        assert secret.value not in first + second
+        assert secret.value not in (state_dir / "quickstart.dev.json").read_text()
+
+
+def test_depot_local_dir_is_ignored_by_git() -> None:
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".depot-local/quickstart.dev.json"], cwd=ROOT, check=False, capture_output=True
+    )
+    assert ignored.returncode == 0, ".depot-local/ is not in .gitignore"
