@@ -128,6 +128,8 @@ class Runner:
         """Delete every resource in state, dependents first. Refused, before anything is deleted, if any resource
         is protected; ``retain_on_delete`` resources leave the state without Delete."""
         with self._session() as host:
+            if not self.state_file.exists():
+                return self._summary("destroy", [], {})
             state = self._load()
             order = deletion_order(state.resources)
             protected = [r for r in order if r.protect and not r.pending_delete]

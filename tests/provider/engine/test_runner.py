@@ -359,3 +359,24 @@ def test_stack_outputs_and_config_reach_the_program(make_runner: MakeRunner, sam
     assert summary.outputs["token"] == Secret(sample_token)
     assert summary.outputs["dataDir"].endswith("records")
     assert "[secret]" in summary.render() and sample_token not in summary.render()
+
+
+def test_only_dynamic_resources_are_driven(make_runner: MakeRunner, tmp_path: Path) -> None:
+    def program() -> None:
+        pulumi.CustomResource("aws:s3/bucket:Bucket", "bucket", {})
+
+    with pytest.raises(RunnerError, match=r"drives only dynamic resources"):
+        make_runner(program).up()
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_import_option_is_refused_with_the_reason(make_runner: MakeRunner, data_dir: Path) -> None:
+    program = SpecProgram(records={"adopted": Decl(options={"import_": "rec-existing"})})
+    with pytest.raises(RunnerError, match=r"'adopted': the `import_` option cannot work for a dynamic resource"):
+        make_runner(program).preview()
+    assert load_store(data_dir) == {}
+
+
+def test_destroy_without_state_does_nothing(make_runner: MakeRunner, tmp_path: Path) -> None:
+    assert make_runner(SpecProgram()).destroy().steps == []
+    assert not (tmp_path / "state.json").exists()
