@@ -368,6 +368,7 @@ def _entry(
         retain_on_delete=bool(record.retain_on_delete),
         deleted_with=record.deleted_with,
         additional_secret_outputs=record.additional_secret_outputs,
+        ignore_changes=record.ignore_changes,
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .deployment import Deployment, RunnerError, describe, host_failure, step_for
-from .diffing import changed_keys
+from .diffing import apply_ignore_changes, changed_keys
 from .host import DynamicProviderHost
 from .program import Program, ProgramError, run_program
 from .project import load_project, load_stack_config, provider_host_env, qualify_key, split_config
@@ -179,21 +179,33 @@ class Runner:
         raise failure
 
     def _refresh_one(self, host: _HostSession, entry: ResourceState) -> tuple[Step, ResourceState | None]:
+        """Read one resource back. As in the engine, the state takes whatever changed, and the step shows what
+        an ``up`` of the unchanged program would now see: the provider's Diff of the refreshed inputs and outputs
+        against the old inputs, inverted (so a provider whose read fills in defaults shows no change)."""
         if not entry.custom:
             return step_for(entry, "same"), entry
+        what = describe(entry.type, entry.name)
         try:
             read = host.get().read(entry.urn, entry.id, entry.outputs, entry.inputs)
         except HostError as err:
-            raise host_failure("reading", describe(entry.type, entry.name), err) from None
+            raise host_failure("reading", what, err) from None
         if not read.id:
             return step_for(entry, "delete"), None
         outputs = mark_secret_outputs(read.outs, entry.additional_secret_outputs)
         inputs = read.inputs if read.inputs is not None else entry.inputs
-        changed = sorted({*changed_keys(entry.outputs, outputs), *changed_keys(entry.inputs, inputs)})
-        if not changed and read.id == entry.id:
-            return step_for(entry, "same"), entry
+        try:
+            diff = host.get().diff(
+                entry.urn, read.id, outputs, entry.inputs, old_inputs=inputs, ignore_changes=entry.ignore_changes
+            )
+        except HostError as err:
+            raise host_failure("diffing", what, err) from None
+        diff = diff.resolve(inputs, apply_ignore_changes(entry.inputs, inputs, entry.ignore_changes))
         refreshed = entry.model_copy(update={"id": read.id, "outputs": outputs, "inputs": inputs})
-        return step_for(entry, "update", changed=changed), refreshed
+        if (refreshed.id, refreshed.outputs, refreshed.inputs) == (entry.id, entry.outputs, entry.inputs):
+            refreshed = entry  # nothing to save
+        if diff.changes == "none":
+            return step_for(entry, "same"), refreshed
+        return step_for(entry, "update", changed=diff.diffs or changed_keys(inputs, entry.inputs)), refreshed
 
     def _summary(self, operation: Operation, steps: list[Step], outputs: dict[str, Any]) -> Summary:
         return Summary(operation=operation, project=self.project, stack=self.stack, steps=steps, outputs=outputs)

@@ -54,6 +54,7 @@ class ResourceState(BaseModel):
     retain_on_delete: bool = False
     deleted_with: str = ""
     additional_secret_outputs: list[str] = []
+    ignore_changes: list[str] = []
     pending_delete: bool = False
 
     @property

@@ -162,6 +162,18 @@ def test_refresh_reads_out_of_band_changes_and_deletions(
     assert sorted(fields.get("size") for fields in load_store(data_dir).values()) == [1, 1, 2]
 
 
+def test_refresh_shows_what_the_providers_diff_sees(make_runner: MakeRunner, state_path: Path) -> None:
+    # `extra` is an input the sample provider neither stores nor diffs: its read drops it from the inputs.
+    runner = make_runner(SpecProgram(records={"a": Decl(props={"extra": "x"})}))
+    runner.up()
+
+    summary = runner.refresh()
+
+    assert summary.ops() == {"a": "same"}  # the provider's diff of the refreshed state finds nothing to do
+    assert "extra" not in load(state_path).resources[0].inputs  # but the state took the read inputs, as the engine
+    assert runner.refresh().ops() == {"a": "same"}
+
+
 def test_destroy_deletes_dependents_first_and_honours_retain(
     make_runner: MakeRunner, state_path: Path, data_dir: Path
 ) -> None:
