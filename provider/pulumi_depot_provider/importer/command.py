@@ -30,7 +30,12 @@ from pulumi_depot_provider.importer.output import (
     resolve_target,
     write_files,
 )
-from pulumi_depot_provider.importer.program import DEFAULT_PROJECT_NAME, render_main, render_project_files
+from pulumi_depot_provider.importer.program import (
+    DEFAULT_PROJECT_NAME,
+    check_project_name,
+    render_main,
+    render_project_files,
+)
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, read_organization
 from pulumi_depot_provider.importer.tenants import render_tenants
 
@@ -89,7 +94,8 @@ def _client(environ: dict[str, str] | os._Environ[str]) -> DepotClient:
     try:
         return DepotClient(base_url=environ.get(URL_ENV) or None, token=token)
     except ConfigurationError as error:
-        raise ImportFailure(_one_line(str(error))) from None
+        # The client names its argument; here the value came from the environment.
+        raise ImportFailure(_one_line(str(error).replace("base_url", URL_ENV))) from None
 
 
 def _explain(error: DepotError, base_url: str) -> str:
@@ -97,8 +103,8 @@ def _explain(error: DepotError, base_url: str) -> str:
         return f"Depot at {base_url} rejected {TOKEN_ENV} ({error.message}); export a valid organization token"
     if isinstance(error, PermissionDenied):
         return (
-            f"{TOKEN_ENV} may not read the organization's projects ({error.message}); import needs an organization "
-            "token, not a project token"
+            f"permission denied: {TOKEN_ENV} may not read the organization's projects ({error.message}); import "
+            "needs an organization token, not a project token"
         )
     if isinstance(error, TransportError) or error.code in UNREACHABLE:
         return f"cannot reach the Depot API at {base_url} ({error.message}); check {URL_ENV} and the network"
@@ -119,10 +125,7 @@ def render(snapshot: OrganizationSnapshot, options: ImportOptions, target: Targe
     if options.format == "tenants":
         return {"tenants": render_tenants(snapshot)}
     if target.kind == "directory":
-        try:
-            return render_project_files(snapshot, api_url, options.project_name or DEFAULT_PROJECT_NAME)
-        except ValueError as error:
-            raise ImportFailure(str(error)) from None
+        return render_project_files(snapshot, api_url, options.project_name or DEFAULT_PROJECT_NAME)
     return {"__main__.py": render_main(snapshot, api_url)}
 
 
@@ -137,8 +140,10 @@ def run_import(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         target = resolve_target(options.output, options.format)
-        if options.project_name is not None and target.kind != "directory":
-            raise ImportFailure("--project-name applies only to a program written to a directory (--output DIR)")
+        if options.project_name is not None:
+            if target.kind != "directory":
+                raise ImportFailure("--project-name applies only to a program written to a directory (--output DIR)")
+            check_project_name(options.project_name)
         check_writable(target, force=options.force)
         progress = ProgressReporter(err, quiet=options.quiet)
         with _client(os.environ if environ is None else environ) as client:
@@ -150,8 +155,8 @@ def run_import(
             out.flush()
             return
         written = write_files(target, files, force=options.force)
-    except OutputError as error:
-        raise ImportFailure(str(error)) from None
+    except (OutputError, ValueError) as error:
+        raise ImportFailure(_one_line(str(error))) from None
     except OSError as error:
         raise ImportFailure(_one_line(f"cannot write the output: {error}")) from None
     projects, policies, tokens = snapshot.counts()

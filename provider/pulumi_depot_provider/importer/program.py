@@ -141,13 +141,17 @@ def _requirement() -> str:
         return "pulumi-depot"
 
 
-def render_project_files(organization: OrganizationSnapshot, api_url: str, project_name: str) -> dict[str, str]:
-    """A Pulumi project directory's files: `__main__.py`, `Pulumi.yaml` and `requirements.txt`."""
+def check_project_name(project_name: str) -> None:
     if not PROJECT_NAME.match(project_name):
         raise ValueError(
             f"--project-name {project_name[:100]!r} is not a Pulumi project name: use 1 to 100 letters, digits, "
             "'-', '_' or '.'"
         )
+
+
+def render_project_files(organization: OrganizationSnapshot, api_url: str, project_name: str) -> dict[str, str]:
+    """A Pulumi project directory's files: `__main__.py`, `Pulumi.yaml` and `requirements.txt`."""
+    check_project_name(project_name)
     pulumi_yaml = (
         f"name: {json.dumps(project_name)}\n"
         "runtime: python\n"

@@ -36,17 +36,18 @@ def string(text: str) -> str:
 
 
 def _chunks(text: str, width: int) -> list[str]:
-    """Literals of consecutive pieces of text, each at most width characters long (escapes are never split)."""
+    """Literals of consecutive pieces of text, each at most width characters long, broken after a space where
+    one is in the second half of the piece (escapes are never split)."""
     pieces: list[str] = []
-    current, length = "", 2
-    for char in text:
-        escaped = _escape(char)
-        if current and length + len(escaped) > width:
-            pieces.append(f'"{current}"')
-            current, length = "", 2
-        current += escaped
-        length += len(escaped)
-    pieces.append(f'"{current}"')
+    current: list[str] = []  # escaped characters of the piece being filled
+    for escaped in map(_escape, text):
+        if current and 2 + sum(map(len, current)) + len(escaped) > width:
+            space = max((i for i, e in enumerate(current) if e == " " and i >= len(current) // 2), default=None)
+            cut = len(current) if space is None else space + 1
+            pieces.append('"' + "".join(current[:cut]) + '"')
+            current = current[cut:]
+        current.append(escaped)
+    pieces.append('"' + "".join(current) + '"')
     return pieces
 
 
@@ -124,7 +125,9 @@ class Module:
     blocks: list[list[str]] = field(default_factory=list)
 
     def render(self) -> str:
-        lines = ['"""' + self.docstring.strip("\n"), '"""', "", *self.imports]
+        text = self.docstring.strip("\n")
+        opening = [f'"""{text}"""'] if "\n" not in text else ['"""' + text, '"""']
+        lines = [*opening, "", *self.imports]
         for block in self.blocks:
             lines += ["", *block]
         return "\n".join(lines) + "\n"

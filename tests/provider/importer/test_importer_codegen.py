@@ -1,0 +1,97 @@
+"""The importer's building blocks without a server: names (tenant ids, logical names, variables) and the Python
+source emitter, whose output must survive `ruff format --check` and `ruff check` at any string length."""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from pulumi_depot_provider.importer.naming import TENANT_ID, allocate, slug, variable
+from pulumi_depot_provider.importer.pycode import LINE_LENGTH, Call, Expr, Module, Str, statement, string
+
+REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
+
+
+@given(st.text())
+def test_string_literal_is_ascii_and_evaluates_to_the_text(text: str) -> None:
+    literal = string(text)
+    assert literal.isascii() and literal[0] == literal[-1] == '"'
+    assert '"' not in literal[1:-1] and "\n" not in literal  # no quote for the formatter to revisit
+    assert ast.literal_eval(literal) == text
+
+
+@given(st.text(max_size=300))
+def test_slug_is_a_tenant_id(text: str) -> None:
+    result = slug(text)
+    assert TENANT_ID.match(result) and len(result) <= 40
+    assert slug(result) == result  # a valid id stays as it is
+
+
+@given(st.text(alphabet="abc-019_", max_size=50))
+def test_variable_is_an_identifier_that_shadows_nothing(text: str) -> None:
+    name = variable(slug(text))
+    assert name.isidentifier() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+    assert name not in ("depot", "pulumi")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["api", "api-2", "web", "x" * 40]), st.integers()), max_size=12))
+def test_allocate_is_unique_and_independent_of_input_order(items: list[tuple[str, int]]) -> None:
+    # Priorities unique per item, as the importer's (creation time, then project id) are.
+    prioritised = [(name, (priority, index)) for index, (name, priority) in enumerate(items)]
+    names = allocate([name for name, _ in prioritised], [p for _, p in prioritised])
+    assert len(set(names)) == len(names) and all(len(name) <= 40 for name in names)
+    shuffled = prioritised[:]
+    random.Random(len(items)).shuffle(shuffled)
+    again = allocate([name for name, _ in shuffled], [p for _, p in shuffled])
+    assert dict(zip(shuffled, again, strict=True)) == dict(zip(prioritised, names, strict=True))
+    for (wanted, _), name in zip(prioritised, names, strict=True):
+        assert name == wanted or name.startswith(wanted[:35])
+
+
+def test_allocate_gives_the_name_to_the_smallest_priority_and_skips_taken_names() -> None:
+    names = allocate(["api", "api", "api", "api-2"], [3, 1, 2, 0], taken={"api-3"})
+    assert names == ["api-5", "api", "api-4", "api-2"]
+
+
+def _module_with_strings() -> tuple[str, list[str]]:
+    """Statements whose string arguments straddle the line length at two nesting levels, with and without
+    spaces and escapes."""
+    texts = []
+    for length in range(LINE_LENGTH - 40, LINE_LENGTH + 20):
+        texts += ["a" * length, ("word " * length)[:length], ('q"\\\u00e9 ' * length)[:length]]
+    texts.append("x" * 600)
+    module = Module(docstring="Generated for the test.\n", imports=["import pulumi_depot as depot"])
+    module.blocks.append(statement(Call("depot.Project", (Str("p"),), (("name", Str("p")),), target="p")))
+    for index, text in enumerate(texts):
+        nested = Call("depot.GitHubTrustArgs", keywords=(("repository_owner", Str("o")), ("repository", Str(text))))
+        call = Call(
+            "depot.TrustPolicy",
+            (Str(f"policy-{index}"),),
+            (("project_id", Expr("p.id")), ("github", nested), ("import_id", Str(text))),
+        )
+        module.blocks.append(statement(call))
+    return module.render(), texts
+
+
+def test_emitted_strings_of_every_length_pass_ruff_and_keep_their_value(tmp_path: Path) -> None:
+    source, texts = _module_with_strings()
+    path = tmp_path / "__main__.py"
+    path.write_text(source)
+    assert max(len(line) for line in source.splitlines()) <= LINE_LENGTH
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    for config in (["--config", str(REPOSITORY_CONFIG)], ["--isolated"]):
+        for command in (["format", "--check", "--diff"], ["check", "--no-cache"]):
+            result = subprocess.run(
+                [ruff, *command, *config, str(path)], capture_output=True, text=True, check=False, timeout=60
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+    calls = [node.value for node in ast.parse(source).body if isinstance(node, ast.Expr)][1:]  # after the docstring
+    assert [ast.literal_eval(call.keywords[2].value) for call in calls] == texts  # type: ignore[attr-defined]
+    nested = [call.keywords[1].value.keywords[1].value for call in calls]  # type: ignore[attr-defined]
+    assert [ast.literal_eval(value) for value in nested] == texts
