@@ -104,8 +104,9 @@ class Runner:
             return self._deploy(host, state, preview=False)
 
     def refresh(self) -> Summary:
-        """Read every custom resource in state: outputs (and inputs, if the provider returns them) are updated;
-        one the provider reports gone (empty id) leaves the state."""
+        """Read every custom resource in state (Read(id, props=outputs, inputs=inputs)): outputs, and inputs if the
+        provider returns them, are saved; one the provider reports gone (empty id) leaves the state. A step is an
+        update when the provider's Diff of the refreshed state against the old inputs finds changes."""
         with self._session() as host:
             state = self._load()
             steps: list[Step] = []
