@@ -82,7 +82,8 @@ class Runner:
             merged[qualify_key(key, self.project)] = value
         self._config, self._secret_keys = split_config(merged)
         self._host_env = {**provider_host_env(self._config, runtime_options), **(env or {})}
-        self._python_path = list(python_path)
+        # Absolute now: the host starts on first use, inside the program run, in the program's directory.
+        self._python_path = [Path(entry).absolute() for entry in python_path]
         self._host_start_timeout = host_start_timeout
         self._host_call_timeout = host_call_timeout
 

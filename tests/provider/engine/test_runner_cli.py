@@ -159,3 +159,18 @@ def test_project_files_are_validated(tmp_path: Path) -> None:
 def test_provider_host_env_is_the_engines() -> None:
     env = provider_host_env({"pulumi-python:a": "1", "depot:token": "secret"}, {"virtualenv": "venv"})
     assert env == {"PULUMI_CONFIG": '{"a": "1"}', "PULUMI_RUNTIME_VIRTUALENV": "venv"}
+
+
+def test_relative_python_path_is_taken_from_where_the_runner_was_made(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The host starts inside the program run, whose working directory is the project's.
+    monkeypatch.chdir(SAMPLE_DIR.parent)
+    runner = Runner(
+        RECORDS,
+        stack="dev",
+        state=tmp_path / "state.json",
+        config={"sample:dataDir": str(data_dir), "sample:token": Secret("t")},
+        python_path=[Path(SAMPLE_DIR.name)],
+    )
+    assert runner.up().ops() == {"alpha": "create", "beta": "create"}
