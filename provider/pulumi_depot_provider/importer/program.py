@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import get_args
 
 from pulumi_depot_provider.importer.names import ProjectNames, assign_names
-from pulumi_depot_provider.importer.pycode import Call, Expr, Module, Str, comment, statement
+from pulumi_depot_provider.importer.pycode import Call, Expr, Module, Str, comment, plural, shown_id, statement, string
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
 from pulumi_depot_provider.resources.project import HardwareName, Region
 
@@ -48,7 +48,8 @@ def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
     projects, policies, tokens = organization.counts()
     orgs = ", ".join(_safe(org) for org in organization.organization_ids) or "(no projects)"
     summary = (
-        f"{projects} projects, {policies} trust policies and {tokens} project tokens, each adopted by its id "
+        f"{plural(projects, 'project')}, {plural(policies, 'trust policy')} and {plural(tokens, 'project token')}, "
+        "each adopted by its id "
         "(import_id) with the settings Depot has: the first `pulumi up` brings them under management without "
         "changing anything in Depot, and later runs report no changes until this program is edited."
     )
@@ -78,12 +79,13 @@ def _project_notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
         )
     if project.region not in KNOWN_REGIONS:
         notes.append(
-            f"Depot reports region {project.region!r}, which this version of pulumi-depot does not know: the "
+            f"Depot reports region {string(project.region)}, which this version of pulumi-depot does not know: the "
             "resource will fail its check until pulumi-depot supports it."
         )
     if project.unreadable_policies:
         notes.append(
-            "Left out: trust policies Depot returned without a provider: " + ", ".join(project.unreadable_policies)
+            "Left out: trust policies Depot returned without a provider: "
+            + ", ".join(map(shown_id, project.unreadable_policies))
         )
     return notes
 
@@ -128,7 +130,9 @@ def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
 
 def render_main(organization: OrganizationSnapshot, api_url: str) -> str:
     """`__main__.py`: the whole organization, one block per project (in the snapshot's order)."""
-    module = Module(docstring=_docstring(organization, api_url), imports=["import pulumi_depot as depot"])
+    # An organization without projects gives a program that declares nothing (and imports nothing unused).
+    imports = ["import pulumi_depot as depot"] if organization.projects else []
+    module = Module(docstring=_docstring(organization, api_url), imports=imports)
     for project, names in zip(organization.projects, assign_names(organization), strict=True):
         module.blocks.append(_project_block(project, names))
     return module.render()

@@ -9,11 +9,13 @@ string would not fit either.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 
 LINE_LENGTH = 120  # the repository's ruff line-length; generated lines never exceed it
 INDENT = "    "
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _ESCAPES = {"\\": "\\\\", '"': "\\x22", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -33,6 +35,17 @@ def _escape(char: str) -> str:
 def string(text: str) -> str:
     """A double-quoted, ASCII-only Python literal for text."""
     return '"' + "".join(_escape(char) for char in text) + '"'
+
+
+def shown_id(text: str) -> str:
+    """An id for a comment: as it is when it is a plain id, else as a literal (so nothing can break a line)."""
+    return text if _PLAIN_ID.match(text) else string(text)
+
+
+def plural(count: int, word: str) -> str:
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def _chunks(text: str, width: int) -> list[str]:
@@ -127,7 +140,9 @@ class Module:
     def render(self) -> str:
         text = self.docstring.strip("\n")
         opening = [f'"""{text}"""'] if "\n" not in text else ['"""' + text, '"""']
-        lines = [*opening, "", *self.imports]
+        lines = list(opening)
+        if self.imports:
+            lines += ["", *self.imports]
         for block in self.blocks:
             lines += ["", *block]
         return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import yaml
 
 from pulumi_depot_provider.importer.names import ProjectNames, assign_names
 from pulumi_depot_provider.importer.program import KNOWN_HARDWARE, KNOWN_REGIONS
-from pulumi_depot_provider.importer.pycode import comment, string
+from pulumi_depot_provider.importer.pycode import comment, shown_id, string
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
 
 HEADER = (
@@ -53,7 +53,7 @@ def _tenant(project: ProjectSnapshot, names: ProjectNames) -> dict[str, Any]:
 
 
 def _notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
-    shown = f"Project {string(project.name)} ({project.id})"
+    shown = f"Project {string(project.name)} ({shown_id(project.id)})"
     notes = []
     if names.shared_name:
         notes.append(
@@ -63,7 +63,7 @@ def _notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
     elif names.key != project.name:
         notes.append(f"{shown}: the name is not a valid tenant id; `name` keeps it.")
     if len(project.tokens) > 1:
-        others = ", ".join(f"{token.id} ({string(token.description)})" for token in project.tokens[1:])
+        others = ", ".join(f"{shown_id(token.id)} ({string(token.description)})" for token in project.tokens[1:])
         notes.append(
             f"{shown} has {len(project.tokens)} tokens and a tenant holds one: the first by description then id is "
             f"adopted; left unmanaged (and untouched) in Depot: {others}."
@@ -75,7 +75,8 @@ def _notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
     if project.region not in KNOWN_REGIONS:
         notes.append(f"{shown}: region {string(project.region)} is unknown to this version and will be rejected.")
     if project.unreadable_policies:
-        notes.append(f"{shown}: left out trust policies without a provider: {', '.join(project.unreadable_policies)}.")
+        unreadable = ", ".join(map(shown_id, project.unreadable_policies))
+        notes.append(f"{shown}: left out trust policies without a provider: {unreadable}.")
     return notes
 
 

@@ -10,8 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from pulumi_depot_provider.importer import (
+    OrganizationSnapshot,
+    ProjectSnapshot,
+    TokenSnapshot,
+    render_main,
+    render_tenants,
+)
 from pulumi_depot_provider.importer.naming import TENANT_ID, allocate, slug, variable
 from pulumi_depot_provider.importer.pycode import LINE_LENGTH, Call, Expr, Module, Str, statement, string
 
@@ -95,3 +103,49 @@ def test_emitted_strings_of_every_length_pass_ruff_and_keep_their_value(tmp_path
     assert [ast.literal_eval(call.keywords[2].value) for call in calls] == texts  # type: ignore[attr-defined]
     nested = [call.keywords[1].value.keywords[1].value for call in calls]  # type: ignore[attr-defined]
     assert [ast.literal_eval(value) for value in nested] == texts
+
+
+def _odd_project() -> ProjectSnapshot:
+    """What the local API cannot produce but a newer Depot might: values this version does not know."""
+    return ProjectSnapshot(
+        id="odd1234567",
+        name="odd",
+        region="ap-south-1",
+        organization_id="org",
+        created_at="2024-01-01T00:00:00Z",
+        created_ns=1,
+        keep_gb=0,
+        keep_days=5,
+        hardware="HARDWARE_99",
+        tokens=(TokenSnapshot(id="tok1", description=" "),),
+        unreadable_policies=("tp-without-provider",),
+    )
+
+
+def test_values_this_version_does_not_know_are_left_out_and_explained(tmp_path: Path) -> None:
+    snapshot = OrganizationSnapshot(projects=(_odd_project(),))
+    source = render_main(snapshot, "https://api.depot.dev")
+    call = next(
+        node.value
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+    )
+    keywords = {k.arg: ast.unparse(k.value) for k in call.keywords}
+    assert "hardware" not in keywords and keywords["cache_policy"] == "depot.CachePolicyArgs(keep_days=5)"
+    assert "HARDWARE_99" in source and "ap-south-1" in source and "tp-without-provider" in source
+    assert 'description="token tok1"' in source and "requires one" in source
+    assert "depot:apiUrl" not in source  # the default API needs no configuration
+    path = tmp_path / "__main__.py"
+    path.write_text(source)
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    for command in (["format", "--check"], ["check", "--no-cache"]):
+        result = subprocess.run(
+            [ruff, *command, "--config", str(REPOSITORY_CONFIG), str(path)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    tenants = render_tenants(snapshot)
+    (tenant,) = yaml.safe_load(tenants)["tenants"]
+    assert "hardware" not in tenant and tenant["cache_policy"] == {"keep_days": 5}
+    assert tenant["token"] == {"description": "token tok1", "import_id": "tok1"}
+    assert "HARDWARE_99" in tenants and "ap-south-1" in tenants and "tp-without-provider" in tenants

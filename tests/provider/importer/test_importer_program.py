@@ -90,6 +90,13 @@ def test_generated_program_adopts_everything_and_changes_nothing(
     preview = runner.preview()
     assert not preview.changes, preview.render()
     assert set(preview.counts()) == {"same"}
+    # The same through the runner's command line, as a user without the Pulumi CLI would run it.
+    command = [sys.executable, "-m", "pulumi_depot_provider.engine", "preview", str(program), "--stack", "dev"]
+    command += ["--state", str(tmp_path / "state" / "dev.json"), "--config", f"depot:apiUrl={awkward_org.url}"]
+    command += ["--secret-config", f"depot:token={awkward_org.token}"]
+    shown = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.rstrip().endswith(f"Resources:\n    {len(first.steps)} unchanged"), shown.stdout
     second = runner.up()
     assert not second.changes, second.render()
     with awkward_org.client() as client:
@@ -170,3 +177,17 @@ def test_refuses_to_overwrite_without_force(awkward_org: Org, run_cli: RunCli, t
     edited = tmp_path / (output if output.endswith(".py") else f"{output}/__main__.py")
     assert "edited by hand" not in edited.read_text()
     assert not list(tmp_path.rglob(".*.tmp"))  # no temporary files left behind
+
+
+def test_an_empty_organization_gives_a_program_that_declares_nothing(
+    depot: Org, run_cli: RunCli, tmp_path: Path
+) -> None:
+    result = run_cli("-q", "--output", "empty", org=depot)
+    assert result.returncode == 0, result.stderr
+    assert_ruff_clean(tmp_path / "empty" / "__main__.py")
+    summary = runner_for(tmp_path / "empty", depot, tmp_path).up()
+    assert summary.steps == []
+    (tmp_path / "fleet").mkdir()
+    tenants = run_cli("-q", "--format", "tenants", "--output", "fleet", org=depot)  # a directory: fleet/tenants.yaml
+    assert tenants.returncode == 0, tenants.stderr
+    assert (tmp_path / "fleet" / "tenants.yaml").read_text().endswith("\ntenants: []\n")
