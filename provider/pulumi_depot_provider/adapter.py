@@ -140,6 +140,8 @@ def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
 def _model_at(model: type[BaseModel], path: Path) -> type[BaseModel] | None:
     current: type[BaseModel] | None = model
     for part in path:
+        if isinstance(part, int):
+            continue  # an item of a list field: the list's item model is already current
         field = current.model_fields.get(str(part)) if current else None
         if field is None:
             return None
@@ -248,6 +250,11 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     def delete_resource(self, client: DepotClient, id_: str, state: StateT) -> None:
         raise NotImplementedError
 
+    def input_failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """Rules beyond the inputs' shape (the depot:allowedTrust guardrail), checked even when other inputs are
+        invalid or still unknown; unknown values are skipped."""
+        return []
+
     # -- ResourceProvider, called by the host with property dicts --
 
     def configure(self, req: ConfigureRequest) -> None:
@@ -269,6 +276,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
                 # from adopting (and then deleting) the very object it replaces.
                 inputs.pop(IMPORT_ID, None)
             unknown = unknown_paths(inputs)
+            failures.extend(self.input_failures(inputs))
             try:
                 args = self.args_model.model_validate(without_unknowns(inputs))
             except ValidationError as error:

@@ -2,5 +2,5 @@
 
 The provider classes' import paths are part of users' Pulumi state (dill pickles them by reference):
 `pulumi_depot_provider.resources.project.ProjectProvider`, `...trust_policy.TrustPolicyProvider`,
-`...project_token.ProjectTokenProvider`. Do not move or rename them.
+`...project_token.ProjectTokenProvider`, `...trust_policy_set.TrustPolicySetProvider`. Do not move or rename them.
 """

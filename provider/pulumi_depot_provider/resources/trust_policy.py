@@ -6,15 +6,16 @@ Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 import pulumi
 from google.protobuf.message import Message
 from pydantic import Field
 
-from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
+from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, provider_fields
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
@@ -132,12 +133,16 @@ def _summary(kind: str, fields: TrustFields) -> str:
     return f"{kind} {first}/{second}"
 
 
-class TrustPolicyProvider(DepotProvider[TrustPolicyArgs, TrustPolicyState]):
+class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState]):
     """Dynamic provider for depot:TrustPolicy. Its import path is part of users' state: do not move it."""
 
     type_token = "depot:TrustPolicy"
     args_model = TrustPolicyArgs
     state_model = TrustPolicyState
+
+    def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
+        for provider, fields in provider_fields(inputs):
+            yield provider, provider, fields
 
     def describe(self, model: TrustPolicyArgs | TrustPolicyState) -> str:
         return f"{_summary(*provider_of(model))} in project {model.project_id}"

@@ -1,0 +1,375 @@
+"""depot:TrustPolicySet — every trust policy of one project, as one authoritative, order-insensitive list.
+
+Each policy is named by its key: `github:<owner>/<repo>`, `buildkite:<org slug>/<pipeline slug>` or
+`circleci:<org UUID>/<project UUID>`. Create adopts live policies that match a declared entry, adds the missing
+ones and removes every other policy of the project; update adds and removes only what differs; diff compares the
+declared list with the project's LIVE policies (so a policy added by hand shows up at preview, without a refresh)
+and logs one line per policy it would add or remove; read returns the live set, so refresh records a hand-added
+policy as drift and the next up removes it. Delete removes the policies the set holds.
+
+Pulumi's Python dynamic provider host cannot send a detailed diff (its DiffResponse has no detailedDiff), so the
+per-policy view reaches the preview another way: check adds `granted`, a map keyed by policy key, to the inputs;
+the engine's display diffs maps key by key (`+ github:acme/web`, `- buildkite:acme/deploy`), one line each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Self
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import Field, ValidationError, model_validator
+
+from pulumi_depot_provider.adapter import (
+    DepotResourceError,
+    check_failures,
+    plain_properties,
+    unknown_paths,
+)
+from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
+from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.fields import (
+    REPLACES,
+    UPDATES,
+    CrossFieldError,
+    InputModel,
+    OutputModel,
+    Text,
+)
+from pulumi_depot_provider.resources.trust_policy import (
+    PROVIDERS,
+    BuildkiteTrust,
+    CircleCITrust,
+    GitHubTrust,
+    live_fields,
+)
+
+CREATE_ATTEMPTS = 3
+COMPUTED_INPUTS = ("granted",)
+LABELS = {"github": "GitHub repository", "buildkite": "Buildkite pipeline", "circleci": "CircleCI project"}
+
+
+class TrustPolicyEntry(InputModel):
+    """One trust policy of a set: exactly one of github, buildkite or circleci."""
+
+    github: GitHubTrust | None = Field(None, description="Trust a GitHub repository.")
+    buildkite: BuildkiteTrust | None = Field(None, description="Trust a Buildkite pipeline.")
+    circleci: CircleCITrust | None = Field(None, description="Trust a CircleCI project.")
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> Self:
+        given = [name for name in PROVIDERS if getattr(self, name) is not None]
+        if len(given) != 1:
+            reason = (
+                "no trust provider set: set exactly one of github, buildkite or circleci"
+                if not given
+                else f"{' and '.join(given)} are both set; an entry is one policy: split it into one entry each"
+            )
+            raise CrossFieldError(given[1] if given else "github", reason, PROVIDERS)
+        return self
+
+    def kind_and_fields(self) -> tuple[str, dict[str, str]]:
+        kind = next(name for name in PROVIDERS if getattr(self, name) is not None)
+        return kind, getattr(self, kind).model_dump()
+
+    def key(self) -> str:
+        return policy_key(*self.kind_and_fields())
+
+
+class TrustPolicySetArgs(InputModel):
+    """Every trust policy of one Depot project: policies not in the list are removed, missing ones are added."""
+
+    project_id: Annotated[Text, REPLACES] = Field(description="The project whose trust policies the set owns.")
+    policies: Annotated[list[TrustPolicyEntry], UPDATES] = Field(
+        description="The project's trust policies, in any order, each at most once. An empty list removes them all."
+    )
+
+    @classmethod
+    def rule_errors(cls, data: Mapping[str, Any]) -> list[CrossFieldError]:
+        """Duplicates, found in the raw entries so they are reported even while project_id is unknown."""
+        policies = data.get("policies")
+        first_seen: dict[str, int] = {}
+        for index, entry in enumerate(policies if isinstance(policies, list) else []):
+            declared = list(provider_fields(entry))
+            if len(declared) != 1 or not all(isinstance(value, str) for value in declared[0][1].values()):
+                continue  # not one complete policy: its own errors say why
+            key = policy_key(*declared[0])
+            if key in first_seen:
+                reason = (
+                    f"{key} is declared twice (policies[{first_seen[key]}] and policies[{index}]); "
+                    "a set holds each policy once: remove one"
+                )
+                return [CrossFieldError(f"policies[{index}]", reason, ("policies",))]
+            first_seen[key] = index
+        return []
+
+
+class TrustPolicySetState(OutputModel):
+    """The project's trust policies as Depot has them."""
+
+    project_id: str
+    policies: list[TrustPolicyEntry] = Field(description="The project's trust policies (sorted by key).")
+    granted: dict[str, str] = Field(
+        description="Policy key (github:owner/repo, buildkite:org/pipeline, circleci:org-uuid/project-uuid) -> "
+        "what it trusts; one entry per policy, so a diff names each added or removed policy on its own line."
+    )
+    policy_ids: dict[str, str] = Field(description="Policy key -> Depot's trust policy id.")
+    changes: list[str] = Field([], description="What the last create or update did, one policy per line.")
+    drift: list[str] = Field([], description="What the last refresh found changed outside Pulumi, one policy per line.")
+
+
+def describe(kind: str, fields: Mapping[str, Any]) -> str:
+    first, second = list(fields.values())[:2]
+    return f"{LABELS[kind]} {first}/{second}"
+
+
+def live_key(policy: pb.TrustPolicy) -> str:
+    return policy_key(*live_fields(policy))
+
+
+def canonical(entries: Sequence[TrustPolicyEntry]) -> list[TrustPolicyEntry]:
+    return sorted(entries, key=lambda entry: entry.key())
+
+
+def granted(entries: Sequence[TrustPolicyEntry]) -> dict[str, str]:
+    return {entry.key(): describe(*entry.kind_and_fields()) for entry in canonical(entries)}
+
+
+@dataclass
+class Plan:
+    """What reconciling the live policies with the declared ones takes."""
+
+    kept: dict[str, pb.TrustPolicy] = field(default_factory=dict)
+    added: list[TrustPolicyEntry] = field(default_factory=list)
+    removed: list[pb.TrustPolicy] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            *(f"- {live_key(p)} (id {p.trust_policy_id}): remove, not declared" for p in self.removed),
+            *(f"+ {entry.key()}: add" for entry in self.added),
+        ]
+
+
+def plan(declared: Sequence[TrustPolicyEntry], live: Sequence[pb.TrustPolicy], owned: Mapping[str, str]) -> Plan:
+    """Keep one live policy per declared key (the one the set already holds, if it is still there), remove every
+    other live policy, add the declared keys that have none."""
+    wanted = {entry.key(): entry for entry in declared}
+    held = set(owned.values())
+    result = Plan()
+    for policy in sorted(live, key=lambda p: p.trust_policy_id not in held):
+        key = live_key(policy)
+        if key in wanted and key not in result.kept:
+            result.kept[key] = policy
+        else:
+            result.removed.append(policy)
+    result.added = [entry for key, entry in sorted(wanted.items()) if key not in result.kept]
+    return result
+
+
+def state_of(project_id: str, live: Sequence[pb.TrustPolicy], **extra: Any) -> TrustPolicySetState:
+    """The set's state from live policies; a key held several times is recorded once (the first id)."""
+    entries: dict[str, TrustPolicyEntry] = {}
+    ids: dict[str, str] = {}
+    for policy in live:
+        kind, fields = live_fields(policy)
+        entry = TrustPolicyEntry.model_validate({kind: fields})
+        entries.setdefault(entry.key(), entry)
+        ids.setdefault(entry.key(), policy.trust_policy_id)
+    ordered = canonical(list(entries.values()))
+    return TrustPolicySetState(
+        project_id=project_id,
+        policies=ordered,
+        granted=granted(ordered),
+        policy_ids=dict(sorted(ids.items())),
+        **extra,
+    )
+
+
+class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolicySetState]):
+    """Dynamic provider for depot:TrustPolicySet. Its import path is part of users' state: do not move it."""
+
+    type_token = "depot:TrustPolicySet"
+    args_model = TrustPolicySetArgs
+    state_model = TrustPolicySetState
+
+    def describe(self, model: TrustPolicySetArgs | TrustPolicySetState) -> str:
+        return f"of project {model.project_id}"
+
+    def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
+        policies = inputs.get("policies")
+        if not isinstance(policies, list):
+            return
+        for index, entry in enumerate(policies):
+            for provider, fields in provider_fields(entry):
+                yield f"policies[{index}].{provider}", provider, fields
+
+    # -- the engine's calls --
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        # `granted` is computed here from policies; a value from an earlier check is never the user's.
+        result = super().check(olds, {k: v for k, v in news.items() if k not in COMPUTED_INPUTS})
+        if result.failures or unknown_paths(result.inputs.get("policies")):
+            return result
+        entries = [TrustPolicyEntry.model_validate(entry) for entry in result.inputs["policies"]]
+        inputs = {
+            **result.inputs,
+            "policies": [entry.declared() for entry in canonical(entries)],
+            "granted": granted(entries),
+        }
+        return CheckResult(inputs, [])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        with self._one_line("diff", f"(id {id_})"):
+            old, new = plain_properties(olds), plain_properties(news)
+            project_id = new.get("project_id")
+            if unknown_paths(project_id) or project_id != old.get("project_id"):
+                return DiffResult(changes=True, replaces=["project_id"], delete_before_replace=False)
+            if unknown_paths(new.get("policies")):
+                return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+            declared = self._declared(news, "diff")
+            state = self._state(id_, olds, "diff")
+            try:
+                live = self.client().list_trust_policies(declared.project_id)
+            except NotFound:
+                return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+            steps = plan(declared.policies, live, state.policy_ids)
+            for line in steps.lines():
+                pulumi.log.info(f"depot:TrustPolicySet {self.describe(declared)}: {line}")
+            recorded = set(state.granted) != {entry.key() for entry in declared.policies}
+            return DiffResult(
+                changes=bool(steps.added or steps.removed or recorded), replaces=[], delete_before_replace=False
+            )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = self._declared(props, "create")
+        with self._one_line("create", self.describe(args)):
+            state = self.reconcile(self.client(), args, owned={}, adopting=True)
+            return CreateResult(args.project_id, state.outputs())
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old = self._state(id_, olds, "update")
+        args = self._declared(news, "update")
+        with self._one_line("update", self.describe(args)):
+            return UpdateResult(self.reconcile(self.client(), args, owned=old.policy_ids).outputs())
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        old = self._state(id_, props, "read")
+        with self._one_line("read", self.describe(old)):
+            try:
+                live = self.client().list_trust_policies(old.project_id)
+            except NotFound:
+                return ReadResult("", {})
+            state = state_of(old.project_id, live, changes=old.changes)
+            state.drift = drift(old, state, live)
+            inputs = {
+                "project_id": state.project_id,
+                "policies": [entry.declared() for entry in state.policies],
+                "granted": state.granted,
+            }
+            return ReadResult(id_, state.outputs(), inputs)
+
+    def delete_resource(self, client: DepotClient, id_: str, state: TrustPolicySetState) -> None:
+        for key, policy_id in state.policy_ids.items():
+            try:
+                client.remove_trust_policy(state.project_id, policy_id)
+            except NotFound:
+                continue  # already gone (or the project is): what delete asks for
+            pulumi.log.info(f"depot:TrustPolicySet {self.describe(state)}: - {key} (id {policy_id}): removed")
+
+    # -- reconciling --
+
+    def reconcile(
+        self, client: DepotClient, args: TrustPolicySetArgs, owned: Mapping[str, str], adopting: bool = False
+    ) -> TrustPolicySetState:
+        """Make the project's live policies exactly the declared ones; the state lists what it did."""
+        project_id = args.project_id
+        steps = plan(args.policies, client.list_trust_policies(project_id), owned)
+        changes = [f"= {key} (id {p.trust_policy_id}): adopted" for key, p in steps.kept.items()] if adopting else []
+        # Removing first: if adding fails half-way, the project trusts less than declared, never more.
+        for policy in steps.removed:
+            self._remove(client, project_id, policy)
+            changes.append(f"- {live_key(policy)} (id {policy.trust_policy_id}): removed, not declared")
+        for entry in steps.added:
+            added = self._add_exactly_once(client, project_id, entry)
+            changes.append(f"+ {entry.key()} (id {added.trust_policy_id}): added")
+        for line in changes:
+            pulumi.log.info(f"depot:TrustPolicySet {self.describe(args)}: {line}")
+        return state_of(project_id, client.list_trust_policies(project_id), changes=sorted(changes, key=_by_key))
+
+    def _remove(self, client: DepotClient, project_id: str, policy: pb.TrustPolicy) -> None:
+        try:
+            client.remove_trust_policy(project_id, policy.trust_policy_id)
+        except NotFound:
+            pass  # removed meanwhile: the outcome asked for
+        except DepotError as error:
+            gone = policy.trust_policy_id not in {p.trust_policy_id for p in client.list_trust_policies(project_id)}
+            if not (error.ambiguous and gone):
+                raise
+
+    def _add_exactly_once(self, client: DepotClient, project_id: str, entry: TrustPolicyEntry) -> pb.TrustPolicy:
+        """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: the plan
+        added this key because no live policy had it, so a policy with it now is ours (extra copies are removed)."""
+        key = entry.key()
+        failure: DepotError | None = None
+        for _ in range(CREATE_ATTEMPTS):
+            try:
+                return client.add_trust_policy(
+                    project_id,
+                    github=pb.TrustPolicy.GitHub(**entry.github.model_dump()) if entry.github else None,
+                    buildkite=pb.TrustPolicy.Buildkite(**entry.buildkite.model_dump()) if entry.buildkite else None,
+                    circleci=pb.TrustPolicy.CircleCI(**entry.circleci.model_dump()) if entry.circleci else None,
+                )
+            except DepotError as error:
+                if not error.ambiguous:
+                    raise
+                failure = error
+            found = [p for p in client.list_trust_policies(project_id) if live_key(p) == key]
+            if found:
+                ours, *extra = found
+                for duplicate in extra:
+                    client.remove_trust_policy(project_id, duplicate.trust_policy_id)
+                return ours
+        assert failure is not None
+        raise failure
+
+    # -- plumbing --
+
+    def client(self) -> DepotClient:
+        return self._client()
+
+    def _declared(self, props: Mapping[str, Any], operation: str) -> TrustPolicySetArgs:
+        inputs = {k: v for k, v in plain_properties(props).items() if k not in COMPUTED_INPUTS}
+        with self._one_line(operation, ""):
+            try:
+                return TrustPolicySetArgs.model_validate(inputs)
+            except ValidationError as error:
+                problems = "; ".join(f"{f.property}: {f.reason}" for f in check_failures(TrustPolicySetArgs, error, []))
+                raise DepotResourceError(f"invalid inputs: {problems}") from None
+
+
+def drift(old: TrustPolicySetState, new: TrustPolicySetState, live: Sequence[pb.TrustPolicy]) -> list[str]:
+    """What changed in Depot since the state was recorded, one policy per line."""
+    lines = [
+        f"+ {key} (id {new.policy_ids[key]}): added outside Pulumi; the next up removes it"
+        for key in sorted(set(new.granted) - set(old.granted))
+    ]
+    lines += [
+        f"- {key}: removed outside Pulumi; the next up adds it again"
+        for key in sorted(set(old.granted) - set(new.granted))
+    ]
+    copies: dict[str, int] = {}
+    for policy in live:
+        copies[live_key(policy)] = copies.get(live_key(policy), 0) + 1
+    lines += [
+        f"+ {key}: {count} copies; the next up removes {count - 1}"
+        for key, count in sorted(copies.items())
+        if count > 1
+    ]
+    return sorted(lines, key=_by_key)
+
+
+def _by_key(line: str) -> str:
+    return line[2:]
