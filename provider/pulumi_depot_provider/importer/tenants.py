@@ -42,7 +42,9 @@ def _tenant(project: ProjectSnapshot, names: ProjectNames) -> dict[str, Any]:
     tenant["cache_policy"] = {**cache, "keep_days": project.keep_days}
     if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
         tenant["hardware"] = project.hardware
-    tenant["trust_policies"] = [{policy.kind: policy.fields()} for policy in project.trust_policies]
+    # Depot may hold one policy twice; a tenant's trust is a set (TrustPolicySet keys policies by value).
+    entries = {(p.kind, p.first, p.second): {p.kind: p.fields()} for p in project.trust_policies}
+    tenant["trust_policies"] = list(entries.values())
     if project.tokens:
         token = project.tokens[0]
         description = token.description if token.description.strip() else f"token {token.id}"
@@ -52,9 +54,25 @@ def _tenant(project: ProjectSnapshot, names: ProjectNames) -> dict[str, Any]:
     return tenant
 
 
+def _shown(project: ProjectSnapshot) -> str:
+    return f"Project {string(project.name)} ({shown_id(project.id)})"
+
+
+def fits_format(project: ProjectSnapshot) -> bool:
+    """Whether the tenants format can hold the project: its parser refuses names with control characters (a tab,
+    say), which Depot itself accepts."""
+    return project.name.isprintable()
+
+
 def _notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
-    shown = f"Project {string(project.name)} ({shown_id(project.id)})"
+    shown = _shown(project)
     notes = []
+    kinds = [(p.kind, p.first, p.second) for p in project.trust_policies]
+    if len(set(kinds)) < len(kinds):
+        notes.append(
+            f"{shown}: Depot holds some trust policies twice; each is listed once, so the fleet keeps one of each "
+            "and removes the copies."
+        )
     if names.shared_name:
         notes.append(
             f"{shown}: {names.shared_name + 1} projects have this name; tenant ids get a numeric suffix, the oldest "
@@ -91,13 +109,19 @@ def render_tenants(organization: OrganizationSnapshot) -> str:
     if tokens:
         lines += comment(TOKEN_NOTE)
     lines += comment(PROTECT_NOTE)
-    if organization.projects:
-        lines.append("tenants:")
-    else:
-        lines.append("tenants: []")
+    body: list[str] = []
     for project, names in zip(organization.projects, assign_names(organization), strict=True):
+        if not fits_format(project):
+            body += comment(
+                f"Left out: {_shown(project)}: its name has control characters, which the tenants format does not "
+                "accept. Rename it in Depot, or manage it with `pulumi-depot import --format program`.",
+                indent="  ",
+            )
+            continue
         for note in _notes(project, names):
-            lines += comment(note, indent="  ")
+            body += comment(note, indent="  ")
         item = _dump([_tenant(project, names)]).rstrip("\n")
-        lines += ["  " + line for line in item.splitlines()]
-    return "\n".join(lines) + "\n"
+        body += ["  " + line for line in item.splitlines()]
+    included = any(line.startswith("  - ") for line in body)
+    lines.append("tenants:" if included else "tenants: []")
+    return "\n".join(lines + body) + "\n"

@@ -1,160 +1,107 @@
-"""`pulumi-depot import --format tenants`: a tenants file in the fleet's format that states each project as Depot
-has it, adopts it by import_id, and explains in comments what the format could not hold.
-
-The fleet's own parser did not exist when this was written, so the file is validated against a strict model of
-the format in /work/notes/ISSUE4-SHARED.md (unknown keys, bad tenant ids and duplicate ids rejected)."""
+"""`pulumi-depot import --format tenants`: a tenants file that the fleet's own parser
+(pulumi_depot.tenants_file) accepts, that states each project as Depot has it and adopts it by import_id, that
+explains in comments what the format could not hold, and that a fleet deploys without changing anything in Depot."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
-from typing import Annotated
 
-import pytest
-import yaml
 from conftest import RunCli
-from importer_org import Org
+from importer_org import Org, org_listing
+from pulumi_depot.tenants_file import ResolvedTenant, load_tenants_file
+from pulumi_depot_provider.engine.props import Secret
+from pulumi_depot_provider.engine.runner import Runner
+from pulumi_depot_provider.engine.state import StateFile
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.project import GIB, HardwareName, Region
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pulumi_depot_provider.resources.project import GIB
 
-TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+FLEET_PROGRAM = 'import pulumi_depot as depot\n\ndepot.tenant_fleet_from_file("tenants.yaml")\n'
+PROJECT = "pulumi-python:dynamic/depot:Project"
 
 
-class CachePolicy(Strict):
-    keep_gb: int | None = Field(None, ge=1)
-    keep_days: int | None = Field(None, ge=0)
-
-
-class GitHub(Strict):
-    repository_owner: Text
-    repository: Text
-
-
-class Buildkite(Strict):
-    organization_slug: Text
-    pipeline_slug: Text
-
-
-class CircleCI(Strict):
-    organization_uuid: Text
-    project_uuid: Text
-
-
-class TrustPolicy(Strict):
-    github: GitHub | None = None
-    buildkite: Buildkite | None = None
-    circleci: CircleCI | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> TrustPolicy:
-        assert sum(p is not None for p in (self.github, self.buildkite, self.circleci)) == 1
-        return self
-
-
-class Token(Strict):
-    description: Text | None = None
-    rotation_trigger: str | None = None
-    import_id: str | None = None
-
-
-class Defaults(Strict):
-    region: Region | None = None
-    cache_policy: CachePolicy | None = None
-    hardware: HardwareName | None = None
-    token: bool | Token | None = None
-    trust_policies: list[TrustPolicy] | None = None
-
-
-class Tenant(Strict):
-    id: TenantId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    region: Region | None = None
-    cache_policy: CachePolicy | None = None
-    hardware: HardwareName | None = None
-    trust_policies: list[TrustPolicy] | None = None
-    token: bool | Token | None = None
-    import_id: str | None = None
-
-
-class TenantsFile(Strict):
-    name_template: str = "{tenant}"
-    defaults: Defaults | None = None
-    protect: bool = False
-    retain_on_delete: bool = False
-    tenants: list[Tenant]
-
-    @model_validator(mode="after")
-    def _unique(self) -> TenantsFile:
-        duplicates = [id_ for id_, n in Counter(t.id for t in self.tenants).items() if n > 1]
-        assert not duplicates, f"duplicate tenant ids: {duplicates}"
-        return self
-
-
-def _policy_dict(policy: pb.TrustPolicy) -> dict[str, dict[str, str]]:
+def _policy_key(policy: pb.TrustPolicy) -> tuple[str, tuple[str, ...]]:
     kind = policy.WhichOneof("provider")
     assert kind is not None
     message = getattr(policy, kind)
-    return {kind: {field.name: getattr(message, field.name) for field in message.DESCRIPTOR.fields}}
+    return kind, tuple(getattr(message, field.name) for field in message.DESCRIPTOR.fields)
+
+
+def _tenant_key(tenant: ResolvedTenant) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((kind, tuple(fields.values())) for kind, fields in map(_kind_and_fields, tenant.trust_policies))
+
+
+def _kind_and_fields(entry: object) -> tuple[str, dict[str, str]]:
+    return entry.kind_and_fields()  # type: ignore[attr-defined,no-any-return]
 
 
 def test_tenants_file_states_every_project_as_depot_has_it(awkward_org: Org, run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("--format", "tenants", "--output", "fleet/tenants.yaml", org=awkward_org)
     assert result.returncode == 0, result.stderr
-    text = (tmp_path / "fleet" / "tenants.yaml").read_text()
-    parsed = TenantsFile.model_validate(yaml.safe_load(text))
+    path = tmp_path / "fleet" / "tenants.yaml"
+    text = path.read_text()
     assert text.isascii()
+    fleet = load_tenants_file(path)  # raises TenantsFileError, naming tenant and field, for anything it refuses
 
     with awkward_org.client() as client:
         projects = {p.project_id: p for p in client.list_projects()}
         policies = {pid: client.list_trust_policies(pid) for pid in projects}
         tokens = {pid: client.list_tokens(pid) for pid in projects}
-    by_project = {tenant.import_id: tenant for tenant in parsed.tenants}
-    assert set(by_project) == set(projects)
+    by_project = {tenant.import_id: tenant for tenant in fleet.resolved()}
+    # Names with control characters are refused by the format: left out, and said so where they would be.
+    left_out = {pid for pid, project in projects.items() if not project.name.isprintable()}
+    assert left_out and set(by_project) == set(projects) - left_out
+    comments = " ".join(line.strip()[2:] for line in text.splitlines() if line.strip().startswith("# "))
+    for project_id in left_out:
+        assert f"({project_id}): its name has control characters" in comments
     for project_id, tenant in by_project.items():
         project = projects[project_id]
-        assert (tenant.name or parsed.name_template.format(tenant=tenant.id)) == project.name
+        assert tenant.project_name == project.name
         assert tenant.region == project.region_id
         keep_gb = project.cache_policy.keep_gb or project.cache_policy.keep_bytes // GIB
-        assert tenant.cache_policy == CachePolicy(keep_gb=keep_gb, keep_days=project.cache_policy.keep_days)
+        assert tenant.cache_policy is not None
+        assert (tenant.cache_policy.keep_gb, tenant.cache_policy.keep_days) == (keep_gb, project.cache_policy.keep_days)
         assert tenant.hardware == (pb.Hardware.Name(project.hardware) if project.hardware else None)
-        live = sorted(map(str, map(_policy_dict, policies[project_id])))
-        assert sorted(str(p.model_dump(exclude_none=True)) for p in tenant.trust_policies or []) == live
+        assert _tenant_key(tenant) == sorted(map(_policy_key, policies[project_id]))
         live_tokens = sorted((t.description, t.token_id) for t in tokens[project_id])
         if not live_tokens:
-            assert tenant.token is False
+            assert tenant.token is None
         else:
-            assert isinstance(tenant.token, Token)
-            assert (tenant.token.description, tenant.token.import_id) == live_tokens[0]  # deterministic pick
+            assert tenant.token is not None
+            assert (tenant.token.description, tenant.token.import_id) == live_tokens[0]  # a deterministic pick
     # The project with three tokens: the two left out are named in a comment above its tenant.
-    api = next(t for t in parsed.tenants if t.id == "api")
-    left_out = sorted((t.description, t.token_id) for t in tokens[api.import_id or ""])[1:]
-    comment_block = text.split("  - id: api\n")[0].rsplit("  - id:", 1)[-1]
-    assert all(token_id in comment_block for _, token_id in left_out) and "has 3 tokens" in comment_block
+    api = next(t for t in fleet.tenants if t.id == "api")
+    others = sorted((t.description, t.token_id) for t in tokens[api.import_id or ""])[1:]
+    comments_above = text.split("  - id: api\n")[0].rsplit("  - id:", 1)[-1]
+    assert "has 3 tokens" in comments_above and all(token_id in comments_above for _, token_id in others)
     assert "secret cannot be read" in text
+    renamed = [tenant for tenant in fleet.tenants if tenant.name is not None]
+    assert renamed and all(f"({tenant.import_id})" in comments for tenant in renamed)  # each explained
 
 
-def test_tenant_ids_for_awkward_names_are_explained(awkward_org: Org, run_cli: RunCli) -> None:
-    result = run_cli("-q", "--format", "tenants", org=awkward_org)
+def test_a_fleet_from_the_tenants_file_adopts_everything_and_changes_nothing(
+    awkward_org: Org, run_cli: RunCli, tmp_path: Path
+) -> None:
+    program = tmp_path / "fleet"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: fleet\nruntime: python\n")
+    (program / "__main__.py").write_text(FLEET_PROGRAM)
+    result = run_cli("-q", "--format", "tenants", "--output", str(program), org=awkward_org)  # fleet/tenants.yaml
     assert result.returncode == 0, result.stderr
-    parsed = TenantsFile.model_validate(yaml.safe_load(result.stdout))
-    renamed = [tenant for tenant in parsed.tenants if tenant.name is not None]
-    assert renamed  # awkward names keep their Depot name through `name`
-    for tenant in renamed:
-        assert f"({tenant.import_id})" in result.stdout  # each with a comment naming its project
-    assert {"api", "api-2", "class", "depot", "project"} <= {tenant.id for tenant in parsed.tenants}
+    with awkward_org.client() as client:
+        before = org_listing(client)
 
-
-@pytest.mark.parametrize("model", [Tenant, Defaults])
-def test_the_strict_model_rejects_what_the_format_rejects(model: type[BaseModel]) -> None:
-    # Guard against a model so lax that the tests above would pass anything.
-    bad = {"id": "Has Spaces", "region": "us-east-1"} if model is Tenant else {"hardware": "HARDWARE_1X1"}
-    with pytest.raises(ValueError):
-        model.model_validate(bad)
-    with pytest.raises(ValueError):
-        model.model_validate({**({"id": "ok"} if model is Tenant else {}), "unknown_key": 1})
+    runner = Runner(
+        program,
+        stack="dev",
+        state=tmp_path / "fleet-state.json",
+        config={"depot:apiUrl": awkward_org.url, "depot:token": Secret(awkward_org.token)},
+    )
+    runner.up()
+    with awkward_org.client() as client:
+        assert org_listing(client) == before  # no project, policy or token created, deleted or changed
+    state = StateFile(tmp_path / "fleet-state.json").load()
+    assert state is not None
+    adopted = {entry.id for entry in state.resources if entry.type == PROJECT}
+    assert adopted == {pid for pid, entry in before.items() if entry["project"]["name"].isprintable()}
+    preview = runner.preview()
+    assert not preview.changes, preview.render()
