@@ -1,15 +1,24 @@
 """pulumi-depot: Pulumi resources for Depot (depot.dev). Use as ``import pulumi_depot as depot``.
 
-Resources: ``Project``, ``TrustPolicy``, ``ProjectToken``. Lookups: ``get_project``, ``list_projects``.
-Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DEPOT_TOKEN / DEPOT_API_URL.
+Resources: ``Project``, ``TrustPolicy``, ``ProjectToken``, ``TrustPolicySet`` (every trust policy of a project).
+Per-customer projects: ``TenantProject`` (a component) and ``TenantFleet`` / ``tenant_fleet_from_file`` (many
+tenants from code or a tenants file; see ``pulumi_depot.fleet`` and ``pulumi_depot.tenants_file``).
+Lookups: ``get_project``, ``list_projects``.
+Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DEPOT_TOKEN / DEPOT_API_URL;
+``depot:allowedTrust`` limits which CI pipelines trust policies may grant (``pulumi_depot_provider.guardrail``).
 """
 
+from pulumi_depot._claims import TrustOwnershipError
 from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust
+from pulumi_depot.fleet import TenantArgs, TenantDefaultsArgs, TenantFleet, tenant_fleet_from_file, tenant_logical_name
 from pulumi_depot.lookups import DepotLookupError, ProjectCachePolicy, ProjectInfo, get_project, list_projects
 from pulumi_depot.project import Project
 from pulumi_depot.project_token import ProjectToken
+from pulumi_depot.tenant import TenantProject, TenantTokenArgs, tenant_project_name
+from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
 from pulumi_depot.trust_policy import TrustPolicy
+from pulumi_depot.trust_policy_set import TrustPolicyEntry, TrustPolicyEntryArgs, TrustPolicySet
 
 __all__ = [
     "BuildkiteTrust",
@@ -25,7 +34,23 @@ __all__ = [
     "ProjectCachePolicy",
     "ProjectInfo",
     "ProjectToken",
+    "TenantArgs",
+    "TenantDefaultsArgs",
+    "TenantFleet",
+    "TenantProject",
+    "TenantTokenArgs",
+    "TenantsFile",
+    "TenantsFileError",
+    "TrustOwnershipError",
     "TrustPolicy",
+    "TrustPolicyEntry",
+    "TrustPolicyEntryArgs",
+    "TrustPolicySet",
     "get_project",
     "list_projects",
+    "load_tenants_file",
+    "parse_tenants",
+    "tenant_fleet_from_file",
+    "tenant_logical_name",
+    "tenant_project_name",
 ]

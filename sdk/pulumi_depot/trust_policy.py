@@ -8,6 +8,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 
+from pulumi_depot._claims import claim_project
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
 
@@ -19,6 +20,8 @@ class TrustPolicy(pulumi.dynamic.Resource, module="depot", name="TrustPolicy"):
 
     The resource's id is Depot's trust policy id. Depot cannot change a policy, so any change replaces it (the new
     policy is added before the old one is removed). ``import_id`` adopts an existing policy of ``project_id``.
+    For additive use: a project whose trust policies a ``depot.TrustPolicySet`` owns cannot also have TrustPolicy
+    resources (the program fails naming both).
 
     Example::
 
@@ -58,7 +61,7 @@ class TrustPolicy(pulumi.dynamic.Resource, module="depot", name="TrustPolicy"):
         :param opts: Pulumi resource options.
         """
         props: dict[str, Any] = {
-            "project_id": project_id,
+            "project_id": claim_project("TrustPolicy", resource_name, project_id),
             "github": github,
             "buildkite": buildkite,
             "circleci": circleci,

@@ -1,0 +1,183 @@
+"""depot.TenantProject: one customer's isolated Depot project, its trust policies and (optionally) its token.
+
+Depot's advice for building untrusted customer code is one project per customer: each project is its own cache.
+A TenantProject is a Pulumi component that owns, as children named after it::
+
+    <name>          depot.Project         the tenant's project, named by name_template (default "{tenant}")
+    <name>-trust    depot.TrustPolicySet  exactly the declared trust policies (none declared: none allowed)
+    <name>-token    depot.ProjectToken    only when token= is set
+
+Outputs: ``project_id`` and ``token_secret`` (a Pulumi secret; None without a token). The project name is checked
+(template fields, length, characters) before anything is registered. ``protect`` given in opts is inherited by
+the children (Pulumi's rule); ``retain_on_delete`` in opts is passed on to them as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from pulumi_depot._inputs import CachePolicyArgs
+from pulumi_depot.project import Project
+from pulumi_depot.project_token import ProjectToken
+from pulumi_depot.tenants_file import (
+    DEFAULT_TEMPLATE,
+    TENANT_ID_PATTERN,
+    TenantsFileError,
+    TokenSpec,
+    project_name_problem,
+    template_problem,
+)
+from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicySet, trust_entry
+
+__all__ = ["TenantProject", "TenantTokenArgs", "tenant_project_name"]
+
+COMPONENT_TYPE = "depot:index:TenantProject"
+
+
+TenantTokenArgs = TokenSpec
+"""A tenant's project token: ``description`` (default ``builds of tenant <id>``), ``rotation_trigger`` (change it to
+replace the token) and ``import_id`` (adopt an existing token; Depot cannot show its secret again)."""
+
+TokenLike = bool | TokenSpec | Mapping[str, Any] | None
+
+
+def tenant_project_name(tenant: str, name_template: str = DEFAULT_TEMPLATE, project_name: str | None = None) -> str:
+    """The Depot project name of ``tenant``: ``project_name`` if given, else the template filled in. Raises
+    TenantsFileError naming the tenant when the id, template or name cannot be used."""
+    problems = []
+    if not re.match(TENANT_ID_PATTERN, tenant):
+        problems.append(f"tenant: {tenant!r} must be 1 to 40 lowercase letters, digits or '-'")
+    if project_name is not None:
+        name_problem = project_name_problem(project_name, templated=False)
+        if name_problem:
+            problems.append(f"project_name: {name_problem}")
+    else:
+        problem = template_problem(name_template)
+        if problem:
+            problems.append(f"name_template: {problem}")
+        else:
+            project_name = name_template.format(tenant=tenant)
+            name_problem = project_name_problem(project_name, templated=True)
+            if name_problem:
+                problems.append(f"name_template: {name_problem}")
+    if problems:
+        raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems)
+    assert project_name is not None
+    return project_name
+
+
+def _token_settings(tenant: str, token: TokenLike) -> TokenSpec | None:
+    if token is None or token is False:
+        return None
+    if token is True:
+        return TokenSpec()
+    if isinstance(token, TokenSpec):
+        return token
+    try:
+        return TokenSpec.model_validate(token)
+    except ValidationError as error:
+        problems = [f"token.{'.'.join(map(str, e['loc']))}: {e['msg']}".replace(".:", ":") for e in error.errors()]
+        raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems) from None
+
+
+class TenantProject(pulumi.ComponentResource):
+    """One customer's Depot project with exactly the declared trust policies and optionally a token.
+
+    Example::
+
+        acme = depot.TenantProject("tenant-acme", tenant="acme", region="us-east-1",
+                                   name_template="tenant-{tenant}",
+                                   trust_policies=[depot.GitHubTrustArgs(repository_owner="acme", repository="app")],
+                                   token=True)
+        pulumi.export("acme_project", acme.project_id)
+        pulumi.export("acme_token", acme.token_secret)   # a secret
+    """
+
+    project: Project
+    """The tenant's depot.Project (child ``<name>``)."""
+    trust: TrustPolicySet
+    """The tenant's depot.TrustPolicySet (child ``<name>-trust``)."""
+    token: ProjectToken | None
+    """The tenant's depot.ProjectToken (child ``<name>-token``), if declared."""
+    project_id: pulumi.Output[str]
+    """The tenant project's Depot id."""
+    token_secret: pulumi.Output[str] | None
+    """The token (a Pulumi secret), or None when the tenant has no token."""
+    tenant: str
+    """The tenant id."""
+    project_name: str
+    """The Depot project name (from the template, or project_name)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        tenant: str,
+        region: pulumi.Input[str],
+        cache_policy: pulumi.Input[CachePolicyArgs] | Mapping[str, Any] | None = None,
+        hardware: pulumi.Input[str] | None = None,
+        trust_policies: Sequence[PolicyLike] = (),
+        token: TokenLike = None,
+        name_template: str = DEFAULT_TEMPLATE,
+        project_name: str | None = None,
+        import_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param name: The component's logical name; children are ``name``, ``name-trust`` and ``name-token``.
+        :param tenant: The tenant id: 1 to 40 lowercase letters, digits or '-'.
+        :param region: us-east-1 or eu-central-1.
+        :param cache_policy: Cache limits (CachePolicyArgs or ``{"keep_gb": .., "keep_days": ..}``); omitted:
+            Depot's defaults.
+        :param hardware: Builder size, one of Depot's Hardware names; omitted: Depot's.
+        :param trust_policies: Every trust policy of the project (entries as for TrustPolicySet); omitted: none.
+        :param token: True for a token with the default description, a TenantTokenArgs (or mapping with
+            description / rotation_trigger / import_id), or None/False for no token.
+        :param name_template: The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
+        :param project_name: An explicit Depot project name (overrides name_template).
+        :param import_id: Adopt the existing project with this id instead of creating one.
+        :param opts: Options of the component; protect and retain_on_delete apply to its children too.
+        """
+        self.project_name = tenant_project_name(tenant, name_template, project_name)
+        self.tenant = tenant
+        settings = _token_settings(tenant, token)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None)
+        self.project = Project(
+            name,
+            name=self.project_name,
+            region=region,
+            cache_policy=cache_policy,  # type: ignore[arg-type]  # a mapping is a valid input value
+            hardware=hardware,
+            import_id=import_id,
+            opts=child,
+        )
+        self.project_id = self.project.id
+        self.trust = TrustPolicySet(
+            f"{name}-trust",
+            project_id=self.project.id,
+            policies=[trust_entry(policy) for policy in trust_policies],  # type: ignore[misc]
+            opts=child,
+        )
+        self.token = None
+        self.token_secret = None
+        if settings is not None:
+            self.token = ProjectToken(
+                f"{name}-token",
+                project_id=self.project.id,
+                description=settings.description or f"builds of tenant {tenant}",
+                rotation_trigger=settings.rotation_trigger,
+                import_id=settings.import_id,
+                opts=child,
+            )
+            self.token_secret = pulumi.Output.secret(self.token.secret)
+        outputs: dict[str, Any] = {"project_id": self.project_id}
+        if self.token_secret is not None:
+            outputs["token_secret"] = self.token_secret
+        self.register_outputs(outputs)

@@ -1,0 +1,432 @@
+"""The tenants file: a fleet of per-customer Depot projects, as YAML or JSON, validated strictly before use.
+
+Format (every key optional unless marked; unknown keys are errors)::
+
+    name_template: "tenant-{tenant}"   # the Depot project name; default "{tenant}"; {tenant} is the only field
+    defaults:                          # per-tenant keys replace these whole (a tenant's cache_policy is not merged)
+      region: us-east-1                # us-east-1 | eu-central-1
+      cache_policy: {keep_gb: 50, keep_days: 14}
+      hardware: HARDWARE_8X16          # Depot's Hardware names
+      token: true                      # true | false | {description: ..., rotation_trigger: ..., import_id: ...}
+      trust_policies: []               # entries as below
+    protect: false                     # fleet-wide: removing a tenant cannot delete its project
+    retain_on_delete: false            # fleet-wide: removing a tenant leaves its project in Depot
+    tenants:
+      - id: acme                       # REQUIRED, unique: lowercase letters, digits and '-', 1 to 40 characters
+        name: acme-builds              # explicit Depot project name (instead of name_template)
+        region: eu-central-1           # required here or in defaults
+        trust_policies:
+          - github: {repository_owner: acme, repository: app}
+          - buildkite: {organization_slug: acme, pipeline_slug: deploy}
+          - circleci: {organization_uuid: "...", project_uuid: "..."}
+        token: {description: "acme builds", import_id: "<token id>"}   # import_id adopts an existing token
+        import_id: 7f76t7vghb          # adopt an existing project instead of creating one
+
+A token left out everywhere means no token. Names: a template's result must be 1 to 64 characters of letters,
+digits, spaces and ``-_.:/()``, starting and ending with a letter or digit; an explicit ``name`` is only held to
+Depot's rule (1 to 64 characters, not blank), so imported projects keep any name they have.
+
+``load_tenants_file(path)`` / ``parse_tenants(data)`` return a ``TenantsFile``; every problem is reported at once
+in a ``TenantsFileError`` naming the tenant (id and position) and the field, before any resource exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import string
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import pulumi
+import yaml
+from pulumi_depot_provider.resources.fields import INT32_MAX, CrossFieldError, Text
+from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "CachePolicySpec",
+    "ResolvedTenant",
+    "TenantDefaults",
+    "TenantSpec",
+    "TenantsFile",
+    "TenantsFileError",
+    "TokenSpec",
+    "load_tenants_file",
+    "parse_tenants",
+    "project_name_problem",
+    "template_problem",
+]
+
+TENANT_ID_PATTERN = r"^[a-z0-9-]{1,40}$"
+TEMPLATE_FIELD = "tenant"
+DEFAULT_TEMPLATE = "{tenant}"
+TEMPLATED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._:/()-]{0,62}[A-Za-z0-9])?$")
+MAX_NAME = 64
+_TOKEN_TAGS = ("flag", "settings")
+
+TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
+
+
+class TenantsFileError(pulumi.RunError):
+    """A tenants file (or fleet declared in code) that cannot be used; ``problems`` has one line per problem.
+    A pulumi.RunError, so Pulumi reports the message without a traceback."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        count = f"{len(self.problems)} problem" + ("s" if len(self.problems) > 1 else "")
+        super().__init__(f"{source}: {count}, nothing was deployed:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CachePolicySpec(_Strict):
+    """A tenant project's cache limits; a key left out keeps Depot's value (on creation: 50 GB / 14 days)."""
+
+    keep_gb: StrictInt | None = Field(None, ge=1, le=INT32_MAX, description="Cache size limit in GB.")
+    keep_days: StrictInt | None = Field(None, ge=0, le=INT32_MAX, description="Days to keep cache; 0: no limit.")
+
+    @model_validator(mode="after")
+    def _something(self) -> CachePolicySpec:
+        if self.keep_gb is None and self.keep_days is None:
+            raise CrossFieldError("keep_gb", "set keep_gb and/or keep_days, or leave cache_policy out", ())
+        return self
+
+
+class TokenSpec(_Strict):
+    """A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back)."""
+
+    description: Text | None = Field(None, description="What the token is for; default 'builds of tenant <id>'.")
+    rotation_trigger: JsonValue | None = Field(None, description="Change it to replace the token (rotation).")
+    import_id: Text | None = Field(None, description="Adopt the existing token with this id.")
+
+
+def _token_kind(value: Any) -> str:
+    return "flag" if isinstance(value, bool) else "settings"
+
+
+TokenSetting = Annotated[
+    Annotated[StrictBool, Tag("flag")] | Annotated[TokenSpec, Tag("settings")],
+    Discriminator(_token_kind),
+]
+
+
+class TenantDefaults(_Strict):
+    """Values for every tenant that does not set its own."""
+
+    region: Region | None = None
+    cache_policy: CachePolicySpec | None = None
+    hardware: HardwareName | None = None
+    token: TokenSetting | None = None
+    trust_policies: list[TrustPolicyEntry] | None = None
+
+
+class TenantSpec(_Strict):
+    """One tenant: one Depot project (with its trust policies and optionally a token)."""
+
+    id: TenantId
+    name: ProjectName | None = None
+    region: Region | None = None
+    cache_policy: CachePolicySpec | None = None
+    hardware: HardwareName | None = None
+    trust_policies: list[TrustPolicyEntry] | None = None
+    token: TokenSetting | None = None
+    import_id: Text | None = None
+
+
+class ResolvedTenant(BaseModel):
+    """A tenant with the defaults applied and its Depot project name decided."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    project_name: str
+    region: Region
+    cache_policy: CachePolicySpec | None
+    hardware: HardwareName | None
+    trust_policies: list[TrustPolicyEntry]
+    token: TokenSpec | None
+    import_id: str | None
+
+
+class TenantsFile(_Strict):
+    """A whole tenants file. Build it with ``parse_tenants`` / ``load_tenants_file`` for complete error reports."""
+
+    name_template: StrictStr = DEFAULT_TEMPLATE
+    defaults: TenantDefaults = TenantDefaults()
+    protect: StrictBool = False
+    retain_on_delete: StrictBool = False
+    tenants: list[TenantSpec] = []
+
+    def resolved(self) -> list[ResolvedTenant]:
+        """Every tenant with defaults applied (the file must have passed ``parse_tenants``)."""
+        return [resolve(tenant, self.defaults, self.name_template) for tenant in self.tenants]
+
+
+def resolve(tenant: TenantSpec, defaults: TenantDefaults, name_template: str) -> ResolvedTenant:
+    token = tenant.token if tenant.token is not None else defaults.token
+    region = tenant.region or defaults.region
+    assert region is not None, "parse_tenants checks that every tenant has a region"
+    return ResolvedTenant(
+        id=tenant.id,
+        project_name=tenant.name or name_template.format(**{TEMPLATE_FIELD: tenant.id}),
+        region=region,
+        cache_policy=tenant.cache_policy or defaults.cache_policy,
+        hardware=tenant.hardware or defaults.hardware,
+        trust_policies=list(
+            tenant.trust_policies if tenant.trust_policies is not None else defaults.trust_policies or []
+        ),
+        token=TokenSpec() if token is True else token or None,
+        import_id=tenant.import_id,
+    )
+
+
+# --- names -------------------------------------------------------------------------------------------------------
+
+
+def template_problem(template: str) -> str | None:
+    """Why a name template cannot be used, or None."""
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(template)
+            if name is not None
+        ]
+    except ValueError as error:
+        return f"{template!r} is not a valid template ({error}); write e.g. 'tenant-{{tenant}}'"
+    for name, spec, conversion in fields:
+        if name != TEMPLATE_FIELD:
+            return f"{template!r} has the field {{{name}}}; the only field is {{tenant}}"
+        if spec or conversion:
+            return f"{template!r}: write {{tenant}} without a format spec or conversion"
+    if not fields:
+        return f"{template!r} has no {{tenant}}: every tenant would get the same project name"
+    return None
+
+
+def project_name_problem(name: str, *, templated: bool) -> str | None:
+    """Why a Depot project name cannot be used, or None. Template results are held to a stricter character set."""
+    if not 1 <= len(name) <= MAX_NAME:
+        return f"the project name {name!r} is {len(name)} characters long; Depot allows 1 to {MAX_NAME}"
+    if not name.strip() or any(not character.isprintable() for character in name):
+        return f"the project name {name!r} is blank or has control characters"
+    if templated and not TEMPLATED_NAME.match(name):
+        return (
+            f"the project name {name!r} has characters a name template may not produce: use letters, digits, "
+            "spaces and -_.:/(), starting and ending with a letter or digit"
+        )
+    return None
+
+
+# --- parsing -----------------------------------------------------------------------------------------------------
+
+
+def parse_tenants(data: Any, source: str = "tenants") -> TenantsFile:
+    """Validate a tenants document (the parsed YAML/JSON). Raises TenantsFileError listing every problem."""
+    if not isinstance(data, Mapping):
+        raise TenantsFileError(source, [f"the document must be a mapping with a 'tenants' list, not {_kind(data)}"])
+    problems = _duplicate_ids(data)
+    template = data.get("name_template", DEFAULT_TEMPLATE)
+    template_error = template_problem(template) if isinstance(template, str) else None
+    if template_error:
+        problems.append(f"name_template: {template_error}")
+    try:
+        fleet = TenantsFile.model_validate(data)
+    except ValidationError as error:
+        raise TenantsFileError(source, [*problems, *(_describe(item, data) for item in error.errors())]) from None
+    problems += _semantic_problems(fleet)  # the template's own problem is listed already
+    if problems:
+        raise TenantsFileError(source, problems)
+    return fleet
+
+
+def load_tenants_file(path: str | os.PathLike[str]) -> TenantsFile:
+    """Read and validate a tenants file: ``.json`` as JSON, anything else as YAML (a JSON document is YAML too).
+    Duplicate keys in a mapping are errors, not silently the last one."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TenantsFileError(str(file), [f"cannot read the tenants file: {error.strerror or error}"]) from None
+    try:
+        data = _load_json(text) if file.suffix.lower() == ".json" else yaml.load(text, Loader=_StrictLoader)
+    except json.JSONDecodeError as error:
+        raise TenantsFileError(str(file), [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise TenantsFileError(str(file), [f"not valid YAML: {error.problem or error}{where}"]) from None
+    except (yaml.YAMLError, _DuplicateKey) as error:
+        raise TenantsFileError(str(file), [str(error)]) from None
+    return parse_tenants(data, str(file))
+
+
+def _duplicate_ids(data: Mapping[str, Any]) -> list[str]:
+    tenants = data.get("tenants")
+    seen: dict[str, int] = {}
+    problems = []
+    for index, tenant in enumerate(tenants if isinstance(tenants, list) else []):
+        tenant_id = tenant.get("id") if isinstance(tenant, Mapping) else None
+        if not isinstance(tenant_id, str):
+            continue
+        if tenant_id in seen:
+            problems.append(
+                f"tenant {tenant_id!r} (tenants[{index}]): id: also the id of tenants[{seen[tenant_id]}]; "
+                "tenant ids must be unique (they name the tenant's resources)"
+            )
+        else:
+            seen[tenant_id] = index
+    return problems
+
+
+def _semantic_problems(fleet: TenantsFile) -> list[str]:
+    problems = [f"defaults: {problem}" for problem in _duplicate_policies(fleet.defaults.trust_policies)]
+    template = template_problem(fleet.name_template)
+    for index, tenant in enumerate(fleet.tenants):
+        where = f"tenant {tenant.id!r} (tenants[{index}])"
+        problems += [f"{where}: {problem}" for problem in _duplicate_policies(tenant.trust_policies)]
+        if tenant.region is None and fleet.defaults.region is None:
+            problems.append(f"{where}: region: required; set it on the tenant or in defaults")
+        if tenant.name is not None:
+            name = project_name_problem(tenant.name, templated=False)
+        elif template is None:
+            name = project_name_problem(fleet.name_template.format(tenant=tenant.id), templated=True)
+            name = f"{name} (from name_template {fleet.name_template!r})" if name else None
+        else:
+            name = None
+        if name:
+            problems.append(f"{where}: name: {name}")
+    return problems
+
+
+def _duplicate_policies(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
+    first_seen: dict[str, int] = {}
+    problems = []
+    for index, entry in enumerate(entries or []):
+        key = entry.key()
+        if key in first_seen:
+            problems.append(
+                f"trust_policies[{index}]: {key} is declared twice (trust_policies[{first_seen[key]}] and "
+                f"trust_policies[{index}]); remove one"
+            )
+        first_seen.setdefault(key, index)
+    return problems
+
+
+def _describe(item: Any, data: Mapping[str, Any]) -> str:
+    loc = [part for part in item["loc"] if part not in _TOKEN_TAGS]
+    cause = item.get("ctx", {}).get("error")
+    if isinstance(cause, CrossFieldError):
+        loc += cause.path.split(".")
+        reason = cause.reason
+    elif item["type"] == "missing":
+        reason = "required"
+    elif item["type"] == "extra_forbidden":
+        allowed = _model_at(TenantsFile, loc[:-1])
+        reason = "unknown key" + (f"; allowed: {', '.join(allowed.model_fields)}" if allowed else "")
+    elif item["type"] == "model_type" and loc and loc[-1] == "token":
+        reason = "must be true, false or a mapping of description, rotation_trigger, import_id"
+    elif item["type"] in ("model_type", "dict_type"):
+        reason = "must be a mapping"
+    elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        reason = "must be 1 to 40 lowercase letters, digits or '-'"
+    else:
+        reason = item["msg"].removeprefix("Value error, ")
+        given = item.get("input")
+        if isinstance(given, bool | int | float) and not isinstance(given, str):
+            reason += f" (got {given!r})"
+    where, field = _where(loc, data)
+    return f"{where}: {field}: {reason}" if field else f"{where}: {reason}"
+
+
+def _where(loc: list[Any], data: Mapping[str, Any]) -> tuple[str, str]:
+    """(who, which field): the tenant named by id and position for anything under tenants[i]."""
+    if len(loc) >= 2 and loc[0] == "tenants" and isinstance(loc[1], int):
+        tenants = data.get("tenants")
+        raw = tenants[loc[1]] if isinstance(tenants, list) and loc[1] < len(tenants) else None
+        tenant_id = raw.get("id") if isinstance(raw, Mapping) else None
+        who = f"tenant {tenant_id!r} (tenants[{loc[1]}])" if isinstance(tenant_id, str) else f"tenants[{loc[1]}]"
+        return who, _dotted(loc[2:])
+    if loc and loc[0] == "defaults":
+        return "defaults", _dotted(loc[1:])
+    return _dotted(loc), ""
+
+
+def _dotted(loc: Sequence[Any]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseModel] | None:
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        model = next(iter(_models_in(field.annotation)), None) if field else None
+    return model
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def _kind(value: Any) -> str:
+    return "nothing (an empty file)" if value is None else f"a {type(value).__name__}"
+
+
+# --- strict loaders ----------------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key repeated in one mapping is an error (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    keys: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in keys:
+            raise _DuplicateKey(f"the key {key!r} appears twice in one mapping at line {key_node.start_mark.line + 1}")
+        keys.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load_json(text: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise _DuplicateKey(f"the key {repeated[0]!r} appears twice in one object")
+        return dict(items)
+
+    return json.loads(text, object_pairs_hook=pairs)

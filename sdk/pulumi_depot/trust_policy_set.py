@@ -1,0 +1,176 @@
+"""depot.TrustPolicySet: every trust policy of one Depot project, as one list reviewers can read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
+
+from pulumi_depot._claims import SET, claim_project
+from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
+from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
+
+__all__ = ["TrustPolicyEntry", "TrustPolicyEntryArgs", "TrustPolicySet", "trust_entry"]
+
+
+@pulumi.input_type
+class TrustPolicyEntryArgs:
+    """One trust policy of a set: exactly one of ``github``, ``buildkite`` or ``circleci``."""
+
+    def __init__(
+        self,
+        *,
+        github: pulumi.Input[GitHubTrustArgs] | None = None,
+        buildkite: pulumi.Input[BuildkiteTrustArgs] | None = None,
+        circleci: pulumi.Input[CircleCITrustArgs] | None = None,
+    ) -> None:
+        """
+        :param github: Trust a GitHub repository.
+        :param buildkite: Trust a Buildkite pipeline.
+        :param circleci: Trust a CircleCI project.
+        """
+        if github is not None:
+            pulumi.set(self, "github", github)
+        if buildkite is not None:
+            pulumi.set(self, "buildkite", buildkite)
+        if circleci is not None:
+            pulumi.set(self, "circleci", circleci)
+
+    @property
+    @pulumi.getter(name="github")
+    def github(self) -> pulumi.Input[GitHubTrustArgs] | None:
+        """Trust a GitHub repository."""
+        return pulumi.get(self, "github")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="buildkite")
+    def buildkite(self) -> pulumi.Input[BuildkiteTrustArgs] | None:
+        """Trust a Buildkite pipeline."""
+        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="circleci")
+    def circleci(self) -> pulumi.Input[CircleCITrustArgs] | None:
+        """Trust a CircleCI project."""
+        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]
+
+
+@pulumi.output_type
+class TrustPolicyEntry(dict):  # type: ignore[type-arg]  # output types are dicts, as in Pulumi's generated SDKs
+    """One trust policy of a set, as Depot has it: exactly one of the three is set."""
+
+    def __init__(
+        self,
+        *,
+        github: GitHubTrust | None = None,
+        buildkite: BuildkiteTrust | None = None,
+        circleci: CircleCITrust | None = None,
+    ) -> None:
+        if github is not None:
+            pulumi.set(self, "github", github)
+        if buildkite is not None:
+            pulumi.set(self, "buildkite", buildkite)
+        if circleci is not None:
+            pulumi.set(self, "circleci", circleci)
+
+    @property
+    @pulumi.getter(name="github")
+    def github(self) -> GitHubTrust | None:
+        """The trusted GitHub repository, for a GitHub policy."""
+        return pulumi.get(self, "github")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="buildkite")
+    def buildkite(self) -> BuildkiteTrust | None:
+        """The trusted Buildkite pipeline, for a Buildkite policy."""
+        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="circleci")
+    def circleci(self) -> CircleCITrust | None:
+        """The trusted CircleCI project, for a CircleCI policy."""
+        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]
+
+
+PolicyLike = TrustPolicyEntryArgs | GitHubTrustArgs | BuildkiteTrustArgs | CircleCITrustArgs | Mapping[str, Any]
+
+
+def trust_entry(policy: PolicyLike) -> TrustPolicyEntryArgs | Mapping[str, Any]:
+    """A set entry from any of the accepted spellings: a TrustPolicyEntryArgs, a bare GitHubTrustArgs /
+    BuildkiteTrustArgs / CircleCITrustArgs, or a mapping as in a tenants file (``{"github": {...}}``)."""
+    if isinstance(policy, GitHubTrustArgs):
+        return TrustPolicyEntryArgs(github=policy)
+    if isinstance(policy, BuildkiteTrustArgs):
+        return TrustPolicyEntryArgs(buildkite=policy)
+    if isinstance(policy, CircleCITrustArgs):
+        return TrustPolicyEntryArgs(circleci=policy)
+    return policy
+
+
+class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicySet"):
+    """Every trust policy of one Depot project: exactly the declared ``policies``, nothing else.
+
+    Policies are named by key -- ``github:owner/repo``, ``buildkite:org-slug/pipeline-slug``,
+    ``circleci:org-uuid/project-uuid`` -- and compared as a set (order does not matter; an entry declared twice
+    fails at check). Creating the set adopts the project's policies that match, adds the missing ones and removes
+    all others, so adopting a project whose policies already match changes nothing. Every preview compares the
+    declared list with the project's live policies: a policy added by hand in Depot is listed (one line per
+    policy) and removed by the next up; refresh records it in ``drift``. Changing the list adds and removes only
+    the policies that differ. Deleting the set removes its policies.
+
+    A project with a TrustPolicySet may have no other TrustPolicySet and no plain ``depot.TrustPolicy``: the
+    program fails with an error naming both (see ``pulumi_depot._claims`` for when it is detected). Entries
+    outside the stack config ``depot:allowedTrust`` fail at preview.
+
+    Example::
+
+        depot.TrustPolicySet("api-trust", project_id=api.id, policies=[
+            depot.GitHubTrustArgs(repository_owner="acme", repository="api"),
+            depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy"),
+        ])
+    """
+
+    project_id: pulumi.Output[str]
+    """The id of the project whose trust policies the set owns."""
+    policies: pulumi.Output[list[TrustPolicyEntry]]
+    """The project's trust policies as Depot has them, sorted by key."""
+    granted: pulumi.Output[dict[str, str]]
+    """Policy key -> what it trusts, one entry per policy (previews diff it key by key)."""
+    policy_ids: pulumi.Output[dict[str, str]]
+    """Policy key -> Depot's trust policy id."""
+    changes: pulumi.Output[list[str]]
+    """What the last create or update did, one policy per line (``+ key (id ...): added``, ``- ...: removed``,
+    ``= ...: adopted``)."""
+    drift: pulumi.Output[list[str]]
+    """What the last refresh found changed outside Pulumi, one policy per line."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        project_id: pulumi.Input[str],
+        policies: pulumi.Input[list[pulumi.Input[TrustPolicyEntryArgs]]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi (logical) name of the resource.
+        :param project_id: The project's id (e.g. ``project.id``).
+        :param policies: Every trust policy the project should have. Each entry is a TrustPolicyEntryArgs, or
+            for short a GitHubTrustArgs, BuildkiteTrustArgs or CircleCITrustArgs, or a mapping such as
+            ``{"github": {"repository_owner": "acme", "repository": "api"}}``. ``[]`` removes them all.
+        :param opts: Pulumi resource options.
+        """
+        if isinstance(policies, Sequence) and not isinstance(policies, str):
+            policies = [trust_entry(policy) for policy in policies]  # type: ignore[arg-type]
+        props: dict[str, Any] = {
+            "project_id": claim_project(SET, resource_name, project_id),
+            "policies": policies,
+            "granted": None,
+            "policy_ids": None,
+            "changes": None,
+            "drift": None,
+        }
+        super().__init__(TrustPolicySetProvider(), resource_name, props, opts)

@@ -1,0 +1,176 @@
+"""depot.TenantProject: what it registers (names, parents, inputs, options, secret outputs), names checked before
+anything is registered, and a tenant's trust kept to what the program says, end to end through the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_depot as depot
+import pytest
+from pulumi_depot_provider.engine import (
+    PROVIDER_KEY,
+    ProgramError,
+    RegisteredResource,
+    Runner,
+    Secret,
+    run_program,
+)
+from pulumi_depot_provider.proto import pb
+
+PROJECT = "pulumi-python:dynamic/depot:Project"
+TRUST_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
+TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
+TENANT = "depot:index:TenantProject"
+APP = depot.GitHubTrustArgs(repository_owner="acme", repository="app")
+
+
+def fake_depot(record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
+    outputs = dict(record.inputs)
+    if record.type == TOKEN:
+        outputs["secret"] = "depot_project_fake"
+    return f"{record.name}-id", outputs
+
+
+def own_inputs(record: RegisteredResource) -> dict[str, Any]:
+    return {key: value for key, value in record.inputs.items() if key != PROVIDER_KEY}
+
+
+def test_a_tenant_registers_its_project_trust_set_and_token_as_children() -> None:
+    def program() -> None:
+        acme = depot.TenantProject(
+            "tenant-acme",
+            tenant="acme",
+            region="eu-central-1",
+            cache_policy={"keep_gb": 100, "keep_days": 30},
+            hardware="HARDWARE_32X64",
+            trust_policies=[APP, {"buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"}}],
+            token=depot.TenantTokenArgs(rotation_trigger="2026-Q1"),
+            name_template="tenant-{tenant}",
+        )
+        pulumi.export("project_id", acme.project_id)
+        pulumi.export("token", acme.token_secret)
+        pulumi.export("name", acme.project_name)
+
+    run = run_program(program, new_resource=fake_depot)
+
+    component = run.get("tenant-acme", TENANT)
+    project, trust, token = run.get("tenant-acme", PROJECT), run.get("tenant-acme-trust"), run.get("tenant-acme-token")
+    assert [r.type for r in run.resources].count(TENANT) == 1 and len(run.resources) == 4
+    assert {project.parent, trust.parent, token.parent} == {component.urn}
+    assert own_inputs(project) == {
+        "name": "tenant-acme",
+        "region": "eu-central-1",
+        "cache_policy": {"keep_gb": 100, "keep_days": 30},
+        "hardware": "HARDWARE_32X64",
+    }
+    assert own_inputs(trust) == {
+        "project_id": "tenant-acme-id",
+        "policies": [
+            {"github": {"repository_owner": "acme", "repository": "app"}},
+            {"buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"}},
+        ],
+    }
+    assert own_inputs(token) == {
+        "project_id": "tenant-acme-id",
+        "description": "builds of tenant acme",
+        "rotation_trigger": "2026-Q1",
+    }
+    assert trust.dependencies == [project.urn] and token.dependencies == [project.urn]
+    assert token.additional_secret_outputs == ["secret"]
+    assert run.outputs["project_id"] == "tenant-acme-id"
+    assert run.outputs["token"] == Secret("depot_project_fake")
+    assert run.outputs["name"] == "tenant-acme"
+
+
+def test_without_a_token_there_is_no_token_resource_and_no_secret() -> None:
+    def program() -> None:
+        tenant = depot.TenantProject("t", tenant="initech", region="us-east-1", import_id="7f76t7vghb")
+        assert tenant.token is None and tenant.token_secret is None
+
+    run = run_program(program, new_resource=fake_depot)
+    assert sorted(r.name for r in run.resources if r.custom) == ["t", "t-trust"]
+    assert own_inputs(run.get("t", PROJECT))["import_id"] == "7f76t7vghb"
+    assert own_inputs(run.get("t-trust"))["policies"] == []  # no trust declared: none allowed
+
+
+def test_protect_and_retain_on_delete_reach_every_child() -> None:
+    def program() -> None:
+        depot.TenantProject(
+            "t",
+            tenant="acme",
+            region="us-east-1",
+            token=True,
+            opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True),
+        )
+
+    run = run_program(program, new_resource=fake_depot)
+    assert {(r.name, r.protect, r.retain_on_delete) for r in run.resources if r.custom} == {
+        ("t", True, True),
+        ("t-trust", True, True),
+        ("t-token", True, True),
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ({"tenant": "Acme"}, "tenant: 'Acme' must be 1 to 40 lowercase letters, digits or '-'"),
+        ({"name_template": "t-{customer}"}, "name_template: 't-{customer}' has the field {customer}"),
+        ({"name_template": "t-" + "x" * 62 + "-{tenant}"}, "Depot allows 1 to 64"),
+        ({"name_template": "{tenant}!"}, "has characters a name template may not produce"),
+        ({"project_name": " "}, "project_name: the project name ' ' is blank"),
+        ({"token": {"descripton": "x"}}, "token.descripton: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_names_fail_before_anything_is_registered(arguments: dict[str, Any], problem: str) -> None:
+    def program() -> None:
+        depot.TenantProject("t", **{"tenant": "acme", "region": "us-east-1", **arguments})
+
+    with pytest.raises(ProgramError) as failure:
+        run_program(program, new_resource=fake_depot)
+    error = failure.value.__cause__
+    assert isinstance(error, depot.TenantsFileError) and isinstance(error, pulumi.RunError)
+    assert str(error).startswith(f"depot.TenantProject for tenant {arguments.get('tenant', 'acme')!r}")
+    assert any(problem in line for line in error.problems), error.problems
+    assert failure.value.run.resources == []
+
+
+def test_a_tenants_trust_is_exactly_what_the_program_says(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    org = request.getfixturevalue("depot")
+    client = org.client()
+
+    def program() -> None:
+        tenant = depot.TenantProject("tenant-acme", tenant="acme", region="us-east-1", trust_policies=[APP], token=True)
+        pulumi.export("project_id", tenant.project_id)
+        pulumi.export("token", tenant.token_secret)
+
+    runner = Runner(
+        program,
+        stack="dev",
+        state=tmp_path / "state.json",
+        config={"depot:token": Secret(org.token), "depot:apiUrl": org.url},
+        env={"DEPOT_TOKEN": "", "DEPOT_API_URL": ""},
+    )
+    created = runner.up()
+    project_id = created.outputs["project_id"]
+    assert isinstance(created.outputs["token"], Secret)
+    app_id = client.list_trust_policies(project_id)[0].trust_policy_id
+
+    stray = client.add_trust_policy(
+        project_id, buildkite=pb.TrustPolicy.Buildkite(organization_slug="someone", pipeline_slug="else")
+    )
+    preview = runner.preview()  # no refresh: the set's diff reads Depot
+    assert {name: op for name, op in preview.ops().items() if op != "same"} == {"tenant-acme-trust": "update"}
+    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [app_id, stray.trust_policy_id]
+
+    refreshed = runner.refresh()
+    assert refreshed.step("tenant-acme-trust").op == "update"
+    assert runner.up().step("tenant-acme-trust").op == "update"
+    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [app_id]
+    assert not runner.up().changes
+
+    runner.destroy()
+    assert client.list_projects() == []
