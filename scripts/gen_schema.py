@@ -22,13 +22,19 @@ from pulumi_depot_provider.resources.fields import OnChange, behaviour
 from pulumi_depot_provider.resources.project import HardwareName, ProjectProvider, Region
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 from pydantic import BaseModel, JsonValue
 from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schema.json"
 TOKEN_PREFIX = "pulumi-python:dynamic/depot:"
-PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (ProjectProvider, TrustPolicyProvider, ProjectTokenProvider)
+PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
+    ProjectProvider,
+    TrustPolicyProvider,
+    ProjectTokenProvider,
+    TrustPolicySetProvider,
+)
 ENUMS: dict[Any, tuple[str, str]] = {
     Region: ("Region", "A Depot region."),
     HardwareName: (
@@ -74,6 +80,8 @@ class SchemaBuilder:
             return {"$ref": f"#/types/{token(self._enum(annotation))}"}
         if typing.get_origin(annotation) is list:
             return {"type": "array", "items": self.type_spec(typing.get_args(annotation)[0])}
+        if typing.get_origin(annotation) is dict:
+            return {"type": "object", "additionalProperties": self.type_spec(typing.get_args(annotation)[1])}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return {"$ref": f"#/types/{token(self._object(annotation))}"}
         raise TypeError(f"no schema type for {annotation!r}: extend scripts/gen_schema.py")
@@ -152,7 +160,8 @@ def build_schema() -> dict[str, Any]:
     return {
         "name": "depot",
         "displayName": "Depot",
-        "description": "Pulumi dynamic resources for Depot (depot.dev): projects, trust policies and project tokens.",
+        "description": "Pulumi dynamic resources for Depot (depot.dev): projects, trust policies (one by one or as "
+        "an authoritative set) and project tokens.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
         "config": {
@@ -166,6 +175,13 @@ def build_schema() -> dict[str, Any]:
                 "apiUrl": {
                     "type": "string",
                     "description": "Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.",
+                },
+                "allowedTrust": {
+                    "type": "string",
+                    "description": "JSON object limiting the CI pipelines trust policies may grant: "
+                    '{"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. '
+                    "A provider left out allows nothing; not set: no restriction. A TrustPolicy or "
+                    "TrustPolicySet entry outside it fails at preview.",
                 },
             }
         },

@@ -19,9 +19,15 @@ from pulumi_depot_provider.engine import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))
-RESOURCES = [depot.Project, depot.TrustPolicy, depot.ProjectToken]
-INPUT_TYPES = [depot.CachePolicyArgs, depot.GitHubTrustArgs, depot.BuildkiteTrustArgs, depot.CircleCITrustArgs]
-OUTPUT_TYPES = [depot.CachePolicy, depot.GitHubTrust, depot.BuildkiteTrust, depot.CircleCITrust]
+RESOURCES = [depot.Project, depot.TrustPolicy, depot.ProjectToken, depot.TrustPolicySet]
+INPUT_TYPES = [
+    depot.CachePolicyArgs,
+    depot.GitHubTrustArgs,
+    depot.BuildkiteTrustArgs,
+    depot.CircleCITrustArgs,
+    depot.TrustPolicyEntryArgs,
+]
+OUTPUT_TYPES = [depot.CachePolicy, depot.GitHubTrust, depot.BuildkiteTrust, depot.CircleCITrust, depot.TrustPolicyEntry]
 NOT_PROPERTIES = {"self", "resource_name", "opts"}
 # pulumi.Input is Union[T, Awaitable[T], "Output[T]"]: the forward reference needs these names to resolve
 # (as in pulumi._types); the Output member is left out of the comparison anyway.
@@ -44,7 +50,7 @@ def test_schema_is_fresh() -> None:
 
 def test_schema_is_a_pulumi_package_named_depot() -> None:
     assert SCHEMA["name"] == "depot"
-    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl"}
+    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl", "allowedTrust"}
     assert SCHEMA["config"]["variables"]["token"]["secret"] is True
     for resource in SCHEMA["resources"].values():
         assert resource["description"]
@@ -69,6 +75,8 @@ def sdk_type(annotation: Any) -> str:
         return "Any"
     if typing.get_origin(annotation) is list:
         return f"array<{sdk_type(typing.get_args(annotation)[0])}>"
+    if typing.get_origin(annotation) is dict:
+        return f"map<{sdk_type(typing.get_args(annotation)[1])}>"
     scalars = {str: "string", int: "integer", bool: "boolean"}
     if annotation in scalars:
         return scalars[annotation]
@@ -86,6 +94,8 @@ def schema_type(spec: dict[str, Any]) -> str:
         return str(target["type"]) if "enum" in target else f"ref:{token.rsplit(':', 1)[1]}"
     if spec["type"] == "array":
         return f"array<{schema_type(spec['items'])}>"
+    if spec["type"] == "object" and "additionalProperties" in spec:
+        return f"map<{schema_type(spec['additionalProperties'])}>"
     return str(spec["type"])
 
 
@@ -153,6 +163,8 @@ def test_secret_properties_are_registered_as_secret_outputs() -> None:
         github = depot.GitHubTrustArgs(repository_owner="o", repository="r")
         depot.TrustPolicy("t", project_id=project.id, github=github)
         depot.ProjectToken("k", project_id=project.id, description="d")
+        other = depot.Project("o", name="o", region="us-east-1")
+        depot.TrustPolicySet("s", project_id=other.id, policies=[github])
 
     run = run_program(program)
     for record in run.resources:

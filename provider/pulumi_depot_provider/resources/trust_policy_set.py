@@ -80,7 +80,10 @@ class TrustPolicyEntry(InputModel):
 
 
 class TrustPolicySetArgs(InputModel):
-    """Every trust policy of one Depot project: policies not in the list are removed, missing ones are added."""
+    """Every trust policy of one Depot project, as one list: creating the set adopts the project's policies that
+    match an entry (no import id needed), adds the missing ones and removes every other policy; a policy added by
+    hand later shows at the next preview and is removed by the next up. Changing the list adds and removes only
+    the policies that differ."""
 
     project_id: Annotated[Text, REPLACES] = Field(description="The project whose trust policies the set owns.")
     policies: Annotated[list[TrustPolicyEntry], UPDATES] = Field(
