@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from pydantic import BaseModel, ConfigDict
@@ -84,7 +85,7 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _client(environ: dict[str, str] | os._Environ[str]) -> DepotClient:
+def _client(environ: Mapping[str, str]) -> DepotClient:
     token = environ.get(TOKEN_ENV, "")
     if not token.strip():
         raise ImportFailure(
@@ -132,7 +133,7 @@ def render(snapshot: OrganizationSnapshot, options: ImportOptions, target: Targe
 def run_import(
     options: ImportOptions,
     *,
-    environ: dict[str, str] | os._Environ[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> None:

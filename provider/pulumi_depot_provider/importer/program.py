@@ -49,9 +49,8 @@ def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
     orgs = ", ".join(_safe(org) for org in organization.organization_ids) or "(no projects)"
     summary = (
         f"{plural(projects, 'project')}, {plural(policies, 'trust policy')} and {plural(tokens, 'project token')}, "
-        "each adopted by its id "
-        "(import_id) with the settings Depot has: the first `pulumi up` brings them under management without "
-        "changing anything in Depot, and later runs report no changes until this program is edited."
+        "each adopted by its id (import_id) with the settings Depot has: the first `pulumi up` brings them under "
+        "management without changing anything in Depot, and later runs report no changes until this program is edited."
     )
     commands = ["    pulumi config set --secret depot:token <organization token>"]
     if api_url != DEFAULT_API_URL:
