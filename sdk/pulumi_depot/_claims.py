@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pulumi.runtime.settings import get_root_resource
@@ -76,7 +76,7 @@ def claim_project(kind: str, name: str, project_id: pulumi.Input[str]) -> pulumi
     if isinstance(project_id, str):
         return registry.add_value(claim, project_id)
     registry.add_output(claim, project_id)  # the caller's object: Output.from_input wraps it in a new one
-    return pulumi.Output.from_input(project_id).apply(
+    return pulumi.Output.from_input(cast(pulumi.Output[str], project_id)).apply(
         lambda value: registry.add_value(claim, value) if isinstance(value, str) else value
     )
 

@@ -247,5 +247,5 @@ def _plain_value(value: Any, path: str) -> Any:
 def _as_dict(values: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
     if not values:
         return pulumi.Output.from_input({})
-    resolved: pulumi.Output[dict[str, str]] = pulumi.Output.all(**values)  # type: ignore[assignment]
+    resolved: pulumi.Output[dict[str, str]] = pulumi.Output.all(**values)
     return resolved.apply(lambda found: {key: found[key] for key in values})  # declaration order

@@ -103,8 +103,8 @@ class _Strict(BaseModel):
 class CachePolicySpec(_Strict):
     """A tenant project's cache limits; a key left out keeps Depot's value (on creation: 50 GB / 14 days)."""
 
-    keep_gb: StrictInt | None = Field(None, ge=1, le=INT32_MAX, description="Cache size limit in GB.")
-    keep_days: StrictInt | None = Field(None, ge=0, le=INT32_MAX, description="Days to keep cache; 0: no limit.")
+    keep_gb: StrictInt | None = Field(default=None, ge=1, le=INT32_MAX, description="Cache size limit in GB.")
+    keep_days: StrictInt | None = Field(default=None, ge=0, le=INT32_MAX, description="Days to keep cache; 0: none.")
 
     @model_validator(mode="after")
     def _something(self) -> CachePolicySpec:
@@ -116,9 +116,11 @@ class CachePolicySpec(_Strict):
 class TokenSpec(_Strict):
     """A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back)."""
 
-    description: Text | None = Field(None, description="What the token is for; default 'builds of tenant <id>'.")
-    rotation_trigger: JsonValue | None = Field(None, description="Change it to replace the token (rotation).")
-    import_id: Text | None = Field(None, description="Adopt the existing token with this id.")
+    description: Text | None = Field(
+        default=None, description="What the token is for (default: builds of tenant <id>)."
+    )
+    rotation_trigger: JsonValue | None = Field(default=None, description="Change it to replace the token (rotation).")
+    import_id: Text | None = Field(default=None, description="Adopt the existing token with this id.")
 
 
 def _token_kind(value: Any) -> str:

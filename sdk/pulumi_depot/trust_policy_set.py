@@ -164,7 +164,7 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
         :param opts: Pulumi resource options.
         """
         if isinstance(policies, Sequence) and not isinstance(policies, str):
-            policies = [trust_entry(policy) for policy in policies]  # type: ignore[arg-type]
+            policies = [trust_entry(policy) for policy in policies]  # type: ignore[arg-type,misc]
         props: dict[str, Any] = {
             "project_id": claim_project(SET, resource_name, project_id),
             "policies": policies,

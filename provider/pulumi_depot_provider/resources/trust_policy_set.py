@@ -55,9 +55,9 @@ LABELS = {"github": "GitHub repository", "buildkite": "Buildkite pipeline", "cir
 class TrustPolicyEntry(InputModel):
     """One trust policy of a set: exactly one of github, buildkite or circleci."""
 
-    github: GitHubTrust | None = Field(None, description="Trust a GitHub repository.")
-    buildkite: BuildkiteTrust | None = Field(None, description="Trust a Buildkite pipeline.")
-    circleci: CircleCITrust | None = Field(None, description="Trust a CircleCI project.")
+    github: GitHubTrust | None = Field(default=None, description="Trust a GitHub repository.")
+    buildkite: BuildkiteTrust | None = Field(default=None, description="Trust a Buildkite pipeline.")
+    circleci: CircleCITrust | None = Field(default=None, description="Trust a CircleCI project.")
 
     @model_validator(mode="after")
     def _one_provider(self) -> Self:
