@@ -292,3 +292,41 @@ def test_no_allowlist_means_no_restriction(
 ) -> None:
     evil = {"github": {"repository_owner": "evil", "repository": "x"}}
     assert trust_set(guarded_host(None)).check({"project_id": project_id, "policies": [evil]}).failures == []
+
+
+def test_a_hand_added_copy_of_a_declared_policy_is_drift_and_the_held_one_stays(
+    host: DynamicProviderHost, depot: Any, project_id: str
+) -> None:
+    client = depot.client()
+    trust = trust_set(host)
+    declared = {"project_id": project_id, "policies": [API]}
+    trust.up(declared)
+    held = trust.outputs["policy_ids"]["github:acme/api"]
+    copy_id = add(client, project_id, API)
+
+    assert trust.refresh().outs["drift"] == ["+ github:acme/api: 2 copies; the next up removes 1"]
+    assert trust.up(declared) == "update"
+    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [held]
+    assert trust.outputs["changes"] == [f"- github:acme/api (id {copy_id}): removed, not declared"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "add_calls"),
+    [("commit_then_unavailable_next", 2), ("unavailable_next", 3)],  # committed: found, not sent again
+)
+def test_an_ambiguous_add_leaves_exactly_one_policy_per_key(
+    start_depot_server: Callable[..., Any], start_host: Callable[..., DynamicProviderHost], fault: str, add_calls: int
+) -> None:
+    server = start_depot_server()
+    client = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    server.reset_stats()
+    server.set_faults(**{fault: {"AddTrustPolicy": 1}})
+
+    trust = trust_set(start_host(server))
+    assert trust.up({"project_id": project_id, "policies": [API, DEPLOY]}) == "create"
+
+    assert sorted(live(client, project_id)) == ["buildkite:acme/deploy", "github:acme/api"]
+    assert len(client.list_trust_policies(project_id)) == 2
+    assert trust.outputs["policy_ids"] == live(client, project_id)
+    assert server.stats()["AddTrustPolicy"]["calls"] == add_calls
