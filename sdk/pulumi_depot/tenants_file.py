@@ -22,7 +22,8 @@ Format (every key optional unless marked; unknown keys are errors)::
         token: {description: "acme builds", import_id: "<token id>"}   # import_id adopts an existing token
         import_id: 7f76t7vghb          # adopt an existing project instead of creating one
 
-A token left out everywhere means no token. Names: a template's result must be 1 to 64 characters of letters,
+A token left out everywhere means no token. A project or token import_id may be adopted by one tenant only (a
+token import_id in defaults therefore fits a fleet of one). Names: a template's result must be 1 to 64 characters of letters,
 digits, spaces and ``-_.:/()``, starting and ending with a letter or digit; an explicit ``name`` is only held to
 Depot's rule (1 to 64 characters, not blank), so imported projects keep any name they have.
 
@@ -304,9 +305,21 @@ def _duplicate_ids(data: Mapping[str, Any]) -> list[str]:
 def _semantic_problems(fleet: TenantsFile) -> list[str]:
     problems = [f"defaults: {problem}" for problem in _duplicate_policies(fleet.defaults.trust_policies)]
     template = template_problem(fleet.name_template)
+    adopted: dict[str, str] = {}  # import id (project or token) -> the tenant that adopts it
     for index, tenant in enumerate(fleet.tenants):
         where = f"tenant {tenant.id!r} (tenants[{index}])"
         problems += [f"{where}: {problem}" for problem in _duplicate_policies(tenant.trust_policies)]
+        token = tenant.token if tenant.token is not None else fleet.defaults.token
+        token_import = token.import_id if isinstance(token, TokenSpec) else None
+        for field, import_id in (("import_id", tenant.import_id), ("token.import_id", token_import)):
+            if import_id is None:
+                continue
+            if import_id in adopted:
+                problems.append(
+                    f"{where}: {field}: {import_id!r} is already adopted by tenant {adopted[import_id]!r}; "
+                    "each Depot object belongs to one tenant"
+                )
+            adopted.setdefault(import_id, tenant.id)
         if tenant.region is None and fleet.defaults.region is None:
             problems.append(f"{where}: region: required; set it on the tenant or in defaults")
         if tenant.name is not None:

@@ -116,6 +116,17 @@ def test_yaml_and_json_files_give_the_same_fleet(tmp_path: Path) -> None:
             + "' is 66 characters long",
         ),
         (
+            {**GOOD, "tenants": [{"id": "a", "import_id": "p1"}, {"id": "b", "import_id": "p1"}]},
+            "tenant 'b' (tenants[1]): import_id: 'p1' is already adopted by tenant 'a'",
+        ),
+        (
+            {
+                "defaults": {"region": "us-east-1", "token": {"import_id": "tok1"}},
+                "tenants": [{"id": "a"}, {"id": "b"}],
+            },
+            "tenant 'b' (tenants[1]): token.import_id: 'tok1' is already adopted by tenant 'a'",
+        ),
+        (
             {"tenants": [{"id": "acme"}]},
             "tenant 'acme' (tenants[0]): region: required; set it on the tenant or in defaults",
         ),
