@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Final, Protocol
 
 import pytest
-from example_harness import Deployer, depot_projects, only_project
+import yaml
+from example_harness import Deployer, ProjectView, depot_projects, only_project
 from pulumi_depot_provider.client import DepotClient, PermissionDenied
 from pulumi_depot_provider.proto import pb
 
@@ -207,10 +208,87 @@ def adopt_existing(deployer: Deployer, org: Org) -> None:
     assert list(depot_projects(client)) == [existing.project_id]
 
 
+def projects_by_name(client: DepotClient) -> dict[str, ProjectView]:
+    projects = depot_projects(client)
+    by_name = {project.name: project for project in projects.values()}
+    assert len(by_name) == len(projects), f"two projects share a name: {sorted(p.name for p in projects.values())}"
+    return by_name
+
+
+def fleet_ops(ops: dict[str, str], **tenants: str) -> dict[str, str]:
+    """``fleet_ops(same, acme="create")``: the expected op of every resource of each tenant (project, trust set,
+    token), overridden per resource by ``ops`` (``{"tenant-acme-trust": "update"}``)."""
+    expected = {f"tenant-{tenant}{part}": op for tenant, op in tenants.items() for part in ("", "-trust", "-token")}
+    expected.update(ops)
+    return expected
+
+
+def tenant_fleet(deployer: Deployer, org: Org) -> None:
+    client = org.client()
+    tenants_file = deployer.program_dir / "tenants.yaml"
+
+    assert deployer.up() == fleet_ops({}, acme="create", globex="create")
+    projects = projects_by_name(client)
+    assert sorted(projects) == ["tenant-acme", "tenant-globex"]
+    acme, globex = projects["tenant-acme"], projects["tenant-globex"]
+    assert (acme.region, acme.keep_gb, acme.keep_days, acme.trusted()) == ("us-east-1", 50, 14, ["github:acme/app"])
+    assert (globex.region, globex.keep_gb, globex.keep_days) == ("eu-central-1", 100, 30)
+    assert globex.trusted() == ["buildkite:globex/deploy"]
+    assert len(acme.tokens) == len(globex.tokens) == 1
+    outputs = deployer.outputs()
+    assert outputs["tenants_project_ids"] == {"acme": acme.id, "globex": globex.id}
+    assert deployer.secret_outputs() == {"tenants_tokens"}
+    assert set(outputs["tenants_tokens"]) == {"acme", "globex"}
+    assert_project_token_works(org, outputs["tenants_tokens"]["acme"], acme.id)
+    assert_project_token_works(org, outputs["tenants_tokens"]["globex"], globex.id)
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {acme.id: acme, globex.id: globex}
+
+    # One edit of the file: acme trusts a second repository, globex leaves, initech joins (no token, no trust).
+    fleet = yaml.safe_load(tenants_file.read_text())
+    app, docs = ({"github": {"repository_owner": "acme", "repository": name}} for name in ("app", "docs"))
+    fleet["tenants"] = [
+        {"id": "acme", "trust_policies": [app, docs]},
+        {"id": "initech", "hardware": "HARDWARE_16X32", "token": False},
+    ]
+    tenants_file.write_text(yaml.safe_dump(fleet))
+    assert deployer.up() == {
+        **fleet_ops({"tenant-acme-trust": "update"}, acme="same", globex="delete"),
+        "tenant-initech": "create",
+        "tenant-initech-trust": "create",
+    }
+    projects = projects_by_name(client)
+    assert sorted(projects) == ["tenant-acme", "tenant-initech"]
+    edited, initech = projects["tenant-acme"], projects["tenant-initech"]
+    assert (edited.id, edited.tokens) == (acme.id, acme.tokens)
+    assert edited.trusted() == ["github:acme/app", "github:acme/docs"]
+    assert edited.trust_id("github:acme/app") == acme.trust_id("github:acme/app")  # kept, not re-created
+    assert (initech.hardware, initech.trust, initech.tokens) == ("HARDWARE_16X32", {}, ())
+    assert deployer.outputs()["tenants_tokens"] == {"acme": outputs["tenants_tokens"]["acme"]}
+
+    # By hand in Depot: a policy nobody declared, and initech's hardware.
+    client.add_trust_policy(acme.id, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="x"))
+    client.update_project(initech.id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
+    deployer.refresh()
+    assert deployer.up() == {
+        **fleet_ops({"tenant-acme-trust": "update"}, acme="same"),
+        "tenant-initech": "update",
+        "tenant-initech-trust": "same",
+    }
+    projects = projects_by_name(client)
+    assert projects["tenant-acme"].trusted() == ["github:acme/app", "github:acme/docs"]
+    assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
 CYCLES: Final[dict[str, Callable[[Deployer, Org], None]]] = {
     "quickstart": quickstart,
     "github-trust": github_trust,
     "buildkite-trust": buildkite_trust,
     "circleci-trust": circleci_trust,
     "adopt-existing": adopt_existing,
+    "tenant-fleet": tenant_fleet,
 }
