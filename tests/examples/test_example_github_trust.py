@@ -36,3 +36,15 @@ def test_github_trust_rejects_bad_repositories_before_creating_anything(
         deployer.up()
     assert "Traceback" not in str(failure.value)
     assert depot.client().list_projects() == []
+
+
+def test_the_allowed_trust_guardrail_stops_an_unlisted_owner_at_preview(
+    runner_deployer: MakeRunnerDeployer, depot: Org
+) -> None:
+    deployer = runner_deployer("github-trust")
+    deployer.set_config("depot:allowedTrust", json.dumps({"github": ["acme"]}))
+    deployer.set_config("repositories", json.dumps(["acme/api", "intruder/app"]))
+    with pytest.raises(RunnerError, match="intruder") as failure:
+        deployer.up()
+    assert "acme" in str(failure.value)
+    assert depot.client().list_projects() == []  # the preview failed: nothing was created
