@@ -23,9 +23,11 @@ Format (every key optional unless marked; unknown keys are errors)::
         import_id: 7f76t7vghb          # adopt an existing project instead of creating one
 
 A token left out everywhere means no token. A project or token import_id may be adopted by one tenant only (a
-token import_id in defaults therefore fits a fleet of one). Names: a template's result must be 1 to 64 characters of letters,
-digits, spaces and ``-_.:/()``, starting and ending with a letter or digit; an explicit ``name`` is only held to
-Depot's rule (1 to 64 characters, not blank), so imported projects keep any name they have.
+token import_id in defaults therefore fits a fleet of one).
+
+Names: a template's result must be 1 to 64 characters of letters, digits, spaces and ``-_.:/()``, starting and
+ending with a letter or digit; an explicit ``name`` is only held to Depot's rule (1 to 64 characters, not blank),
+so imported projects keep any name they have.
 
 ``load_tenants_file(path)`` / ``parse_tenants(data)`` return a ``TenantsFile``; every problem is reported at once
 in a ``TenantsFileError`` naming the tenant (id and position) and the field, before any resource exists.
