@@ -12,14 +12,14 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from pulumi_depot_provider.client import DEFAULT_BASE_URL, DepotClient
+from pulumi_depot_provider.client.config import TOKEN_ENV, URL_ENV, resolve_base_url
+from pulumi_depot_provider.client.errors import ConfigurationError
 
 TOKEN_KEY = "depot:token"
 API_URL_KEY = "depot:apiUrl"
-TOKEN_ENV = "DEPOT_TOKEN"
-API_URL_ENV = "DEPOT_API_URL"
 
 MISSING_TOKEN = (
     "no Depot token is configured: run `pulumi config set --secret depot:token <token>` "
@@ -33,10 +33,6 @@ class ConfigSource(Protocol):
     def get(self, key: str) -> Any: ...
 
 
-class ConfigurationError(ValueError):
-    """Configuration that cannot work; the message names the setting and the fix."""
-
-
 class DepotSettings(BaseModel):
     """The provider's resolved configuration. The token is a SecretStr: it never shows in a repr or a dump."""
 
@@ -45,25 +41,15 @@ class DepotSettings(BaseModel):
     token: SecretStr | None = Field(None, description="Depot organization token")
     api_url: str = Field(DEFAULT_BASE_URL, description="Base URL of Depot's API")
 
-    @field_validator("api_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                f"depot:apiUrl / DEPOT_API_URL is {value!r}; use an http(s) URL such as {DEFAULT_BASE_URL}"
-            )
-        return value.rstrip("/")
-
     @classmethod
     def resolve(cls, config: ConfigSource | None, environ: Mapping[str, str] | None = None) -> DepotSettings:
         """Stack config first, then the environment. Raises ConfigurationError for an unusable API URL."""
         env = os.environ if environ is None else environ
         token = _first(config, TOKEN_KEY, env, TOKEN_ENV)
-        api_url = _first(config, API_URL_KEY, env, API_URL_ENV) or DEFAULT_BASE_URL
-        try:
-            return cls(token=SecretStr(token) if token else None, api_url=api_url)
-        except ValidationError as error:
-            raise ConfigurationError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        api_url = _first(config, API_URL_KEY, env, URL_ENV)
+        # The client's own validation, so the provider and the client accept exactly the same URLs.
+        valid_url = resolve_base_url(api_url, source=f"{API_URL_KEY} / {URL_ENV}") if api_url else DEFAULT_BASE_URL
+        return cls(token=SecretStr(token) if token else None, api_url=valid_url)
 
     def require_token(self) -> str:
         if self.token is None:

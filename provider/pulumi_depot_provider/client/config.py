@@ -28,9 +28,8 @@ def user_agent() -> str:
     return f"pulumi-depot/{package_version} (python httpx)"
 
 
-def resolve_base_url(base_url: str | None) -> str:
-    """The validated base URL without a trailing slash."""
-    source = "base_url"
+def resolve_base_url(base_url: str | None, *, source: str = "base_url") -> str:
+    """The validated base URL without a trailing slash; `source` names the setting in error messages."""
     if base_url is None:
         base_url = os.environ.get(URL_ENV)
         source = URL_ENV
