@@ -44,7 +44,7 @@ def issue_example() -> None:
     ci = depot.ProjectToken("ci", project_id=api.id, description="CI builds")
     pulumi.export("token", ci.secret)
     depot.Project("legacy", name="legacy", region="us-east-1", import_id="7f76t7vghb")
-    pulumi.export("keep_gb", api.cache_policy.apply(lambda policy: policy.keep_gb))
+    pulumi.export("keep_gb", api.cache_policy.apply(lambda policy: (type(policy.keep_gb).__name__, policy.keep_gb)))
 
 
 def fake_depot(record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
@@ -52,7 +52,8 @@ def fake_depot(record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
     outputs = dict(record.inputs)
     if record.type == PROJECT:
         outputs.update(organization_id="org1", created_at="2024-01-01T00:00:00Z", hardware="HARDWARE_32X64")
-        outputs["cache_policy"] = {"keep_gb": 50, "keep_days": 14, "keep_bytes": 50 * GIB}
+        # Numbers travel as doubles on Pulumi's wire, as the real host sends them.
+        outputs["cache_policy"] = {"keep_gb": 50.0, "keep_days": 14.0, "keep_bytes": float(50 * GIB)}
     if record.type == PROJECT_TOKEN:
         outputs["secret"] = "depot_project_secret"
     return f"{record.name}-id", outputs
@@ -96,7 +97,8 @@ def test_types_inputs_dependencies_and_secret_outputs() -> None:
         provider = record.inputs[PROVIDER_KEY]
         assert isinstance(provider, Secret) and len(provider.value) < 200
         assert b"pulumi_depot_provider.resources" in base64.b64decode(provider.value)
-    assert run.outputs["keep_gb"] == 50
+    # The output type's int annotation turns the wire's 50.0 back into an int for the program.
+    assert run.outputs["keep_gb"] == ["int", 50]
 
 
 def test_token_options_merge_with_the_users() -> None:
