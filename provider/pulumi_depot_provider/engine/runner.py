@@ -231,9 +231,7 @@ class Runner:
         session = _HostSession(self._start_host)
         try:
             yield session
-        except (StateError, HostStartError, PropertyError) as err:
-            raise RunnerError(str(err)) from None
-        except HostError as err:
+        except (StateError, HostStartError, HostError, PropertyError) as err:
             raise RunnerError(str(err)) from None
         finally:
             session.close()
