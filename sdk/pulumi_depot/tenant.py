@@ -14,7 +14,6 @@ the children (Pulumi's rule); ``retain_on_delete`` in opts is passed on to them 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,11 +25,11 @@ from pulumi_depot.project import Project
 from pulumi_depot.project_token import ProjectToken
 from pulumi_depot.tenants_file import (
     DEFAULT_TEMPLATE,
-    TENANT_ID_PATTERN,
     TenantsFileError,
     TokenSpec,
     project_name_problem,
     template_problem,
+    tenant_id_problem,
 )
 from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicySet, trust_entry
 
@@ -50,8 +49,9 @@ def tenant_project_name(tenant: str, name_template: str = DEFAULT_TEMPLATE, proj
     """The Depot project name of ``tenant``: ``project_name`` if given, else the template filled in. Raises
     TenantsFileError naming the tenant when the id, template or name cannot be used."""
     problems = []
-    if not re.match(TENANT_ID_PATTERN, tenant):
-        problems.append(f"tenant: {tenant!r} must be 1 to 40 lowercase letters, digits or '-'")
+    id_problem = tenant_id_problem(tenant)
+    if id_problem:
+        problems.append(f"tenant: {id_problem}")
     if project_name is not None:
         name_problem = project_name_problem(project_name, templated=False)
         if name_problem:

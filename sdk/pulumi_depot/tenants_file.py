@@ -60,6 +60,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     Tag,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -76,9 +77,11 @@ __all__ = [
     "parse_tenants",
     "project_name_problem",
     "template_problem",
+    "tenant_id_problem",
 ]
 
 TENANT_ID_PATTERN = r"^[a-z0-9-]{1,40}$"
+TENANT_ID_RULE = "must be 1 to 40 lowercase letters, digits or '-'"
 TEMPLATE_FIELD = "tenant"
 DEFAULT_TEMPLATE = "{tenant}"
 TEMPLATED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._:/()-]{0,62}[A-Za-z0-9])?$")
@@ -86,6 +89,7 @@ MAX_NAME = 64
 _TOKEN_TAGS = ("flag", "settings")
 
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
+_TENANT_ID: TypeAdapter[str] = TypeAdapter(TenantId)
 
 
 class TenantsFileError(pulumi.RunError):
@@ -207,6 +211,15 @@ def resolve(tenant: TenantSpec, defaults: TenantDefaults, name_template: str) ->
 
 
 # --- names -------------------------------------------------------------------------------------------------------
+
+
+def tenant_id_problem(tenant: object) -> str | None:
+    """Why a tenant id cannot be used, or None: the rule of a tenants file's ``id``, applied to ids given in code."""
+    try:
+        _TENANT_ID.validate_python(tenant)
+    except ValidationError:
+        return f"{tenant!r} {TENANT_ID_RULE}"
+    return None
 
 
 def template_problem(template: str) -> str | None:
@@ -366,7 +379,7 @@ def _describe(item: Any, data: Mapping[str, Any]) -> str:
     elif item["type"] in ("model_type", "dict_type"):
         reason = "must be a mapping"
     elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
-        reason = "must be 1 to 40 lowercase letters, digits or '-'"
+        reason = TENANT_ID_RULE
     else:
         reason = item["msg"].removeprefix("Value error, ")
         given = item.get("input")

@@ -118,6 +118,9 @@ def test_protect_and_retain_on_delete_reach_every_child() -> None:
     ("arguments", "problem"),
     [
         ({"tenant": "Acme"}, "tenant: 'Acme' must be 1 to 40 lowercase letters, digits or '-'"),
+        # A trailing newline passes a `$`-anchored re.match; the id is checked as the tenants file checks it.
+        ({"tenant": "acme\n", "project_name": "acme"}, "tenant: 'acme\\n' must be 1 to 40 lowercase letters"),
+        ({"tenant": 7}, "tenant: 7 must be 1 to 40 lowercase letters, digits or '-'"),
         ({"name_template": "t-{customer}"}, "name_template: 't-{customer}' has the field {customer}"),
         ({"name_template": "t-" + "x" * 62 + "-{tenant}"}, "Depot allows 1 to 64"),
         ({"name_template": "{tenant}!"}, "has characters a name template may not produce"),
