@@ -14,8 +14,9 @@ import pulumi
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff, diff_inputs
-from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
+from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     INT32_MAX,
@@ -33,7 +34,6 @@ DEFAULT_KEEP_GB = 50
 DEFAULT_KEEP_DAYS = 14
 # How far Depot's clock may be behind ours when matching "created after the call began".
 CLOCK_SKEW = timedelta(minutes=2)
-CREATE_ATTEMPTS = 3
 
 Region = Literal["us-east-1", "eu-central-1"]
 HardwareName = Literal[
@@ -294,15 +294,9 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             if policy
             else None,
         }
-        failure: DepotError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                return client.create_project(args.name, args.region, **request)
-            except DepotError as error:
-                if not error.ambiguous:
-                    raise
-                failure = error
-            created = sorted(
+
+        def appeared() -> list[pb.Project]:
+            return sorted(
                 (
                     p
                     for p in client.list_projects()
@@ -313,17 +307,14 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
                 ),
                 key=lambda p: p.created_at.ToNanoseconds(),
             )
-            if created:
-                ours, *extra = created
-                for duplicate in extra:
-                    client.delete_project(duplicate.project_id)
-                pulumi.log.info(
-                    f"depot:Project {args.name!r}: CreateProject answered {failure.code.value} but had created "
-                    f"project {ours.project_id}; using it"
-                )
-                return ours
-        assert failure is not None
-        raise failure
+
+        return create_exactly_once(
+            lambda: client.create_project(args.name, args.region, **request),
+            appeared=appeared,
+            remove=lambda project: client.delete_project(project.project_id),
+            name_of=lambda project: f"project {project.project_id}",
+            label=f"depot:Project {args.name!r}",
+        )
 
 
 def _kept(state: ProjectState) -> dict[str, Any]:

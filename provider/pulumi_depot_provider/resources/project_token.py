@@ -13,8 +13,9 @@ import pulumi
 from pydantic import Field, JsonValue
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
-from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
@@ -25,7 +26,6 @@ from pulumi_depot_provider.resources.fields import (
     Text,
 )
 
-CREATE_ATTEMPTS = 3
 NOT_RECOVERABLE = (
     "(not recoverable: this token was adopted with import_id, and Depot shows a token's secret only when it is "
     "created; change rotation_trigger to replace it with a new token whose secret Pulumi keeps)"
@@ -134,20 +134,16 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
         that were not there before the call are deleted, then the call is made again.
         """
         before = {token.token_id for token in client.list_tokens(args.project_id)}
-        failure: DepotError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                return client.create_token(args.project_id, args.description)
-            except DepotError as error:
-                if not error.ambiguous:
-                    raise
-                failure = error
-            for token in client.list_tokens(args.project_id):
-                if token.token_id not in before and token.description == args.description:
-                    client.delete_token(token.token_id)
-                    pulumi.log.info(
-                        f"depot:ProjectToken {self.describe(args)}: CreateToken answered {failure.code.value} after "
-                        f"creating {token.token_id}, whose secret was lost; deleted it and creating the token again"
-                    )
-        assert failure is not None
-        raise failure
+        return create_exactly_once(
+            lambda: client.create_token(args.project_id, args.description),
+            appeared=lambda: [
+                token
+                for token in client.list_tokens(args.project_id)
+                if token.token_id not in before and token.description == args.description
+            ],
+            remove=lambda token: client.delete_token(token.token_id),
+            name_of=lambda token: f"token {token.token_id}",
+            label=f"depot:ProjectToken {self.describe(args)}",
+            keep_found=False,
+            lost="secret",
+        )

@@ -14,9 +14,10 @@ from google.protobuf.message import Message
 from pydantic import Field
 
 from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
-from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, provider_fields
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
@@ -26,7 +27,6 @@ from pulumi_depot_provider.resources.fields import (
     Text,
 )
 
-CREATE_ATTEMPTS = 3
 TrustProvider = Literal["github", "buildkite", "circleci"]
 M = TypeVar("M", bound=Message)
 PROVIDERS: tuple[TrustProvider, ...] = ("github", "buildkite", "circleci")
@@ -190,32 +190,19 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
         """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: a policy
         with the declared provider fields that was not there before the call is ours (extra ones are removed)."""
         before = {p.trust_policy_id for p in client.list_trust_policies(args.project_id)}
-        failure: DepotError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                return client.add_trust_policy(
-                    args.project_id,
-                    github=_message(args.github, pb.TrustPolicy.GitHub),
-                    buildkite=_message(args.buildkite, pb.TrustPolicy.Buildkite),
-                    circleci=_message(args.circleci, pb.TrustPolicy.CircleCI),
-                )
-            except DepotError as error:
-                if not error.ambiguous:
-                    raise
-                failure = error
-            added = [
+        return create_exactly_once(
+            lambda: client.add_trust_policy(
+                args.project_id,
+                github=_message(args.github, pb.TrustPolicy.GitHub),
+                buildkite=_message(args.buildkite, pb.TrustPolicy.Buildkite),
+                circleci=_message(args.circleci, pb.TrustPolicy.CircleCI),
+            ),
+            appeared=lambda: [
                 p
                 for p in client.list_trust_policies(args.project_id)
                 if p.trust_policy_id not in before and matches(p, args)
-            ]
-            if added:
-                ours, *extra = added
-                for duplicate in extra:
-                    client.remove_trust_policy(args.project_id, duplicate.trust_policy_id)
-                pulumi.log.info(
-                    f"depot:TrustPolicy {self.describe(args)}: AddTrustPolicy answered {failure.code.value} but had "
-                    f"added {ours.trust_policy_id}; using it"
-                )
-                return ours
-        assert failure is not None
-        raise failure
+            ],
+            remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
+            name_of=lambda policy: f"trust policy {policy.trust_policy_id}",
+            label=f"depot:TrustPolicy {self.describe(args)}",
+        )
