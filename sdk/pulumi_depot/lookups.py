@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["DepotLookupError", "ProjectCachePolicy", "ProjectInfo", "get_project", "list_projects"]
 
 
-class DepotLookupError(Exception):
-    """A lookup failed; the message says what was looked up and why it failed."""
+class DepotLookupError(pulumi.RunError):
+    """A lookup failed; the message says what was looked up and why it failed. A pulumi.RunError, so Pulumi
+    reports it as that one message, without a Python traceback."""
 
 
 class ProjectCachePolicy(BaseModel):

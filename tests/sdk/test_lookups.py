@@ -54,6 +54,8 @@ def test_ambiguous_missing_and_wrong_arguments_are_clear_errors(org: Any) -> Non
         depot.get_project(name="api")
     assert "2 Depot projects are named 'api'" in str(ambiguous.value)
     assert first in str(ambiguous.value) and second in str(ambiguous.value)
+    # Pulumi prints a RunError as its message alone, where any other exception gets a Python traceback.
+    assert isinstance(ambiguous.value, pulumi.RunError)
     with pytest.raises(depot.DepotLookupError, match="no Depot project is named 'nope'"):
         depot.get_project(name="nope")
     with pytest.raises(depot.DepotLookupError, match="no Depot project with id 'nosuchproj'"):
