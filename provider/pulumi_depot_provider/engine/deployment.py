@@ -24,7 +24,7 @@ from .host import DynamicProviderHost
 from .program import ProgramRun, RegisteredResource
 from .props import mark_secret_outputs
 from .results import DiffResult, HostError
-from .state import ResourceState, StackState, deletion_order
+from .state import ResourceState, StackState, deletion_order, live_resource
 from .summary import Op, Step, Summary
 
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
@@ -146,7 +146,7 @@ class Deployment:
         self._seen.add(urn)
 
     def _live(self, urn: str) -> ResourceState | None:
-        return next((r for r in self._remaining if r.urn == urn and not r.pending_delete), None)
+        return live_resource(self._remaining, urn)
 
     def _check(self, record: RegisteredResource, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         what = describe(record.type, record.name)

@@ -82,7 +82,12 @@ class StackState(BaseModel):
 
     def live(self, urn: str) -> ResourceState | None:
         """The resource registered as ``urn`` (not the old half of a replacement), if any."""
-        return next((r for r in self.resources if r.urn == urn and not r.pending_delete), None)
+        return live_resource(self.resources, urn)
+
+
+def live_resource(resources: Iterable[ResourceState], urn: str) -> ResourceState | None:
+    """The entry of ``resources`` registered as ``urn`` (not the old half of a replacement), if any."""
+    return next((r for r in resources if r.urn == urn and not r.pending_delete), None)
 
 
 def deletion_order(doomed: Sequence[ResourceState]) -> list[ResourceState]:
@@ -231,7 +236,3 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def urns(resources: Iterable[ResourceState]) -> list[str]:
-    return [resource.urn for resource in resources]
