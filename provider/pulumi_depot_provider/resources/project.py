@@ -281,7 +281,9 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         A project counts as ours when it has the declared name and region, was not there before the call, and
         was created after the call began; extra ones (several attempts that all committed) are deleted.
         """
-        before = {p.project_id for p in client.list_projects() if p.name == args.name}
+        # Listing by region only narrows what is read (a server that ignores the filter is fine: `appeared`
+        # checks the region itself); the snapshot keeps same-named projects that existed before out of reach.
+        before = {p.project_id for p in client.list_projects(region_id=args.region) if p.name == args.name}
         started = datetime.now(UTC) - CLOCK_SKEW
         policy = args.cache_policy
         request: dict[str, Any] = {
@@ -299,7 +301,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             return sorted(
                 (
                     p
-                    for p in client.list_projects()
+                    for p in client.list_projects(region_id=args.region)
                     if p.name == args.name
                     and p.region_id == args.region
                     and p.project_id not in before
