@@ -6,13 +6,15 @@ import asyncio
 import logging
 
 from google.protobuf.message import Message
+from pulumi_depot_provider.client import codec as wire_codec
+from pulumi_depot_provider.client.codec import CodecName
 from pulumi_depot_provider.client.errors import Code
 
 from depot_local import connect
 from depot_local.admin import ADMIN_PREFIX, AdminApi
 from depot_local.asgi import Receive, Scope, Send, headers_of, read_body, respond
 from depot_local.auth import bearer_token
-from depot_local.connect import METHODS, Codec, Method, RpcError
+from depot_local.connect import METHODS, Method, RpcError
 from depot_local.faults import FaultInjector
 from depot_local.service import Service
 from depot_local.stats import Injected, Stats
@@ -93,15 +95,18 @@ class DepotApp:
             error = RpcError(Code.INTERNAL, f"{method.label} failed inside the local Depot API; see its log")
             return error.http_status, error.body(), JSON_HEADERS
         self.stats.record(method.label, "ok")
-        body = connect.encode(codec, response)
-        response_headers = [("content-type", f"application/{codec}"), ("accept-encoding", connect.ACCEPT_ENCODING)]
+        body = wire_codec.encode(codec, response)
+        response_headers = [
+            ("content-type", wire_codec.CONTENT_TYPE[codec]),
+            ("accept-encoding", connect.ACCEPT_ENCODING),
+        ]
         encoding = connect.choose_encoding(headers.get("accept-encoding", ""))
         if encoding and body:
             body = connect.compress(encoding, body)
             response_headers.append(("content-encoding", encoding))
         return 200, body, response_headers
 
-    async def _unary(self, method: Method, codec: Codec, headers: dict[str, str], raw_body: bytes) -> Message:
+    async def _unary(self, method: Method, codec: CodecName, headers: dict[str, str], raw_body: bytes) -> Message:
         version = headers.get("connect-protocol-version")
         if version is not None and version.strip() != "1":
             raise connect.invalid(f"Connect-Protocol-Version {version[:20]!r} is not supported; send 1")
@@ -114,7 +119,7 @@ class DepotApp:
                 Code.DEADLINE_EXCEEDED, f"{method.label} did not finish within Connect-Timeout-Ms ({timeout} s)"
             ) from None
 
-    async def _handle(self, method: Method, codec: Codec, headers: dict[str, str], raw_body: bytes) -> Message:
+    async def _handle(self, method: Method, codec: CodecName, headers: dict[str, str], raw_body: bytes) -> Message:
         latency = self.faults.latency(method.label)
         if latency:
             await asyncio.sleep(latency)

@@ -7,21 +7,19 @@ and h2c; the protocol's unary form is small (one POST, one message each way).
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
-from typing import Literal
 
 import brotli
-from google.protobuf import json_format, message_factory
+from google.protobuf import message_factory
 from google.protobuf.message import Message
-from pulumi_depot_provider.client.errors import HTTP_STATUS, Code
+from pulumi_depot_provider.client import codec as wire_codec
+from pulumi_depot_provider.client.codec import CodecName
+from pulumi_depot_provider.client.errors import Code
 from pulumi_depot_provider.proto import pb
 
 from depot_local import cli_proto
 
-Codec = Literal["json", "proto"]
-CONTENT_TYPES: dict[str, Codec] = {"application/json": "json", "application/proto": "proto"}
 SUPPORTED_ENCODINGS = ("gzip", "br")
 ACCEPT_ENCODING = ", ".join(SUPPORTED_ENCODINGS)
 MAX_BODY_BYTES = 1024 * 1024  # compressed and decompressed; Depot's messages are a few hundred bytes
@@ -38,10 +36,10 @@ class RpcError(Exception):
 
     @property
     def http_status(self) -> int:
-        return HTTP_STATUS[self.code]
+        return self.code.http_status
 
     def body(self) -> bytes:
-        return json.dumps({"code": self.code.value, "message": self.message}).encode()
+        return wire_codec.error_body(self.code.value, self.message)
 
 
 def invalid(message: str) -> RpcError:
@@ -107,39 +105,23 @@ METHOD_NAMES: frozenset[str] = frozenset(method.label for method in METHODS.valu
 SERVED = f"{PROJECT_SERVICE}, {ORGANIZATION_SERVICE}/ListOrganizations and {cli_proto.SERVICE} (the Depot CLI's)"
 
 
-def codec_for(content_type: str) -> Codec | None:
-    media_type, _, params = content_type.partition(";")
-    codec = CONTENT_TYPES.get(media_type.strip().lower())
-    charset = params.strip().lower()
+def codec_for(content_type: str) -> CodecName | None:
+    codec = wire_codec.CODEC_FOR_MEDIA_TYPE.get(wire_codec.media_type(content_type))
+    charset = content_type.partition(";")[2].strip().lower()
     if charset and charset.replace(" ", "") != "charset=utf-8":
         return None
     return codec
 
 
-def decode(codec: Codec, body: bytes, message_type: type[Message]) -> Message:
-    message = message_type()
+def decode(codec: CodecName, body: bytes, message_type: type[Message]) -> Message:
+    """The request, strict about unknown JSON fields so that a misspelt one is named back to the caller."""
     name = message_type.DESCRIPTOR.name
-    if codec == "json":
-        if not body.strip():
-            raise invalid(f'empty JSON body: send "{{}}" for an empty {name}')
-        try:
-            json_format.Parse(body, message, ignore_unknown_fields=False)
-        except json_format.ParseError as error:
-            raise invalid(f"malformed {name} in JSON: {error}") from None
-        except (ValueError, RecursionError) as error:  # bad UTF-8, nesting too deep
-            raise invalid(f"malformed {name} in JSON: {type(error).__name__}: {error}") from None
-    else:
-        try:
-            message.ParseFromString(body)
-        except Exception as error:  # the upb parser raises DecodeError, but be sure garbage never becomes a 500
-            raise invalid(f"malformed {name} in protobuf: {error}") from None
-    return message
-
-
-def encode(codec: Codec, message: Message) -> bytes:
-    if codec == "json":
-        return json.dumps(json_format.MessageToDict(message), separators=(",", ":")).encode()
-    return message.SerializeToString()
+    if codec == "json" and not body.strip():
+        raise invalid(f'empty JSON body: send "{{}}" for an empty {name}')
+    try:
+        return wire_codec.decode(codec, body, message_type, strict=True)
+    except wire_codec.UndecodableBody as error:
+        raise invalid(f"malformed {name} in {'JSON' if codec == 'json' else 'protobuf'}: {error}") from None
 
 
 def too_large(what: str) -> RpcError:

@@ -1,4 +1,5 @@
-"""Connect's two unary codecs: proto3 JSON (`application/json`) and binary protobuf (`application/proto`)."""
+"""Connect's two unary codecs, proto3 JSON (`application/json`) and binary protobuf (`application/proto`), and
+its JSON error body. Shared by the client and the local Depot API, so both speak the same bytes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ CodecName = Literal["json", "proto"]
 M = TypeVar("M", bound=Message)
 
 CONTENT_TYPE: dict[CodecName, str] = {"json": "application/json", "proto": "application/proto"}
+CODEC_FOR_MEDIA_TYPE: dict[str, CodecName] = {media: name for name, media in CONTENT_TYPE.items()}
 
 
 class UndecodableBody(ValueError):
@@ -30,12 +32,13 @@ def encode(codec: CodecName, message: Message) -> bytes:
     return serialized
 
 
-def decode(codec: CodecName, body: bytes, message_type: type[M]) -> M:
+def decode(codec: CodecName, body: bytes, message_type: type[M], *, strict: bool = False) -> M:
+    """The message in `body`. Unknown JSON fields are ignored (a newer server may add fields this client does
+    not know yet) unless `strict`, as a server wants them named back to the caller."""
     message: M = message_type()
     try:
         if codec == "json":
-            # A newer server may add fields this client does not know yet: ignore them rather than fail.
-            json_format.Parse(body, message, ignore_unknown_fields=True)
+            json_format.Parse(body, message, ignore_unknown_fields=not strict)
         else:
             message.ParseFromString(body)
     except (json_format.ParseError, DecodeError, ValueError, RecursionError) as error:
@@ -43,10 +46,19 @@ def decode(codec: CodecName, body: bytes, message_type: type[M]) -> M:
     return message
 
 
-def parse_json_object(body: bytes) -> dict[str, object] | None:
-    """The body as a JSON object, or None if it is anything else."""
+def error_body(code: str, message: str) -> bytes:
+    """A Connect error body (https://connectrpc.com/docs/protocol#error-end-stream)."""
+    return json.dumps({"code": code, "message": message}).encode()
+
+
+def parse_error_body(body: bytes) -> tuple[str, str] | None:
+    """(code, message) of a Connect error body, or None if `body` is not one. A message that is not a string is
+    given as its repr."""
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict) or not isinstance(value.get("code"), str) or not value["code"]:
+        return None
+    message = value.get("message", "")
+    return value["code"], message if isinstance(message, str) else repr(message)

@@ -182,11 +182,11 @@ class Exchange:
         """(code, cleaned message) if the body is a Connect error, else None."""
         if codec.media_type(response.headers.get("content-type", "")) != "application/json":
             return None
-        body = codec.parse_json_object(payload)
-        if body is None or not isinstance(body.get("code"), str) or not body["code"]:
+        parsed = codec.parse_error_body(payload)
+        if parsed is None:
             return None
-        message = body.get("message", "")
-        return str(body["code"]), self.clean(message if isinstance(message, str) else repr(message), 1000)
+        code, message = parsed
+        return code, self.clean(message, 1000)
 
     def _describe(self, response: httpx.Response, payload: bytes) -> str:
         content_type = self.clean(response.headers.get("content-type", ""), 100) or "no Content-Type"
