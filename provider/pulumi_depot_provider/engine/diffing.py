@@ -16,10 +16,12 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .props import strip_secrets
-from .results import DiffResult
+
+if TYPE_CHECKING:  # results uses changed_keys: importing it here at run time would be circular
+    from .results import DiffResult
 
 _PATH_PART: Final = re.compile(r'\.?([^.\[\]]+)|\[(\d+|"[^"]*"|\*)\]')
 _MISSING: Final = object()

@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple
 import grpc
 from pydantic import BaseModel, ConfigDict
 
-from .props import strip_secrets
+from .diffing import changed_keys
 
 DiffChanges = Literal["unknown", "none", "some"]
 
@@ -74,8 +74,7 @@ class DiffResult(BaseModel):
         Known answers are returned unchanged."""
         if self.changes != "unknown":
             return self
-        old, new = strip_secrets(dict(old_inputs)), strip_secrets(dict(new_inputs))
-        changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+        changed = changed_keys(old_inputs, new_inputs)
         if not changed:
             return self.model_copy(update={"changes": "none"})
         return self.model_copy(update={"changes": "some", "diffs": changed})
