@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Literal, NoReturn, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast, get_args
 
 import httpx
 from google.protobuf.message import Message
@@ -32,7 +32,7 @@ SERVICE = "depot.core.v1.ProjectService"
 ORGANIZATION_SERVICE = "depot.core.v1.OrganizationService"
 NON_IDEMPOTENT = frozenset({"CreateProject", "AddTrustPolicy", "CreateToken"})
 
-Codec = Literal["json", "proto"]
+Codec = CodecName
 M = TypeVar("M", bound=Message)
 
 
@@ -86,13 +86,13 @@ class DepotClient:
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if codec not in ("json", "proto"):
+        if codec not in get_args(Codec):
             raise ConfigurationError(f"codec must be 'json' or 'proto', got {codec!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
             raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self._base_url = resolve_base_url(base_url)
         token_secret = resolve_token(token)
-        self._codec: CodecName = codec
+        self._codec: Codec = codec
         self._timeout = float(timeout)
         self._http2 = http2
         self._http = httpx.Client(
@@ -149,7 +149,7 @@ class DepotClient:
             raise ValueError(f"{method!r} is not a method of {SERVICE}; use one of: {', '.join(sorted(RPCS))}")
         if rpc.response is not response_type:
             raise TypeError(f"{method} answers {rpc.response.DESCRIPTOR.name}, not {response_type.__name__}")
-        chosen: CodecName = codec or self._codec
+        chosen: Codec = codec or self._codec
         answer = self._retrier.run(
             lambda budget: self._exchange.call(rpc, request, chosen, budget),
             idempotent=rpc.idempotent,

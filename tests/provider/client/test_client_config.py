@@ -137,7 +137,9 @@ def test_retry_policy_validates_each_field(kwargs: dict[str, Any], field: str) -
         RetryPolicy(**kwargs)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"codec": "xml"}, "codec"), ({"timeout": 0}, "timeout")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"), [({"codec": "xml"}, "codec"), ({"codec": ["json"]}, "codec"), ({"timeout": 0}, "timeout")]
+)
 def test_client_options_are_validated(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigurationError, match=field):
         DepotClient("http://127.0.0.1:8787", "t", **kwargs)
