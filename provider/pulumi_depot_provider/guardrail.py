@@ -27,11 +27,17 @@ EXPECTED_SHAPE = (
     'a JSON object such as {"github": ["<repository owner>", ...], "buildkite": ["<organization slug>", ...], '
     '"circleci": ["<organization UUID>", ...]}'
 )
-# provider -> (the field that identifies who is trusted, how the allowlist names its entries)
-TRUSTED_FIELD: dict[str, tuple[str, str]] = {
-    "github": ("repository_owner", "GitHub owners"),
-    "buildkite": ("organization_slug", "Buildkite organizations"),
-    "circleci": ("organization_uuid", "CircleCI organizations"),
+# Each provider's two fields, in the order Depot (and the SDK's *TrustArgs) declare them. The first identifies who
+# is trusted: it is what the allowlist lists, and with the second it makes the policy's key.
+TRUST_FIELDS: dict[str, tuple[str, str]] = {
+    "github": ("repository_owner", "repository"),
+    "buildkite": ("organization_slug", "pipeline_slug"),
+    "circleci": ("organization_uuid", "project_uuid"),
+}
+ALLOWLIST_LABELS = {
+    "github": "GitHub owners",
+    "buildkite": "Buildkite organizations",
+    "circleci": "CircleCI organizations",
 }
 
 Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -47,12 +53,12 @@ class AllowedTrust(BaseModel):
     circleci: tuple[Name, ...] = ()
 
     def permits(self, provider: str, fields: Mapping[str, Any]) -> bool:
-        field, _ = TRUSTED_FIELD[provider]
+        field, _ = TRUST_FIELDS[provider]
         allowed = {name.casefold() for name in getattr(self, provider)}
         return str(fields.get(field, "")).casefold() in allowed
 
     def describe(self, provider: str) -> str:
-        _, label = TRUSTED_FIELD[provider]
+        label = ALLOWLIST_LABELS[provider]
         names = getattr(self, provider)
         if not names:
             return f"depot:allowedTrust allows no {label}"
@@ -86,11 +92,7 @@ def load_allowed_trust(config: ConfigSource | None) -> AllowedTrust | None:
 def policy_key(provider: str, fields: Mapping[str, Any]) -> str:
     """How a policy is named in diffs, outputs and messages: `github:acme/api`, `buildkite:acme/deploy`,
     `circleci:<organization UUID>/<project UUID>`."""
-    first, second = {
-        "github": ("repository_owner", "repository"),
-        "buildkite": ("organization_slug", "pipeline_slug"),
-        "circleci": ("organization_uuid", "project_uuid"),
-    }[provider]
+    first, second = TRUST_FIELDS[provider]
     return f"{provider}:{fields.get(first, '?')}/{fields.get(second, '?')}"
 
 
@@ -126,7 +128,7 @@ class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT])
             return []
         failures = []
         for path, provider, fields in self.trust_entries(inputs):
-            field, _ = TRUSTED_FIELD[provider]
+            field, _ = TRUST_FIELDS[provider]
             value = fields.get(field)
             if not isinstance(value, str) or is_unknown(value) or allowed.permits(provider, fields):
                 continue
@@ -144,7 +146,7 @@ def provider_fields(entry: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """The (provider, fields) pairs of a raw entry that declares github / buildkite / circleci as mappings."""
     if not isinstance(entry, Mapping):
         return
-    for provider in TRUSTED_FIELD:
+    for provider in TRUST_FIELDS:
         fields = entry.get(provider)
         if isinstance(fields, Mapping):
             yield provider, fields

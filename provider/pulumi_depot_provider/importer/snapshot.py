@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pulumi_depot_provider.client import DepotClient, NotFound
+from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import effective_policy, hardware_name
+from pulumi_depot_provider.resources.trust_policy import TrustProvider
 
-TrustKind = Literal["github", "buildkite", "circleci"]
-# Each provider's two fields, in the order Depot (and the SDK's *TrustArgs) declare them.
-TRUST_FIELDS: dict[TrustKind, tuple[str, str]] = {
-    "github": ("repository_owner", "repository"),
-    "buildkite": ("organization_slug", "pipeline_slug"),
-    "circleci": ("organization_uuid", "project_uuid"),
-}
 # Concurrent reads: two calls per project, so a large organization is read in a fraction of the sequential time
 # without hammering the API.
 READ_WORKERS = 4
@@ -37,7 +31,7 @@ class _Frozen(BaseModel):
 
 class TrustPolicySnapshot(_Frozen):
     id: str
-    kind: TrustKind
+    kind: TrustProvider
     first: str
     """repository_owner, organization_slug or organization_uuid."""
     second: str
@@ -97,7 +91,7 @@ class OrganizationSnapshot(_Frozen):
 
 def _policy(policy: pb.TrustPolicy) -> TrustPolicySnapshot | None:
     kind = policy.WhichOneof("provider")
-    if kind not in TRUST_FIELDS:
+    if kind is None:
         return None
     message = getattr(policy, kind)
     first, second = TRUST_FIELDS[kind]
