@@ -13,8 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-MAX_SLUG_LENGTH = 40
-TENANT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG_LENGTH = 40  # a tenant id's limit (pulumi_depot.tenants_file)
 # Names the generated program itself uses; a variable named like them would shadow them.
 RESERVED_VARIABLES = frozenset({"depot", "pulumi"})
 

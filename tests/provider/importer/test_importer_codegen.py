@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import keyword
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from pulumi_depot.tenants_file import tenant_id_problem
 from pulumi_depot_provider.importer import (
     OrganizationSnapshot,
     ProjectSnapshot,
@@ -20,10 +22,12 @@ from pulumi_depot_provider.importer import (
     render_main,
     render_tenants,
 )
-from pulumi_depot_provider.importer.naming import TENANT_ID, allocate, slug, variable
+from pulumi_depot_provider.importer.naming import allocate, slug, variable
 from pulumi_depot_provider.importer.pycode import LINE_LENGTH, Call, Expr, Module, Str, statement, string
 
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
+# Words of lowercase letters and digits joined by single '-': stricter than the tenants file's id rule.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @given(st.text())
@@ -37,7 +41,8 @@ def test_string_literal_is_ascii_and_evaluates_to_the_text(text: str) -> None:
 @given(st.text(max_size=300))
 def test_slug_is_a_tenant_id(text: str) -> None:
     result = slug(text)
-    assert TENANT_ID.match(result) and len(result) <= 40
+    assert SLUG.match(result) and len(result) <= 40
+    assert tenant_id_problem(result) is None
     assert slug(result) == result  # a valid id stays as it is
 
 
