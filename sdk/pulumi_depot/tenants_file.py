@@ -26,8 +26,8 @@ A token left out everywhere means no token. A project or token import_id may be 
 token import_id in defaults therefore fits a fleet of one).
 
 Names: a template's result must be 1 to 64 characters of letters, digits, spaces and ``-_.:/()``, starting and
-ending with a letter or digit; an explicit ``name`` is only held to Depot's rule (1 to 64 characters, not blank),
-so imported projects keep any name they have.
+ending with a letter or digit; an explicit ``name`` is held to Depot's rule (1 to 64 characters, not blank) and
+may have no control characters, so imported projects keep any other name they have.
 
 ``load_tenants_file(path)`` / ``parse_tenants(data)`` return a ``TenantsFile``; every problem is reported at once
 in a ``TenantsFileError`` naming the tenant (id and position) and the field, before any resource exists.
