@@ -98,6 +98,10 @@ def test_yaml_and_json_files_give_the_same_fleet(tmp_path: Path) -> None:
         ({**GOOD, "tenants": [{"region": "us-east-1"}]}, "tenants[0]: id: required"),
         ({**GOOD, "tenants": ["acme"]}, "tenants[0]: must be a mapping"),
         (with_tenant(1, name="x" * 65), "tenant 'globex' (tenants[1]): name: String should have at most 64 characters"),
+        (
+            with_tenant(1, name="globex\tbuilds"),
+            "tenant 'globex' (tenants[1]): name: the project name 'globex\\tbuilds' is blank or has control characters",
+        ),
         ({**GOOD, "protect": "yes"}, "protect: Input should be a valid boolean"),
         ({**GOOD, "defaults": {"region": "moon"}}, "defaults: region: Input should be 'us-east-1' or"),
         ({**GOOD, "tennants": []}, "tennants: unknown key; allowed: name_template, defaults, protect"),
