@@ -16,7 +16,8 @@ dependents, aliases, import (the engine's import cannot reach a dynamic provider
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from .diffing import apply_ignore_changes, apply_replace_on_changes, changed_keys
@@ -43,6 +44,15 @@ def host_failure(action: str, resource: str, err: HostError) -> RunnerError:
     lines = [line.strip() for line in err.details.splitlines() if line.strip()]
     reason = lines[-1] if lines else (err.status.name if err.status else "no details")
     return RunnerError(f"{action} {resource} failed: {reason}")
+
+
+@contextmanager
+def reporting_failure(action: str, resource: str) -> Iterator[None]:
+    """Around a provider call: its ``HostError`` is raised as the one-line ``RunnerError`` of ``host_failure``."""
+    try:
+        yield
+    except HostError as err:
+        raise host_failure(action, resource, err) from None
 
 
 def describe(urn_type: str, name: str) -> str:
@@ -150,10 +160,8 @@ class Deployment:
 
     def _check(self, record: RegisteredResource, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         what = describe(record.type, record.name)
-        try:
+        with reporting_failure("checking", what):
             checked, failures = self._host().check(record.urn, olds, news, preview=self._preview)
-        except HostError as err:
-            raise host_failure("checking", what, err) from None
         if failures:
             problems = "; ".join(
                 f"{failure.reason} (examine values at '{record.name}.{failure.property}')"
@@ -165,7 +173,7 @@ class Deployment:
         return checked
 
     def _diff(self, record: RegisteredResource, old: ResourceState, checked: dict[str, Any]) -> DiffResult:
-        try:
+        with reporting_failure("diffing", describe(record.type, record.name)):
             diff = self._host().diff(
                 record.urn,
                 old.id,
@@ -175,17 +183,13 @@ class Deployment:
                 preview=self._preview,
                 ignore_changes=record.ignore_changes,
             )
-        except HostError as err:
-            raise host_failure("diffing", describe(record.type, record.name), err) from None
         # DIFF_UNKNOWN: the engine compares the inputs itself, with ignore_changes applied once more.
         diff = diff.resolve(old.inputs, apply_ignore_changes(checked, old.inputs, record.ignore_changes))
         return apply_replace_on_changes(diff, record.replace_on_changes)
 
     def _create(self, record: RegisteredResource, checked: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        try:
+        with reporting_failure("creating", describe(record.type, record.name)):
             created = self._host().create(record.urn, checked, preview=self._preview)
-        except HostError as err:
-            raise host_failure("creating", describe(record.type, record.name), err) from None
         outputs = mark_secret_outputs(created.outs, record.additional_secret_outputs)
         self._done.append(_entry(record, created.id, checked, outputs))
         self._save()
@@ -202,7 +206,7 @@ class Deployment:
     def _update(
         self, record: RegisteredResource, old: ResourceState, checked: dict[str, Any], changed: list[str]
     ) -> tuple[str, dict[str, Any]]:
-        try:
+        with reporting_failure("updating", describe(record.type, record.name)):
             outs = self._host().update(
                 record.urn,
                 old.id,
@@ -212,8 +216,6 @@ class Deployment:
                 preview=self._preview,
                 ignore_changes=record.ignore_changes,
             )
-        except HostError as err:
-            raise host_failure("updating", describe(record.type, record.name), err) from None
         outputs = mark_secret_outputs(outs, record.additional_secret_outputs)
         self._supersede(old, _entry(record, old.id, checked, outputs))
         self._step(record, "update", changed=changed)
@@ -309,10 +311,8 @@ class Deployment:
         if self._preview:
             return
         if entry.custom and not skip_provider and not entry.retain_on_delete:
-            try:
+            with reporting_failure("deleting", describe(entry.type, entry.name)):
                 self._host().delete(entry.urn, entry.id, entry.outputs, old_inputs=entry.inputs)
-            except HostError as err:
-                raise host_failure("deleting", describe(entry.type, entry.name), err) from None
         self._remaining = [r for r in self._remaining if r is not entry]
         self._save()
 

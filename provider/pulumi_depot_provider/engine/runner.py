@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .deployment import Deployment, RunnerError, describe, host_failure, step_for
+from .deployment import Deployment, RunnerError, describe, host_failure, reporting_failure, step_for
 from .diffing import apply_ignore_changes, changed_keys
 from .host import DynamicProviderHost
 from .program import Program, ProgramError, run_program
@@ -187,20 +187,16 @@ class Runner:
         if not entry.custom:
             return step_for(entry, "same"), entry
         what = describe(entry.type, entry.name)
-        try:
+        with reporting_failure("reading", what):
             read = host.get().read(entry.urn, entry.id, entry.outputs, entry.inputs)
-        except HostError as err:
-            raise host_failure("reading", what, err) from None
         if not read.id:
             return step_for(entry, "delete"), None
         outputs = mark_secret_outputs(read.outs, entry.additional_secret_outputs)
         inputs = read.inputs if read.inputs is not None else entry.inputs
-        try:
+        with reporting_failure("diffing", what):
             diff = host.get().diff(
                 entry.urn, read.id, outputs, entry.inputs, old_inputs=inputs, ignore_changes=entry.ignore_changes
             )
-        except HostError as err:
-            raise host_failure("diffing", what, err) from None
         diff = diff.resolve(inputs, apply_ignore_changes(entry.inputs, inputs, entry.ignore_changes))
         refreshed = entry.model_copy(update={"id": read.id, "outputs": outputs, "inputs": inputs})
         if (refreshed.id, refreshed.outputs, refreshed.inputs) == (entry.id, entry.outputs, entry.inputs):
