@@ -196,10 +196,10 @@ def _fleet_spec(
         return load_tenants_file(tenants_file)
     assert tenants is not None
     document: dict[str, Any] = {
-        "tenants": [_plain(tenant, f"tenants[{index}]") for index, tenant in enumerate(tenants)]
+        "tenants": [_plain(tenant, f"tenants[{index}]", source) for index, tenant in enumerate(tenants)]
     }
     if defaults is not None:
-        document["defaults"] = _plain(defaults, "defaults")
+        document["defaults"] = _plain(defaults, "defaults", source)
     if name_template is not None:
         document["name_template"] = name_template
     return parse_tenants(document, source)
@@ -211,13 +211,13 @@ class _NotPlain(Exception):
         self.path = path
 
 
-def _plain(value: Any, path: str) -> Any:
+def _plain(value: Any, path: str, source: str) -> Any:
     """A tenant or defaults object as the tenants file would spell it (None-valued keys left out)."""
     try:
         return _plain_value(value, path)
     except _NotPlain as error:
         raise TenantsFileError(
-            "depot.TenantFleet",
+            source,
             [
                 f"{error.path}: an Output or awaitable; a fleet is validated before anything is registered, so give "
                 "plain values (use depot.TenantProject directly for values computed by other resources)"
@@ -230,7 +230,7 @@ def _plain_value(value: Any, path: str) -> Any:
         raise _NotPlain(path)
     if isinstance(value, TenantArgs | TenantDefaultsArgs):
         entries = {item.name: getattr(value, item.name) for item in fields(value)}
-        if isinstance(value, TenantArgs | TenantDefaultsArgs) and value.trust_policies is not None:
+        if value.trust_policies is not None:
             entries["trust_policies"] = [trust_entry(policy) for policy in value.trust_policies]
         return {key: _plain_value(item, f"{path}.{key}") for key, item in entries.items() if item is not None}
     if is_input_type(type(value)):

@@ -259,7 +259,8 @@ def test_code_fleets_refuse_outputs_and_ambiguous_sources(tmp_path: Path) -> Non
     def with_output() -> None:
         depot.TenantFleet("f", tenants=[depot.TenantArgs(id="acme", region=pulumi.Output.from_input("us-east-1"))])  # type: ignore[arg-type]
 
-    with pytest.raises(ProgramError, match=r"tenants\[0\]\.region: an Output or awaitable"):
+    refused = r"(?s)TenantFleet 'f': 1 problem.*tenants\[0\]\.region: an Output or awaitable"
+    with pytest.raises(ProgramError, match=refused):
         run_program(with_output)
     with pytest.raises(ProgramError, match="give exactly one of tenants_file= or tenants="):
         run_program(lambda: depot.TenantFleet("f"))
