@@ -13,6 +13,7 @@ from typing import Any
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from pulumi_depot_provider.client.errors import Code
+from pulumi_depot_provider.client.project_settings import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_GB, GIB
 from pulumi_depot_provider.proto import pb
 
 from depot_local import cli_proto
@@ -46,7 +47,7 @@ def project_message(project: rows.Project) -> pb.Project:
         region_id=project.region_id,
         created_at=_timestamp(project.created_at_ns),
         cache_policy=pb.CachePolicy(
-            keep_gb=project.keep_gb, keep_bytes=project.keep_gb * valid.GIB, keep_days=project.keep_days
+            keep_gb=project.keep_gb, keep_bytes=project.keep_gb * GIB, keep_days=project.keep_days
         ),
         hardware=project.hardware,  # type: ignore[arg-type]
     )
@@ -136,7 +137,7 @@ class Service:
             raise not_found("organization", request.organization_id)
         name = valid.name(request.name)
         region_id = valid.region(request.region_id)
-        keep_gb, keep_days = valid.DEFAULT_KEEP_GB, valid.DEFAULT_KEEP_DAYS
+        keep_gb, keep_days = DEFAULT_KEEP_GB, DEFAULT_KEEP_DAYS
         if request.HasField("cache_policy"):
             keep_gb, keep_days = valid.cache_policy(request.cache_policy)
         hardware = valid.hardware(request.hardware)

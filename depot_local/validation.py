@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from pulumi_depot_provider.client.project_settings import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_GB, GIB, INT32_MAX, REGIONS
 from pulumi_depot_provider.proto import pb
 
 from depot_local.connect import invalid
 
-REGIONS = ("us-east-1", "eu-central-1")
 MAX_NAME_LENGTH = 64
 MAX_TEXT_LENGTH = 256
-GIB = 1024**3
-INT32_MAX = 2**31 - 1
-# Depot CLI's defaults, used when CreateProject has no cache_policy.
-DEFAULT_KEEP_GB = 50
-DEFAULT_KEEP_DAYS = 14
 TRUST_POLICY_FIELDS: dict[str, tuple[str, str]] = {
     "github": ("repository_owner", "repository"),
     "buildkite": ("organization_slug", "pipeline_slug"),
