@@ -148,15 +148,12 @@ class AdminApi:
         request = _parse(CreateOrgToken, body)
         if await asyncio.to_thread(self.store.get_org, org_id) is None:
             raise AdminError(404, f"organization {org_id!r} not found")
-        return 201, await self._add_token(org_id, request.token, request.description)
-
-    async def _add_token(self, org_id: str, secret: str | None, description: str) -> dict[str, str]:
-        secret = secret or new_secret("org")
+        secret = request.token or new_secret("org")
         try:
-            token = await asyncio.to_thread(self.store.add_org_token, org_id, secret, description)
+            token = await asyncio.to_thread(self.store.add_org_token, org_id, secret, request.description)
         except DuplicateSecret as error:
             raise AdminError(409, f"{error}; choose another token") from None
-        return {"org_id": org_id, "token_id": token.token_id, "token": secret}
+        return 201, {"org_id": org_id, "token_id": token.token_id, "token": secret}
 
     async def _get_stats(self, body: bytes) -> tuple[int, Any]:
         return 200, {"methods": {name: stats.model_dump() for name, stats in self.stats.snapshot().items()}}

@@ -59,6 +59,8 @@ def test_seeded_tokens(admin, depot):
     extra = admin.post(f"/organizations/{created['org_id']}/tokens", json={"description": "second key"})
     assert extra.status_code == 201
     assert organizations(depot.url, extra.json()["token"]) == [(created["org_id"], "seeded")]
+    taken = admin.post(f"/organizations/{created['org_id']}/tokens", json={"token": seeded})
+    assert taken.status_code == 409 and "already registered" in taken.json()["error"]
     missing = admin.post("/organizations/zzzzzzzzzz/tokens", json={})
     assert missing.status_code == 404 and "zzzzzzzzzz" in missing.json()["error"]
 
