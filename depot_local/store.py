@@ -314,14 +314,6 @@ class Store:
             ).fetchall()
         return [_token(row) for row in rows]
 
-    def get_project_token(self, org_id: str, token_id: str) -> Token | None:
-        with self._read() as db:
-            row = db.execute(
-                f"SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_id = ? AND org_id = ? AND kind = 'project'",
-                (token_id, org_id),
-            ).fetchone()
-        return None if row is None else _token(row)
-
     def update_token(self, org_id: str, token_id: str, description: str) -> bool:
         with self._write() as db:
             cursor = db.execute(
