@@ -31,7 +31,7 @@ from pulumi_depot.tenants_file import (
     template_problem,
     tenant_id_problem,
 )
-from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicySet, trust_entry
+from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicySet
 
 __all__ = ["TenantProject", "TenantTokenArgs", "tenant_project_name"]
 
@@ -162,7 +162,7 @@ class TenantProject(pulumi.ComponentResource):
         self.trust = TrustPolicySet(
             f"{name}-trust",
             project_id=self.project.id,
-            policies=[trust_entry(policy) for policy in trust_policies],  # type: ignore[misc]
+            policies=list(trust_policies),  # type: ignore[arg-type]  # the set accepts every PolicyLike spelling
             opts=child,
         )
         self.token = None
