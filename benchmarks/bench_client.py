@@ -5,7 +5,7 @@ and h2c, against a local Depot API it starts (`depot-local serve --db :memory:` 
 
 Rounds alternate the codecs so drift on a shared machine hits both alike; the figure is the median round.
 The server is Python as well, so the ratio measures the whole call, not the codec alone: the codec-only line
-shows what encoding and decoding cost by themselves.
+shows what decoding an answer costs by itself.
 """
 
 from __future__ import annotations
