@@ -235,7 +235,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
             declared = self._declared(news, "diff")
             state = self._state(id_, olds, "diff")
             try:
-                live = self.client().list_trust_policies(declared.project_id)
+                live = self._client().list_trust_policies(declared.project_id)
             except NotFound:
                 return DiffResult(changes=True, replaces=[], delete_before_replace=False)
             steps = plan(declared.policies, live, state.policy_ids)
@@ -249,20 +249,20 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = self._declared(props, "create")
         with self._one_line("create", self.describe(args)):
-            state = self.reconcile(self.client(), args, owned={}, adopting=True)
+            state = self.reconcile(self._client(), args, owned={}, adopting=True)
             return CreateResult(args.project_id, state.outputs())
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old = self._state(id_, olds, "update")
         args = self._declared(news, "update")
         with self._one_line("update", self.describe(args)):
-            return UpdateResult(self.reconcile(self.client(), args, owned=old.policy_ids).outputs())
+            return UpdateResult(self.reconcile(self._client(), args, owned=old.policy_ids).outputs())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = self._state(id_, props, "read")
         with self._one_line("read", self.describe(old)):
             try:
-                live = self.client().list_trust_policies(old.project_id)
+                live = self._client().list_trust_policies(old.project_id)
             except NotFound:
                 return ReadResult("", {})
             state = state_of(old.project_id, live, changes=old.changes)
@@ -339,9 +339,6 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
         raise failure
 
     # -- plumbing --
-
-    def client(self) -> DepotClient:
-        return self._client()
 
     def _declared(self, props: Mapping[str, Any], operation: str) -> TrustPolicySetArgs:
         inputs = {k: v for k, v in plain_properties(props).items() if k not in COMPUTED_INPUTS}
