@@ -48,7 +48,7 @@ import pulumi
 import yaml
 from pulumi_depot_provider.resources.fields import INT32_MAX, CrossFieldError, Text
 from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -350,17 +350,11 @@ def _semantic_problems(fleet: TenantsFile) -> list[str]:
 
 
 def _duplicate_policies(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
-    first_seen: dict[str, int] = {}
-    problems = []
-    for index, entry in enumerate(entries or []):
-        key = entry.key()
-        if key in first_seen:
-            problems.append(
-                f"trust_policies[{index}]: {key} is declared twice (trust_policies[{first_seen[key]}] and "
-                f"trust_policies[{index}]); remove one"
-            )
-        first_seen.setdefault(key, index)
-    return problems
+    return [
+        f"trust_policies[{index}]: {key} is declared twice (trust_policies[{first}] and trust_policies[{index}]); "
+        "remove one"
+        for first, index, key in repeats(entry.key() for entry in entries or [])
+    ]
 
 
 def _describe(item: Any, data: Mapping[str, Any]) -> str:

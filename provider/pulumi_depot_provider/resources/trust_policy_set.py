@@ -14,7 +14,7 @@ the engine's display diffs maps key by key (`+ github:acme/web`, `- buildkite:ac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Self
 
@@ -94,20 +94,34 @@ class TrustPolicySetArgs(InputModel):
     def rule_errors(cls, data: Mapping[str, Any]) -> list[CrossFieldError]:
         """Duplicates, found in the raw entries so they are reported even while project_id is unknown."""
         policies = data.get("policies")
-        first_seen: dict[str, int] = {}
-        for index, entry in enumerate(policies if isinstance(policies, list) else []):
-            declared = list(provider_fields(entry))
-            if len(declared) != 1 or not all(isinstance(value, str) for value in declared[0][1].values()):
-                continue  # not one complete policy: its own errors say why
-            key = policy_key(*declared[0])
-            if key in first_seen:
-                reason = (
-                    f"{key} is declared twice (policies[{first_seen[key]}] and policies[{index}]); "
-                    "a set holds each policy once: remove one"
-                )
-                return [CrossFieldError(f"policies[{index}]", reason, ("policies",))]
-            first_seen[key] = index
+        keys = [_raw_key(entry) for entry in (policies if isinstance(policies, list) else [])]
+        for first, index, key in repeats(keys):
+            reason = (
+                f"{key} is declared twice (policies[{first}] and policies[{index}]); "
+                "a set holds each policy once: remove one"
+            )
+            return [CrossFieldError(f"policies[{index}]", reason, ("policies",))]
         return []
+
+
+def _raw_key(entry: Any) -> str | None:
+    """The key of a raw entry, None unless it is one complete policy (its own errors say why)."""
+    declared = list(provider_fields(entry))
+    if len(declared) != 1 or not all(isinstance(value, str) for value in declared[0][1].values()):
+        return None
+    return policy_key(*declared[0])
+
+
+def repeats(keys: Iterable[str | None]) -> Iterator[tuple[int, int, str]]:
+    """(index of the first, index, key) for every key an earlier one already had; None is no key."""
+    first_seen: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key in first_seen:
+            yield first_seen[key], index, key
+        else:
+            first_seen[key] = index
 
 
 class TrustPolicySetState(OutputModel):
