@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import grpc
-from google.protobuf import empty_pb2, message
+from google.protobuf import empty_pb2, message, struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
@@ -195,9 +195,9 @@ class DynamicProviderHost:
             ),
             provider_pb2.CheckResponse,
         )
-        inputs = self._unmarshal("Check", response.inputs, preview) if response.HasField("inputs") else {}
+        inputs = self._receive("Check", response.inputs, news, preview) if response.HasField("inputs") else {}
         failures = [CheckFailure(f.property, f.reason) for f in response.failures]
-        return CheckResult(self._annotate(inputs, news), failures)
+        return CheckResult(inputs, failures)
 
     def diff(
         self,
@@ -219,10 +219,9 @@ class DynamicProviderHost:
             type=parsed.type,
             olds=self._marshal("Diff", olds, preview),
             news=self._marshal("Diff", news, preview),
+            old_inputs=self._marshal("Diff", old_inputs, preview),
             ignoreChanges=list(ignore_changes),
         )
-        if old_inputs is not None:
-            request.old_inputs.CopyFrom(self._marshal("Diff", old_inputs, preview))
         response = self._call("Diff", request, provider_pb2.DiffResponse)
         return DiffResult(
             changes=_DIFF_CHANGES[response.changes],
@@ -252,23 +251,25 @@ class DynamicProviderHost:
         )
         if not response.id and not preview:
             raise HostError("Create", None, f"the provider returned an empty ID for {urn}")
-        outs = self._unmarshal("Create", response.properties, preview)
-        return CreateResult(response.id, self._annotate(outs, props))
+        return CreateResult(response.id, self._receive("Create", response.properties, props, preview))
 
     def read(self, urn: str, id_: str, props: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> ReadResult:
         """Read(id, props=current outputs, inputs=current inputs) -> (id, outputs, inputs or None).
         An empty id in the result means the resource is gone."""
         parsed = parse_urn(urn)
         request = provider_pb2.ReadRequest(
-            id=id_, urn=urn, name=parsed.name, type=parsed.type, properties=self._marshal("Read", props, False)
+            id=id_,
+            urn=urn,
+            name=parsed.name,
+            type=parsed.type,
+            properties=self._marshal("Read", props, False),
+            inputs=self._marshal("Read", inputs, False),
         )
-        if inputs is not None:
-            request.inputs.CopyFrom(self._marshal("Read", inputs, False))
         response = self._call("Read", request, provider_pb2.ReadResponse)
-        outs = self._annotate(self._unmarshal("Read", response.properties, False), props)
-        new_inputs = None
-        if response.HasField("inputs"):
-            new_inputs = self._annotate(self._unmarshal("Read", response.inputs, False), inputs or {})
+        outs = self._receive("Read", response.properties, props, False)
+        new_inputs = (
+            self._receive("Read", response.inputs, inputs or {}, False) if response.HasField("inputs") else None
+        )
         return ReadResult(response.id, outs, new_inputs)
 
     def update(
@@ -295,13 +296,12 @@ class DynamicProviderHost:
             type=parsed.type,
             olds=self._marshal("Update", olds, False),
             news=self._marshal("Update", news, preview),
+            old_inputs=self._marshal("Update", old_inputs, False),
             ignoreChanges=list(ignore_changes),
             preview=preview,
         )
-        if old_inputs is not None:
-            request.old_inputs.CopyFrom(self._marshal("Update", old_inputs, False))
         response = self._call("Update", request, provider_pb2.UpdateResponse)
-        return self._annotate(self._unmarshal("Update", response.properties, preview), news)
+        return self._receive("Update", response.properties, news, preview)
 
     def delete(
         self, urn: str, id_: str, props: Mapping[str, Any], *, old_inputs: Mapping[str, Any] | None = None
@@ -309,10 +309,13 @@ class DynamicProviderHost:
         """Delete(id, props=outputs). The engine also sends ``old_inputs``."""
         parsed = parse_urn(urn)
         request = provider_pb2.DeleteRequest(
-            id=id_, urn=urn, name=parsed.name, type=parsed.type, properties=self._marshal("Delete", props, False)
+            id=id_,
+            urn=urn,
+            name=parsed.name,
+            type=parsed.type,
+            properties=self._marshal("Delete", props, False),
+            old_inputs=self._marshal("Delete", old_inputs, False),
         )
-        if old_inputs is not None:
-            request.old_inputs.CopyFrom(self._marshal("Delete", old_inputs, False))
         self._call("Delete", request, empty_pb2.Empty)
 
     # -- plumbing --------------------------------------------------------------------------------------------
@@ -335,21 +338,23 @@ class DynamicProviderHost:
         if self.accept_secrets is None:
             raise RuntimeError(f"{method}: call configure() first; the engine configures a provider before using it")
 
-    def _marshal(self, method: str, props: Mapping[str, Any], keep_unknowns: bool) -> Any:
+    def _marshal(self, method: str, props: Mapping[str, Any] | None, keep_unknowns: bool) -> struct_pb2.Struct | None:
+        """A property map for a request; None (the field left unset) for None."""
         self._require_configured(method)
+        if props is None:
+            return None
         try:
             return to_struct(props, keep_unknowns=keep_unknowns, keep_secrets=bool(self.accept_secrets))
         except PropertyError as err:
             raise PropertyError(f"{method}: {err}") from None
 
-    @staticmethod
-    def _unmarshal(method: str, struct: Any, preview: bool) -> dict[str, Any]:
+    def _receive(self, method: str, struct: struct_pb2.Struct, ins: Mapping[str, Any], preview: bool) -> dict[str, Any]:
+        """A property map from a response, unknowns rejected outside preview, and (for a host that does not take
+        secrets) re-marked secret where the input of the same name was."""
         try:
-            return from_struct(struct, reject_unknowns=not preview)
+            outs = from_struct(struct, reject_unknowns=not preview)
         except PropertyError as err:
             raise HostError(method, None, str(err)) from None
-
-    def _annotate(self, outs: dict[str, Any], ins: Mapping[str, Any]) -> dict[str, Any]:
         return outs if self.accept_secrets else annotate_secrets(outs, ins)
 
     def _call(self, method: str, request: message.Message, response_type: type[_Response]) -> _Response:
