@@ -188,6 +188,8 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 store.add_org_token(org_id, args.token, "seeded by --token")
             elif existing.kind == "org":
                 org_id = existing.org_id
+            else:
+                parser.exit(1, "depot-local: --token is a project token in --db; give an organization token\n")
         try:
             sock = _listen(args.host, args.port)
         except OSError as error:

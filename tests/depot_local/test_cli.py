@@ -95,6 +95,18 @@ def test_same_token_again_after_restart_is_the_same_organization(start_depot_ser
         assert rpc.post("ListProjects", {}).status_code == 200
 
 
+def test_a_project_token_as_token_exits_1_cleanly(start_depot_server):
+    server = start_depot_server()
+    with server.client() as client:
+        project = client.create_project("p", "us-east-1")
+        secret = client.create_token(project.project_id, "builds").secret
+    server.stop()
+    result = run("serve", "--port", "0", "--db", server.db_path, "--token", secret)
+    assert result.returncode == 1
+    assert "--token is a project token" in result.stderr and "Traceback" not in result.stderr
+    assert secret not in result.stderr
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signals_stop_the_server_cleanly(start_depot_server, signum):
     server = start_depot_server()
