@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from pulumi_depot_provider.client.project_settings import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_GB, GIB, INT32_MAX, REGIONS
+from pulumi_depot_provider.client.project_settings import (
+    DEFAULT_KEEP_DAYS,
+    DEFAULT_KEEP_GB,
+    GIB,
+    INT32_MAX,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    REGIONS,
+)
 from pulumi_depot_provider.proto import pb
 
 from depot_local.connect import invalid
 
-MAX_NAME_LENGTH = 64
-MAX_TEXT_LENGTH = 256
 TRUST_POLICY_FIELDS: dict[str, tuple[str, str]] = {
     "github": ("repository_owner", "repository"),
     "buildkite": ("organization_slug", "pipeline_slug"),

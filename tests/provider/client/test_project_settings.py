@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import get_args
 
+import pytest
 from pulumi_depot_provider.client import project_settings
-from pulumi_depot_provider.resources import project
+from pulumi_depot_provider.resources import fields, project
+from pydantic import TypeAdapter, ValidationError
 
 
 def test_resources_use_the_documented_regions_and_cache_defaults() -> None:
@@ -16,3 +18,11 @@ def test_resources_use_the_documented_regions_and_cache_defaults() -> None:
         project_settings.DEFAULT_KEEP_DAYS,
     )
     assert project.GIB == project_settings.GIB == 1024**3
+
+
+def test_resources_use_the_same_length_limits() -> None:
+    assert fields.MAX_TEXT_LENGTH == project_settings.MAX_TEXT_LENGTH
+    names = TypeAdapter(project.ProjectName)
+    names.validate_python("n" * project_settings.MAX_NAME_LENGTH)
+    with pytest.raises(ValidationError):
+        names.validate_python("n" * (project_settings.MAX_NAME_LENGTH + 1))
