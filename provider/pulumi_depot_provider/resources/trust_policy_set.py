@@ -31,6 +31,7 @@ from pulumi_depot_provider.adapter import (
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
 from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     REPLACES,
     UPDATES,
@@ -47,7 +48,6 @@ from pulumi_depot_provider.resources.trust_policy import (
     live_fields,
 )
 
-CREATE_ATTEMPTS = 3
 COMPUTED_INPUTS = ("granted",)
 LABELS = {"github": "GitHub repository", "buildkite": "Buildkite pipeline", "circleci": "CircleCI project"}
 
@@ -330,27 +330,18 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
         """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: the plan
         added this key because no live policy had it, so a policy with it now is ours (extra copies are removed)."""
         key = entry.key()
-        failure: DepotError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                return client.add_trust_policy(
-                    project_id,
-                    github=pb.TrustPolicy.GitHub(**entry.github.model_dump()) if entry.github else None,
-                    buildkite=pb.TrustPolicy.Buildkite(**entry.buildkite.model_dump()) if entry.buildkite else None,
-                    circleci=pb.TrustPolicy.CircleCI(**entry.circleci.model_dump()) if entry.circleci else None,
-                )
-            except DepotError as error:
-                if not error.ambiguous:
-                    raise
-                failure = error
-            found = [p for p in client.list_trust_policies(project_id) if live_key(p) == key]
-            if found:
-                ours, *extra = found
-                for duplicate in extra:
-                    client.remove_trust_policy(project_id, duplicate.trust_policy_id)
-                return ours
-        assert failure is not None
-        raise failure
+        return create_exactly_once(
+            lambda: client.add_trust_policy(
+                project_id,
+                github=pb.TrustPolicy.GitHub(**entry.github.model_dump()) if entry.github else None,
+                buildkite=pb.TrustPolicy.Buildkite(**entry.buildkite.model_dump()) if entry.buildkite else None,
+                circleci=pb.TrustPolicy.CircleCI(**entry.circleci.model_dump()) if entry.circleci else None,
+            ),
+            appeared=lambda: [p for p in client.list_trust_policies(project_id) if live_key(p) == key],
+            remove=lambda policy: client.remove_trust_policy(project_id, policy.trust_policy_id),
+            name_of=lambda policy: f"trust policy {policy.trust_policy_id}",
+            label=f"depot:TrustPolicySet of project {project_id}: {key}",
+        )
 
     # -- plumbing --
 
