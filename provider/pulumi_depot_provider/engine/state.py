@@ -207,7 +207,14 @@ class StateFile:
                 raise StateError(
                     "the runner encrypts state secrets with `cryptography`: pip install 'pulumi-depot[local]'"
                 ) from None
-            self._fernet = Fernet(self._read_or_create_key(Fernet.generate_key, create))
+            key = self._read_or_create_key(Fernet.generate_key, create)
+            try:
+                self._fernet = Fernet(key)
+            except ValueError:
+                raise StateError(
+                    f"{self.key_path} does not hold a state key (32 url-safe base64-encoded bytes): restore the "
+                    "key file saved with this state"
+                ) from None
         return self._fernet
 
     def _read_or_create_key(self, generate: Any, create: bool) -> bytes:

@@ -233,6 +233,11 @@ def test_secrets_need_their_key(make_runner: MakeRunner, state_path: Path) -> No
     with pytest.raises(StateError, match=r"does not decrypt with .*state\.json\.key"):
         StateFile(state_path).load()
 
+    key_file.write_text("not a key\n")
+    with pytest.raises(RunnerError, match=r"state\.json\.key does not hold a state key") as raised:
+        make_runner(SpecProgram()).preview()
+    assert "not a key" not in str(raised.value)
+
     key_file.unlink()
     with pytest.raises(RunnerError, match=r"key file .*state\.json\.key is missing"):
         make_runner(SpecProgram()).preview()
