@@ -124,9 +124,7 @@ class Deployment:
 
     def _register(self, record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
         what = describe(record.type, record.name)
-        if not record.type.startswith(f"{DYNAMIC_TYPE_PREFIX}:") and not record.type.startswith(
-            f"{DYNAMIC_TYPE_PREFIX}/"
-        ):
+        if not record.type.startswith((f"{DYNAMIC_TYPE_PREFIX}:", f"{DYNAMIC_TYPE_PREFIX}/")):
             raise RunnerError(f"{what}: the runner drives only dynamic resources (pulumi.dynamic.Resource)")
         self._claim(record.urn)
         old = self._live(record.urn)
