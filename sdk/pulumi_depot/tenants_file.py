@@ -46,7 +46,8 @@ from typing import Annotated, Any
 
 import pulumi
 import yaml
-from pulumi_depot_provider.resources.fields import INT32_MAX, CrossFieldError, Text
+from pulumi_depot_provider.client.project_settings import INT32_MAX
+from pulumi_depot_provider.resources.fields import CrossFieldError, Text
 from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (

@@ -23,8 +23,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, InitErrorDetails
 
-MAX_TEXT_LENGTH = 256
-INT32_MAX = 2**31 - 1
+from pulumi_depot_provider.client.project_settings import MAX_TEXT_LENGTH
 
 
 class OnChange(StrEnum):

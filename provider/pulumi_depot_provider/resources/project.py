@@ -15,11 +15,18 @@ from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff, diff_inputs
 from pulumi_depot_provider.client import DepotClient, NotFound
+from pulumi_depot_provider.client.project_settings import (
+    DEFAULT_KEEP_DAYS,
+    DEFAULT_KEEP_GB,
+    GIB,
+    INT32_MAX,
+    MAX_NAME_LENGTH,
+    Region,
+)
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
-    INT32_MAX,
     UPDATES,
     Behaviour,
     CrossFieldError,
@@ -29,13 +36,9 @@ from pulumi_depot_provider.resources.fields import (
     not_blank,
 )
 
-GIB = 1024**3
-DEFAULT_KEEP_GB = 50
-DEFAULT_KEEP_DAYS = 14
 # How far Depot's clock may be behind ours when matching "created after the call began".
 CLOCK_SKEW = timedelta(minutes=2)
 
-Region = Literal["us-east-1", "eu-central-1"]
 HardwareName = Literal[
     "HARDWARE_UNSPECIFIED",
     "HARDWARE_16X32",
@@ -47,7 +50,7 @@ HardwareName = Literal[
     "HARDWARE_96X192",
     "HARDWARE_192X384",
 ]
-ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(not_blank)]
+ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(not_blank)]
 
 
 class CachePolicy(InputModel):
