@@ -253,18 +253,23 @@ class Deployment:
 
     def finish(self, run: ProgramRun) -> Summary:
         """Record components, delete what is no longer declared (and replaced resources' old halves), record the
-        stack outputs. Raises RunnerError for what preview found refused (protect)."""
+        stack outputs. Raises RunnerError for what preview found refused (protect) or a failed delete, with the
+        steps taken before it."""
+        operation = "preview" if self._preview else "up"
+        order = [record.urn for record in run.resources]
         with self._lock:
-            for record in run.resources:
-                if not record.custom:
-                    self._component(record)
-            self._delete_undeclared()
-            order = [record.urn for record in run.resources]
+            try:
+                for record in run.resources:
+                    if not record.custom:
+                        self._component(record)
+                self._delete_undeclared()
+            except RunnerError as err:
+                raise RunnerError(str(err), self.summary(operation, order, outputs=False)) from None
             position = {urn: index for index, urn in enumerate(order)}
             self._done.sort(key=lambda entry: position.get(entry.urn, len(position)))
             self._outputs = dict(run.outputs)
             self._save()
-            summary = self.summary("preview" if self._preview else "up", order)
+            summary = self.summary(operation, order)
             if self._problems:
                 raise RunnerError("; ".join(self._problems), summary)
             return summary

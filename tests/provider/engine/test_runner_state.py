@@ -120,8 +120,10 @@ def test_an_interrupted_replacement_deletes_its_old_half_next_time(
 
     program.records["a"].props["note"] = "two"
     (data_dir / FAIL_DELETE_FILE).touch()
-    with pytest.raises(RunnerError, match=r"deleting .*'a' failed: RuntimeError: refusing to delete a"):
+    with pytest.raises(RunnerError, match=r"deleting .*'a' failed: RuntimeError: refusing to delete a") as raised:
         runner.up()
+    assert raised.value.summary is not None
+    assert raised.value.summary.ops() == {"a": "replace"}  # the replacement made before the delete failed
     pending = [entry for entry in load(state_path).resources if entry.pending_delete]
     assert [entry.id for entry in pending] == [old_id]
     assert len(load_store(data_dir)) == 2  # the replacement exists beside the old one
