@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from importer_org import Org, populate
+from importer_org import Org, RunCli, populate
 
 
 @pytest.fixture
@@ -23,9 +22,6 @@ def awkward_org(depot: Org) -> Org:
 def _script() -> list[str]:
     script = Path(sys.executable).with_name("pulumi-depot")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pulumi_depot_provider.cli"]
-
-
-RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture

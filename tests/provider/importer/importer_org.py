@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from google.protobuf.json_format import MessageToDict
@@ -9,6 +11,9 @@ from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
 
 GIB = 1024**3
+# The `run_cli` fixture (conftest.py): `pulumi-depot import ARGS` as a subprocess. Kept here, not in conftest.py:
+# `import conftest` would find whichever test folder's conftest comes first on sys.path.
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
 LONG_REPOSITORY = "service-" + "very-long-repository-name-" * 6 + "end"  # > 120 characters: split in the program
 AWKWARD_NAMES = [
     "api",

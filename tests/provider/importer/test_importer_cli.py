@@ -6,8 +6,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from conftest import RunCli
-from importer_org import Org
+from importer_org import Org, RunCli
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.importer import read_organization
 from pulumi_depot_provider.proto import pb

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import RunCli
-from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, Org, org_listing
+from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, Org, RunCli, org_listing
 from pulumi_depot_provider.engine.props import Secret
 from pulumi_depot_provider.engine.runner import Runner
 from pulumi_depot_provider.engine.state import StateFile

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import RunCli
-from importer_org import Org, org_listing
+from importer_org import Org, RunCli, org_listing
 from pulumi_depot.tenants_file import ResolvedTenant, load_tenants_file
 from pulumi_depot_provider.engine.props import Secret
 from pulumi_depot_provider.engine.runner import Runner
