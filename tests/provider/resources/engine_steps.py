@@ -68,6 +68,7 @@ class EngineResource:
             self._created(checked)
             return "create"
         diff = self.host.diff(self.urn, self.id, self.outputs, checked, old_inputs=self.inputs)
+        diff = diff.resolve(self.inputs, checked)  # the engine's own comparison when a provider answers "unknown"
         if diff.changes == "none":
             self.inputs = checked
             return "same"
