@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the real Pulumi CLI from Pulumi's Go modules (pinned in tools/pulumi-cli/go.mod) into .tools/bin, and
+# installs beside it the two Python plugins Pulumi's release archive would have shipped:
+#   pulumi-resource-pulumi-python  the dynamic-resource provider plugin (python -u -m pulumi.dynamic)
+#   pulumi-language-python         the Python language host (tools/pulumi-cli/language_host.py)
+# The language host is a launcher of our own because no version of its Go module
+# (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) can be fetched from the module proxy
+# here: every request for it is answered 403 "This module version is not available".
+#
+# Idempotent: skips the build when .tools/bin/pulumi already reports the pinned version. Needs Go (1.26+).
+# Prints its time; fails with one line naming what could not be fetched or built (the log has the rest).
+#   PULUMI_DEPOT_TOOLS   where to install (default: <repo>/.tools)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODULE_DIR="$ROOT/tools/pulumi-cli"
+TOOLS="${PULUMI_DEPOT_TOOLS:-$ROOT/.tools}"
+BIN="$TOOLS/bin"
+LOG="$TOOLS/install-pulumi.log"
+START=$(date +%s)
+
+fail() { printf 'install-pulumi: %s (log: %s)\n' "$*" "$LOG" >&2; exit 1; }
+mkdir -p "$BIN"
+: >"$LOG"
+
+command -v go >/dev/null || fail "Go is not installed: the Pulumi CLI is built from its Go modules (install Go 1.26+)"
+VERSION="$(cd "$MODULE_DIR" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3 2>>"$LOG")" \
+  || fail "cannot read the pinned Pulumi version from tools/pulumi-cli/go.mod"
+
+if [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$VERSION" ]; then
+  echo "install-pulumi: pulumi $VERSION already built in $BIN"
+else
+  echo "install-pulumi: building pulumi $VERSION from github.com/pulumi/pulumi/pkg/v3 (first build: several minutes)"
+  (cd "$MODULE_DIR" && go mod download github.com/pulumi/pulumi/pkg/v3 >>"$LOG" 2>&1) \
+    || fail "could not fetch github.com/pulumi/pulumi/pkg/v3@$VERSION from the Go module proxy: $(tail -n 1 "$LOG")"
+  (cd "$MODULE_DIR" && go build -trimpath -o "$BIN/pulumi.new" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >>"$LOG" 2>&1) \
+    || fail "go build of github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$VERSION failed: $(tail -n 1 "$LOG")"
+  mv "$BIN/pulumi.new" "$BIN/pulumi"
+fi
+
+install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-resource-pulumi-python"
+install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-language-python"
+install -m 0644 "$MODULE_DIR/language_host.py" "$BIN/language_host.py"
+"$BIN/pulumi" version >/dev/null 2>>"$LOG" || fail "the built $BIN/pulumi does not run"
+echo "install-pulumi: pulumi $VERSION ready in $BIN ($(( $(date +%s) - START )) s)"
