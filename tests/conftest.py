@@ -233,3 +233,33 @@ def start_depot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cal
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pulumi_cli() -> Path:
+    """The real Pulumi CLI (scripts/install-pulumi.sh). Missing, it fails the test; a developer may set
+    PULUMI_DEPOT_ALLOW_NO_PULUMI=1 to skip instead, which CI (CI=true) ignores."""
+    from pulumi_stack import PULUMI, pulumi_available
+
+    missing = pulumi_available()
+    if missing is not None:
+        if os.environ.get("PULUMI_DEPOT_ALLOW_NO_PULUMI") == "1" and os.environ.get("CI") != "true":
+            pytest.skip(missing)
+        pytest.fail(missing)
+    return PULUMI
+
+
+@pytest.fixture
+def pulumi_stack(pulumi_cli: Path, tmp_path: Path) -> Callable[..., Any]:
+    """pulumi_stack(program_dir, org, **kw) -> PulumiStack: a stack of that program under the real `pulumi`,
+    configured for ``org`` (its URL and token as stack config), state and PULUMI_HOME under tmp_path."""
+    from pulumi_stack import PulumiStack
+
+    made = 0
+
+    def make(program_dir: Path, org: DepotOrg | DepotServer, **kwargs: Any) -> PulumiStack:
+        nonlocal made
+        made += 1
+        return PulumiStack(program_dir, tmp_path / f"pulumi-{made}", api_url=org.url, token=org.token, **kwargs)
+
+    return make

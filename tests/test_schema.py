@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_depot as depot
 import pytest
-from pulumi_depot_provider.engine import run_program
+from dynamic_host import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))

@@ -11,6 +11,9 @@ import pulumi
 import pulumi_depot as depot
 
 config = pulumi.Config()
+# Read before anything is declared, so a missing UUID fails the update before it creates the project.
+organization_uuid = config.require("organizationUuid")
+project_uuid = config.require("projectUuid")
 
 project = depot.Project(
     "app",
@@ -23,8 +26,8 @@ circleci = depot.TrustPolicy(
     "circleci",
     project_id=project.id,
     circleci=depot.CircleCITrustArgs(
-        organization_uuid=config.require("organizationUuid"),
-        project_uuid=config.require("projectUuid"),
+        organization_uuid=organization_uuid,
+        project_uuid=project_uuid,
     ),
 )
 

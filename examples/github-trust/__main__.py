@@ -16,6 +16,14 @@ repositories = config.require_object("repositories")
 if not isinstance(repositories, list) or not repositories:
     raise pulumi.RunError('config repositories: give a JSON list of "owner/name" strings, e.g. \'["acme/api"]\'')
 
+# Every entry is checked before anything is declared, so a typo fails the update before it creates the project.
+parsed = []
+for entry in repositories:
+    owner, _, repository = str(entry).partition("/")
+    if not owner or not repository or "/" in repository:
+        raise pulumi.RunError(f'config repositories: {entry!r} is not "owner/name" (e.g. "acme/api")')
+    parsed.append((owner, repository))
+
 project = depot.Project(
     "app",
     name=config.get("projectName", "github-builds"),
@@ -23,10 +31,7 @@ project = depot.Project(
 )
 
 policy_ids = {}
-for entry in repositories:
-    owner, _, repository = str(entry).partition("/")
-    if not owner or not repository or "/" in repository:
-        raise pulumi.RunError(f'config repositories: {entry!r} is not "owner/name" (e.g. "acme/api")')
+for owner, repository in parsed:
     policy = depot.TrustPolicy(
         "github-" + re.sub(r"[^a-z0-9]+", "-", f"{owner}-{repository}".lower()),
         project_id=project.id,

@@ -1,21 +1,25 @@
-"""Fixtures for the examples' tests: a fresh copy of an example deployed by the engine-shaped runner."""
+"""Fixtures for the examples' tests: a fresh copy of an example, deployed under the real `pulumi`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from example_cycles import Org
-from example_harness import MakeRunnerDeployer, RunnerDeployer, copy_example
+from example_harness import copy_example
+from pulumi_stack import PulumiStack
+
+MakeExampleStack = Callable[[str], PulumiStack]
+"""The ``example_stack`` fixture: example directory name -> a stack of a fresh copy of it."""
 
 
 @pytest.fixture
-def runner_deployer(depot: Org, tmp_path: Path) -> MakeRunnerDeployer:
-    """``runner_deployer("quickstart")``: a copy of examples/quickstart in tmp_path, deployed as stack ``dev``
-    against the test's organization on the local Depot API."""
+def example_stack(depot: Org, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]) -> MakeExampleStack:
+    """``example_stack("quickstart")``: a copy of examples/quickstart in tmp_path as stack ``dev``, configured for
+    the test's organization on the local Depot API."""
 
-    def make(example: str) -> RunnerDeployer:
-        program_dir = copy_example(example, tmp_path / "programs")
-        return RunnerDeployer(program_dir, tmp_path / "state", api_url=depot.url, token=depot.token)
+    def make(example: str) -> PulumiStack:
+        return pulumi_stack(copy_example(example, tmp_path / "programs"), depot)
 
     return make

@@ -1,4 +1,4 @@
-"""One full cycle per example, the same with any Deployer: up -> up again (no changes) -> change -> up ->
+"""One full cycle per example under the real `pulumi`: up -> up again (no changes) -> change -> up ->
 out-of-band change in Depot -> refresh -> up (drift corrected) -> destroy, asserting what Depot holds after each
 step. ``CYCLES`` maps an example's directory name to its cycle.
 """
@@ -11,7 +11,8 @@ from typing import Final, Protocol
 
 import pytest
 import yaml
-from example_harness import Deployer, ProjectView, depot_projects, only_project
+from example_harness import ProjectView, depot_projects, only_project
+from pulumi_stack import PulumiStack as Deployer
 from pulumi_depot_provider.client import DepotClient, PermissionDenied
 from pulumi_depot_provider.proto import pb
 

@@ -1,11 +1,11 @@
-"""examples/buildkite-trust through a full cycle with the engine-shaped runner."""
+"""examples/buildkite-trust through a full cycle under the real `pulumi`."""
 
 from __future__ import annotations
 
 import example_cycles
 from example_cycles import Org
-from example_harness import MakeRunnerDeployer
+from conftest import MakeExampleStack
 
 
-def test_buildkite_trust_full_cycle(runner_deployer: MakeRunnerDeployer, depot: Org) -> None:
-    example_cycles.buildkite_trust(runner_deployer("buildkite-trust"), depot)
+def test_buildkite_trust_full_cycle(example_stack: MakeExampleStack, depot: Org) -> None:
+    example_cycles.buildkite_trust(example_stack("buildkite-trust"), depot)

@@ -1,4 +1,4 @@
-"""examples/github-trust through a full cycle with the engine-shaped runner, and its bad-config errors."""
+"""examples/github-trust through a full cycle under the real `pulumi`, and its bad-config errors."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 import example_cycles
 import pytest
 from example_cycles import Org
-from example_harness import MakeRunnerDeployer
-from pulumi_depot_provider.engine import RunnerError
+from conftest import MakeExampleStack
+from pulumi.automation import CommandError
 
 
-def test_github_trust_full_cycle(runner_deployer: MakeRunnerDeployer, depot: Org) -> None:
-    example_cycles.github_trust(runner_deployer("github-trust"), depot)
+def test_github_trust_full_cycle(example_stack: MakeExampleStack, depot: Org) -> None:
+    example_cycles.github_trust(example_stack("github-trust"), depot)
 
 
 @pytest.mark.parametrize(
@@ -24,27 +24,27 @@ def test_github_trust_full_cycle(runner_deployer: MakeRunnerDeployer, depot: Org
     ],
 )
 def test_github_trust_rejects_bad_repositories_before_creating_anything(
-    runner_deployer: MakeRunnerDeployer,
+    example_stack: MakeExampleStack,
     depot: Org,
     repositories: str | None,
     message: str,
 ) -> None:
-    deployer = runner_deployer("github-trust")
+    deployer = example_stack("github-trust")
     if repositories is not None:
         deployer.set_config("repositories", repositories)
-    with pytest.raises(RunnerError, match=message.replace("(", r"\(").replace("[", r"\[")) as failure:
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace("[", r"\[")) as failure:
         deployer.up()
     assert "Traceback" not in str(failure.value)
     assert depot.client().list_projects() == []
 
 
 def test_the_allowed_trust_guardrail_stops_an_unlisted_owner_at_preview(
-    runner_deployer: MakeRunnerDeployer, depot: Org
+    example_stack: MakeExampleStack, depot: Org
 ) -> None:
-    deployer = runner_deployer("github-trust")
+    deployer = example_stack("github-trust")
     deployer.set_config("depot:allowedTrust", json.dumps({"github": ["acme"]}))
     deployer.set_config("repositories", json.dumps(["acme/api", "intruder/app"]))
-    with pytest.raises(RunnerError, match="intruder") as failure:
-        deployer.up()
+    with pytest.raises(CommandError, match="intruder") as failure:
+        deployer.preview()
     assert "acme" in str(failure.value)
     assert depot.client().list_projects() == []  # the preview failed: nothing was created

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from example_harness import ROOT, depot_projects
-from pulumi_depot_provider.engine import Secret, StateFile
+from dynamic_host import Secret, StateFile
 
 SCRIPT = ROOT / "scripts" / "quickstart.sh"
 SCRIPT_TIMEOUT = 120.0

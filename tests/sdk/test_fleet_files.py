@@ -10,7 +10,7 @@ from typing import Any
 import pulumi_depot as depot
 import pytest
 import yaml
-from pulumi_depot_provider.engine import ProgramError, Runner, RunnerError, Secret, run_program
+from dynamic_host import ProgramError, Runner, RunnerError, Secret, run_program
 
 GOOD = {
     "name_template": "tenant-{tenant}",

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_depot as depot
 import pytest
 import yaml
-from pulumi_depot_provider.engine import Runner, RunnerError, Secret, StateFile
+from dynamic_host import Runner, RunnerError, Secret, StateFile
 from pulumi_depot_provider.proto import pb
 
 CLEAN_ENV = {"DEPOT_TOKEN": "", "DEPOT_API_URL": ""}

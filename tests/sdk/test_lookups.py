@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_depot as depot
 import pytest
-from pulumi_depot_provider.engine import run_program
+from dynamic_host import run_program
 from pulumi_depot_provider.proto import pb
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_depot as depot
 import pytest
-from pulumi_depot_provider.engine import (
+from dynamic_host import (
     PROVIDER_KEY,
     UNKNOWN,
     DynamicProviderHost,

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_depot as depot
 import pytest
-from pulumi_depot_provider.engine import (
+from dynamic_host import (
     PROVIDER_KEY,
     ProgramError,
     RegisteredResource,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, Org, RunCli, org_listing
-from pulumi_depot_provider.engine.props import Secret
-from pulumi_depot_provider.engine.runner import Runner
-from pulumi_depot_provider.engine.state import StateFile
+from dynamic_host.props import Secret
+from dynamic_host.runner import Runner
+from dynamic_host.state import StateFile
 
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
 PROJECT = "pulumi-python:dynamic/depot:Project"
@@ -90,7 +90,7 @@ def test_generated_program_adopts_everything_and_changes_nothing(
     assert not preview.changes, preview.render()
     assert set(preview.counts()) == {"same"}
     # The same through the runner's command line, as a user without the Pulumi CLI would run it.
-    command = [sys.executable, "-m", "pulumi_depot_provider.engine", "preview", str(program), "--stack", "dev"]
+    command = [sys.executable, "-m", "dynamic_host", "preview", str(program), "--stack", "dev"]
     command += ["--state", str(tmp_path / "state" / "dev.json"), "--config", f"depot:apiUrl={awkward_org.url}"]
     command += ["--secret-config", f"depot:token={awkward_org.token}"]
     shown = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from importer_org import Org, RunCli, org_listing
 from pulumi_depot.tenants_file import ResolvedTenant, load_tenants_file
-from pulumi_depot_provider.engine.props import Secret
-from pulumi_depot_provider.engine.runner import Runner
-from pulumi_depot_provider.engine.state import StateFile
+from dynamic_host.props import Secret
+from dynamic_host.runner import Runner
+from dynamic_host.state import StateFile
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import GIB
 

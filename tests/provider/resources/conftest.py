@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import pytest
-from pulumi_depot_provider.engine import DynamicProviderHost
+from dynamic_host import DynamicProviderHost
 
 # A host must not pick these up from the test runner's environment: configuration comes from configure().
 CLEAN_ENV = {"DEPOT_TOKEN": "", "DEPOT_API_URL": ""}

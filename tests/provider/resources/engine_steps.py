@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pulumi.dynamic import ResourceProvider
-from pulumi_depot_provider.engine import (
+from dynamic_host import (
     PROVIDER_KEY,
     CheckResult,
     DiffResult,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from engine_steps import EngineResource
 from pulumi_depot_provider.client import DepotClient
-from pulumi_depot_provider.engine import DynamicProviderHost
+from dynamic_host import DynamicProviderHost
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider

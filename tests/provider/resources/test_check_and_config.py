@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi.dynamic import ResourceProvider
-from pulumi_depot_provider.engine import UNKNOWN, DynamicProviderHost, HostError
+from dynamic_host import UNKNOWN, DynamicProviderHost, HostError
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi_depot_provider.client import DepotClient, DepotError
-from pulumi_depot_provider.engine import DynamicProviderHost, HostError, Secret
+from dynamic_host import DynamicProviderHost, HostError, Secret
 from pulumi_depot_provider.resources.project_token import NOT_RECOVERABLE, ProjectTokenProvider
 
 PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"

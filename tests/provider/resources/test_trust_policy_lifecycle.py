@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from engine_steps import EngineResource, assert_one_line_error
-from pulumi_depot_provider.engine import DynamicProviderHost, HostError
+from dynamic_host import DynamicProviderHost, HostError
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 

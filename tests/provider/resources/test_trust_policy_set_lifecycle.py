@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from engine_steps import CheckFailed, EngineResource, assert_one_line_error
-from pulumi_depot_provider.engine import UNKNOWN, DynamicProviderHost, HostError
+from dynamic_host import UNKNOWN, DynamicProviderHost, HostError
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_depot as depot
 import pytest
-from pulumi_depot_provider.engine import ProgramError, RegisteredResource, Runner, RunnerError, Secret, run_program
+from dynamic_host import ProgramError, RegisteredResource, Runner, RunnerError, Secret, run_program
 from pulumi_depot_provider.proto import pb
 
 APP = depot.GitHubTrustArgs(repository_owner="acme", repository="app")

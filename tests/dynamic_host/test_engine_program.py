@@ -10,10 +10,10 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime import settings as runtime_settings
-from pulumi_depot_provider.engine.host import DynamicProviderHost
-from pulumi_depot_provider.engine.program import ProgramError, RegisteredResource, run_program
-from pulumi_depot_provider.engine.props import UNKNOWN, Secret, mark_secret_outputs
-from pulumi_depot_provider.engine.urn import make_urn
+from dynamic_host.host import DynamicProviderHost
+from dynamic_host.program import ProgramError, RegisteredResource, run_program
+from dynamic_host.props import UNKNOWN, Secret, mark_secret_outputs
+from dynamic_host.urn import make_urn
 from sample_provider import Record, load_store
 
 RECORD_TYPE = "pulumi-python:dynamic/sample:Record"

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
-from pulumi_depot_provider.engine.props import (
+from dynamic_host.props import (
     SECRET_SIG,
     SIG_KEY,
     UNKNOWN,
@@ -26,8 +26,8 @@ from pulumi_depot_provider.engine.props import (
     strip_secrets,
     to_struct,
 )
-from pulumi_depot_provider.engine.results import DiffResult
-from pulumi_depot_provider.engine.urn import make_urn, parse_urn
+from dynamic_host.results import DiffResult
+from dynamic_host.urn import make_urn, parse_urn
 
 
 def wire(props: dict[str, Any], *, keep_unknowns: bool = True, keep_secrets: bool = True) -> Any:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from pulumi_depot_provider.engine.host import DynamicProviderHost, provider_input
-from pulumi_depot_provider.engine.props import UNKNOWN, Secret
-from pulumi_depot_provider.engine.results import CheckFailure, HostError, HostStartError
-from pulumi_depot_provider.engine.urn import make_urn
+from dynamic_host.host import DynamicProviderHost, provider_input
+from dynamic_host.props import UNKNOWN, Secret
+from dynamic_host.results import CheckFailure, HostError, HostStartError
+from dynamic_host.urn import make_urn
 from sample_provider import RecordProvider, load_store
 
 SAMPLE_DIR = Path(__file__).resolve().parent

@@ -1,7 +1,7 @@
-"""Engine-shaped TEST TOOLING for pulumi-depot -- not a Pulumi replacement.
+"""TEST TOOLING (never installed with pulumi-depot): the two pieces of the engine that fast unit tests need.
 
-The Pulumi CLI (the engine) cannot be installed everywhere this project is tested, so this package stands in for
-the two parts of it that matter to a dynamic provider:
+Claims about the engine are tested under the real `pulumi` (tests/support/pulumi_stack.py); these drive the
+provider side directly, for tests that want one RPC or one registration at a time:
 
 - ``host``: starts the real dynamic provider host (``python -u -m pulumi.dynamic``) and calls it over gRPC the way
   the engine does (Configure, Check, Diff, Create, Read, Update, Delete), with properties marshalled the engine's
@@ -9,10 +9,6 @@ the two parts of it that matter to a dynamic provider:
 - ``program``: runs a Pulumi program in-process on the SDK's mock monitor and records every resource registration
   whole (type, name, parent, inputs with secrets visible, dependencies and options) and the stack outputs.
 
-- ``runner`` (``Runner``, and ``python -m pulumi_depot_provider.engine``): puts the two together into
-  ``preview`` / ``up`` / ``refresh`` / ``destroy`` with engine-shaped steps (``deployment``) and a state file
-  (``state``). It is used by the tests and by the quickstart when no Pulumi CLI is installed; it does not replace
-  ``pulumi up``.
 """
 
 from .host import PROVIDER_KEY, DynamicProviderHost, provider_input
@@ -45,9 +41,6 @@ from .results import (
     HostStartError,
     ReadResult,
 )
-from .runner import Runner, RunnerError
-from .state import ResourceState, StackState, StateError, StateFile
-from .summary import Step, Summary
 from .urn import make_urn, parse_urn
 
 __all__ = [
@@ -66,15 +59,7 @@ __all__ = [
     "PropertyError",
     "ReadResult",
     "RegisteredResource",
-    "ResourceState",
-    "Runner",
-    "RunnerError",
     "Secret",
-    "StackState",
-    "StateError",
-    "StateFile",
-    "Step",
-    "Summary",
     "annotate_secrets",
     "contains_secrets",
     "contains_unknowns",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pulumi_depot_provider.engine.host import DynamicProviderHost
+from dynamic_host.host import DynamicProviderHost
 
 SAMPLE_DIR = Path(__file__).resolve().parent
 

@@ -1,0 +1,217 @@
+"""TEST TOOLING: one stack of a Pulumi program directory under the real `pulumi` CLI, through the Automation API.
+
+The CLI is the one scripts/install-pulumi.sh builds into .tools/bin (with the Python language host and the
+dynamic-provider plugin beside it). Every stack gets its own PULUMI_HOME and local file backend under its work
+directory and the passphrase secrets provider; nothing reaches beyond 127.0.0.1. `depot:apiUrl` and `depot:token`
+(a secret) are stack config, and DEPOT_TOKEN / DEPOT_API_URL are removed from the CLI's environment, so the
+provider is configured the way users configure it.
+
+    stack = PulumiStack(program_dir, work_dir, api_url=org.url, token=org.token)
+    stack.up()                    -> Ops: logical name -> what the update did (create, update, replace, ...)
+    stack.preview(expect_no_changes=True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from pulumi import automation as auto
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+TOOLS: Final = Path(os.environ.get("PULUMI_DEPOT_TOOLS", ROOT / ".tools"))
+PULUMI: Final = TOOLS / "bin" / "pulumi"
+PASSPHRASE: Final = "pulumi-depot-tests"
+DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic/"
+
+Ops = dict[str, str]
+"""Logical name -> step op, dynamic (Depot) resources only; a replacement's steps are one ``replace``."""
+
+_REPLACEMENT_OPS: Final = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
+# Variables of the test process that must not reach the CLI, the program or the provider host.
+_SCRUBBED: Final = ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME")
+
+
+def pulumi_available() -> str | None:
+    """None when the built CLI is there, else why not (for a skip on a developer machine; CI never skips)."""
+    if PULUMI.exists():
+        return None
+    return f"{PULUMI} is missing: run scripts/install-pulumi.sh"
+
+
+def cli_environment(home: Path, backend: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(
+        {
+            # The built CLI and its plugins first, then this interpreter's virtualenv (the program's and the
+            # provider host's Python).
+            "PATH": os.pathsep.join([str(PULUMI.parent), str(Path(sys.executable).parent), env.get("PATH", "")]),
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": f"file://{backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_PYTHON_CMD": sys.executable,
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def ops_of(events: list[auto.EngineEvent]) -> Ops:
+    ops: Ops = {}
+    for event in events:
+        pre = event.resource_pre_event
+        if pre is None or not pre.metadata.type.startswith(DYNAMIC_TYPE_PREFIX):
+            continue
+        name = pre.metadata.urn.rsplit("::", 1)[1]
+        op = pre.metadata.op.value
+        ops[name] = "replace" if op in _REPLACEMENT_OPS or ops.get(name) == "replace" else op
+    return ops
+
+
+class PulumiStack:
+    """Stack ``stack`` of the program in ``program_dir``, with PULUMI_HOME and the backend under ``work_dir``."""
+
+    def __init__(
+        self,
+        program_dir: Path,
+        work_dir: Path,
+        *,
+        api_url: str,
+        token: str,
+        stack: str = "dev",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.program_dir = program_dir
+        self.work_dir = work_dir
+        home, backend = work_dir / "pulumi-home", work_dir / "pulumi-backend"
+        home.mkdir(parents=True, exist_ok=True)
+        backend.mkdir(parents=True, exist_ok=True)
+        self.env = cli_environment(home, backend, env)
+        workspace = auto.LocalWorkspace(
+            work_dir=str(program_dir),
+            pulumi_home=str(home),
+            env_vars=self.env,
+            secrets_provider="passphrase",
+            pulumi_command=auto.PulumiCommand(root=str(TOOLS)),
+        )
+        self.stack = auto.Stack.create_or_select(stack, workspace)
+        self.set_config("depot:apiUrl", api_url)
+        self.set_config("depot:token", token, secret=True)
+        self.log: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.stack.name
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        """Stack config in the project's namespace (``keepGb``) or another (``depot:apiUrl``)."""
+        self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
+
+    def remove_config(self, key: str) -> None:
+        self.stack.remove_config(key)
+
+    def _output(self, line: str) -> None:
+        self.log.append(line)
+
+    def up(self, **options: Any) -> Ops:
+        events: list[auto.EngineEvent] = []
+        self.stack.up(on_output=self._output, on_event=events.append, **options)
+        return ops_of(events)
+
+    def preview(self, **options: Any) -> Ops:
+        events: list[auto.EngineEvent] = []
+        self.stack.preview(on_output=self._output, on_event=events.append, **options)
+        return ops_of(events)
+
+    def preview_text(self, *args: str) -> str:
+        """`pulumi preview` as a user reads it (``--diff`` and the like), plain text."""
+        return self.cli("preview", "--color", "never", *args)
+
+    def refresh(self, **options: Any) -> Ops:
+        events: list[auto.EngineEvent] = []
+        self.stack.refresh(on_output=self._output, on_event=events.append, **options)
+        return ops_of(events)
+
+    def destroy(self, **options: Any) -> None:
+        self.stack.destroy(on_output=self._output, **options)
+
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs with secrets revealed."""
+        return {key: value.value for key, value in self.stack.outputs().items()}
+
+    def secret_outputs(self) -> set[str]:
+        return {key for key, value in self.stack.outputs().items() if value.secret}
+
+    def export(self) -> dict[str, Any]:
+        """The stack's state as `pulumi stack export` writes it (secrets encrypted)."""
+        return json.loads(self.cli("stack", "export"))  # type: ignore[no-any-return]
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """The state's Depot resources by logical name (``id``, ``inputs``, ``outputs``, ``protect``, ...)."""
+        deployment = self.export()["deployment"]
+        return {
+            r["urn"].rsplit("::", 1)[1]: r
+            for r in deployment.get("resources", [])
+            if r["type"].startswith(DYNAMIC_TYPE_PREFIX)
+        }
+
+    def cli(self, *args: str, check: bool = True) -> str:
+        """The CLI itself, for what the Automation API does not wrap; returns stdout."""
+        completed = subprocess.run(
+            [str(PULUMI), *args, "--stack", self.name, "--non-interactive"],
+            cwd=self.program_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if check and completed.returncode != 0:
+            raise auto.CommandError(
+                auto._cmd.CommandResult(  # noqa: SLF001 - the Automation API's own error shape
+                    stdout=completed.stdout, stderr=completed.stderr, code=completed.returncode
+                )
+            )
+        return completed.stdout
+
+    @contextmanager
+    def running_cli(self, *args: str) -> Iterator[subprocess.Popen[str]]:
+        """`pulumi ARGS` started in the background (for interrupting it); output goes to ``self.log``."""
+        process = subprocess.Popen(
+            [str(PULUMI), *args, "--stack", self.name, "--non-interactive"],
+            cwd=self.program_dir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        reader = threading.Thread(target=lambda: self.log.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
+        reader.start()
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            reader.join(timeout=10)
+
+
+def plaintext_in(path: Path, *needles: str) -> list[str]:
+    """Files under ``path`` (a backend, a PULUMI_HOME, a program copy) that contain any needle, with the needle."""
+    found = []
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        found += [f"{file}: {needle!r}" for needle in needles if needle and needle.encode() in data]
+    return found
