@@ -15,9 +15,7 @@ def test_tenant_fleet_full_cycle(example_stack: MakeExampleStack, depot: Org) ->
     example_cycles.tenant_fleet(example_stack("tenant-fleet"), depot)
 
 
-def test_a_mistake_in_the_tenants_file_names_the_tenant_and_field(
-    example_stack: MakeExampleStack, depot: Org
-) -> None:
+def test_a_mistake_in_the_tenants_file_names_the_tenant_and_field(example_stack: MakeExampleStack, depot: Org) -> None:
     deployer = example_stack("tenant-fleet")
     tenants_file = deployer.program_dir / "tenants.yaml"
     fleet = yaml.safe_load(tenants_file.read_text())

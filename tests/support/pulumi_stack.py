@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -178,7 +179,7 @@ class PulumiStack:
         )
         if check and completed.returncode != 0:
             raise auto.CommandError(
-                auto._cmd.CommandResult(  # noqa: SLF001 - the Automation API's own error shape
+                auto._cmd.CommandResult(  # the Automation API's own error shape
                     stdout=completed.stdout, stderr=completed.stderr, code=completed.returncode
                 )
             )
@@ -206,6 +207,14 @@ class PulumiStack:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             reader.join(timeout=10)
+
+
+def write_program(directory: Path, source: str, *, project: str = "depot-test") -> Path:
+    """A program directory (Pulumi.yaml, ``__main__.py`` holding ``source``) for a test's own program."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text(f"name: {project}\nruntime: python\n", encoding="utf-8")
+    (directory / "__main__.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    return directory
 
 
 def plaintext_in(path: Path, *needles: str) -> list[str]:
