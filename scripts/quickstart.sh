@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# The quickstart: installs pulumi-depot (.venv), starts the local Depot API (SQLite under .depot-local/) and deploys
-# examples/quickstart to it: a project with a cache policy, a GitHub trust policy and a project token. It deploys
-# with `pulumi up` when the Pulumi CLI is installed, else with the engine-shaped test runner, and says which.
-# Running it again changes nothing. Nothing leaves 127.0.0.1; the local API stops when the script ends.
+# The quickstart: installs pulumi-depot (.venv) and the Pulumi CLI (scripts/install-pulumi.sh, built from Pulumi's Go
+# modules into .tools/bin), starts the local Depot API (SQLite under .depot-local/) and deploys examples/quickstart
+# to it with `pulumi up`: a project with a cache policy, a GitHub trust policy and a project token. The Pulumi state
+# is a local backend under .depot-local/pulumi. Running it again changes nothing (it ends with
+# `pulumi preview --expect-no-changes`). Nothing leaves 127.0.0.1; the local API stops when the script ends.
 #
 # Environment (all optional):
-#   DEPOT_QUICKSTART_DIR     where the database, state and logs go (default: <repo>/.depot-local)
-#   DEPOT_QUICKSTART_ENGINE  auto (default), pulumi or runner
+#   DEPOT_QUICKSTART_DIR     where the database, Pulumi state and logs go (default: <repo>/.depot-local)
 #   DEPOT_LOCAL_TOKEN        the local organization token (default: a fixed local-only token, below)
-#   SKIP_BOOTSTRAP=1         do not create/update .venv: use the python and depot-local on PATH
-#                            (or in PULUMI_DEPOT_VENV/bin)
+#   SKIP_BOOTSTRAP=1         do not create/update .venv nor build pulumi: use the python, depot-local and pulumi
+#                            on PATH (or in PULUMI_DEPOT_VENV/bin and PULUMI_DEPOT_TOOLS/bin)
 #   PULUMI_DEPOT_VENV        the virtualenv to create or use (default: <repo>/.venv)
+#   PULUMI_DEPOT_TOOLS       where the Pulumi CLI is built (default: <repo>/.tools)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXAMPLE="$ROOT/examples/quickstart"
@@ -21,14 +22,19 @@ LOCAL_TOKEN="${DEPOT_LOCAL_TOKEN:-depot_org_local_quickstart_not_secret}"
 say() { printf '==> %s\n' "$*"; }
 fail() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
 
+TOOLS="${PULUMI_DEPOT_TOOLS:-$ROOT/.tools}"
 if [ "${SKIP_BOOTSTRAP:-0}" = 1 ]; then
   if [ -n "${PULUMI_DEPOT_VENV:-}" ]; then export PATH="$PULUMI_DEPOT_VENV/bin:$PATH"; fi
 else
   say "Installing pulumi-depot into ${PULUMI_DEPOT_VENV:-$ROOT/.venv} (scripts/bootstrap.sh)"
   # shellcheck source=scripts/bootstrap.sh
   source "$ROOT/scripts/bootstrap.sh"
+  say "Installing the Pulumi CLI into $TOOLS/bin (scripts/install-pulumi.sh)"
+  PULUMI_DEPOT_TOOLS="$TOOLS" bash "$ROOT/scripts/install-pulumi.sh"
 fi
+export PATH="$TOOLS/bin:$PATH"
 command -v depot-local >/dev/null || fail "depot-local is not on PATH: run without SKIP_BOOTSTRAP=1, or pip install -e '.[dev]'"
+command -v pulumi >/dev/null || fail "pulumi is not on PATH: run without SKIP_BOOTSTRAP=1 (needs Go), or bash scripts/install-pulumi.sh"
 
 STATE_DIR="${DEPOT_QUICKSTART_DIR:-$ROOT/.depot-local}"
 mkdir -p "$STATE_DIR"
@@ -63,41 +69,24 @@ say "Local Depot API at $API_URL (organization ${BASH_REMATCH[2]}, data in $STAT
 # The provider reads these when no depot:apiUrl / depot:token stack config is set; they point at the local API only.
 export DEPOT_API_URL="$API_URL" DEPOT_TOKEN="$LOCAL_TOKEN"
 
-# --- deploy ------------------------------------------------------------------------------------------------------
-ENGINE="${DEPOT_QUICKSTART_ENGINE:-auto}"
-if [ "$ENGINE" = auto ]; then
-  if command -v pulumi >/dev/null; then ENGINE=pulumi; else ENGINE=runner; fi
-fi
+# --- deploy -------------------------------------------------------------------------------------------------------
 OUTPUTS_JSON="$STATE_DIR/quickstart.outputs.json"
-case "$ENGINE" in
-  pulumi)
-    command -v pulumi >/dev/null || fail "DEPOT_QUICKSTART_ENGINE=pulumi but the Pulumi CLI is not on PATH"
-    PROGRAM="$STATE_DIR/quickstart"
-    say "Deploying examples/quickstart with the Pulumi CLI: pulumi up (local backend in $STATE_DIR/pulumi, copy of the program in $PROGRAM)"
-    mkdir -p "$PROGRAM" "$STATE_DIR/pulumi"
-    cp "$EXAMPLE"/Pulumi.yaml "$EXAMPLE"/__main__.py "$EXAMPLE"/requirements.txt "$PROGRAM"/
-    unset PULUMI_CONFIG_PASSPHRASE_FILE
-    export PULUMI_BACKEND_URL="file://$STATE_DIR/pulumi" PULUMI_CONFIG_PASSPHRASE="depot-quickstart-local" \
-      PULUMI_SKIP_UPDATE_CHECK=true
-    (cd "$PROGRAM" && pulumi stack select --create "$STACK" --secrets-provider passphrase --non-interactive)
-    (cd "$PROGRAM" && pulumi up --yes --non-interactive) | tee "$STATE_DIR/quickstart.last-run.txt"
-    (cd "$PROGRAM" && pulumi stack output --json --non-interactive) >"$OUTPUTS_JSON"
-    ;;
-  runner)
-    STATE_FILE="$STATE_DIR/quickstart.$STACK.json"
-    say "Deploying examples/quickstart with the engine-shaped runner (no Pulumi CLI on PATH; test tooling, not Pulumi): python -m pulumi_depot_provider.engine up, state in $STATE_FILE"
-    python -m pulumi_depot_provider.engine up "$EXAMPLE" --stack "$STACK" --state "$STATE_FILE" --yes \
-      | tee "$STATE_DIR/quickstart.last-run.txt"
-    python - "$STATE_FILE" >"$OUTPUTS_JSON" <<'PY'
-import json, sys
-from pulumi_depot_provider.engine import Secret, StateFile
-state = StateFile(sys.argv[1]).load()
-outputs = state.outputs if state else {}
-print(json.dumps({k: "[secret]" if isinstance(v, Secret) else v for k, v in outputs.items()}))
-PY
-    ;;
-  *) fail "DEPOT_QUICKSTART_ENGINE must be auto, pulumi or runner (got '$ENGINE')" ;;
-esac
+PROGRAM="$STATE_DIR/quickstart"
+say "Deploying examples/quickstart with pulumi up (local backend in $STATE_DIR/pulumi, copy of the program in $PROGRAM)"
+mkdir -p "$PROGRAM" "$STATE_DIR/pulumi" "$STATE_DIR/pulumi-home"
+cp "$EXAMPLE"/Pulumi.yaml "$EXAMPLE"/__main__.py "$EXAMPLE"/requirements.txt "$PROGRAM"/
+unset PULUMI_CONFIG_PASSPHRASE_FILE PULUMI_ACCESS_TOKEN
+# The passphrase only guards this local stack's secrets (the project token) on this machine.
+export PULUMI_BACKEND_URL="file://$STATE_DIR/pulumi" PULUMI_HOME="$STATE_DIR/pulumi-home" \
+  PULUMI_CONFIG_PASSPHRASE="depot-quickstart-local" PULUMI_SKIP_UPDATE_CHECK=true \
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_PYTHON_CMD="$(command -v python)"
+cd "$PROGRAM"
+pulumi stack select --create "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
+pulumi up --yes --non-interactive --color never | tee "$STATE_DIR/quickstart.last-run.txt"
+pulumi preview --expect-no-changes --non-interactive --color never >"$STATE_DIR/quickstart.check.txt" \
+  || fail "a preview after the deployment still shows changes: see $STATE_DIR/quickstart.check.txt"
+pulumi stack output --json --non-interactive >"$OUTPUTS_JSON"
+cd "$ROOT"
 
 # Count lines ("    + 3 created", "    ~ 1 updated", ...) start with a change symbol; "    3 unchanged" does not.
 if grep -Eq '^    (\+|~|-|\+-) [0-9]+ ' "$STATE_DIR/quickstart.last-run.txt"; then

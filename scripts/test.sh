@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: installs what it needs, lints (ruff), then runs pytest.
+# The whole test suite on a fresh machine: installs what it needs (the virtualenv, the real Pulumi CLI built from
+# Pulumi's Go modules, the Node SDK used as an official client), lints (ruff), then runs pytest.
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$ROOT"
+bash scripts/install-pulumi.sh
 if [ -f tests/node/package-lock.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,13 +1,14 @@
-"""scripts/quickstart.sh, run twice as a user would (reusing this interpreter's environment instead of .venv, and
-a tmp directory instead of .depot-local): the first run creates the quickstart in the local Depot API, the second
-changes nothing, the token's secret is never printed, and the local API is stopped when the script ends."""
+"""scripts/quickstart.sh, run twice as a user would (reusing this interpreter's environment instead of .venv, the
+Pulumi CLI already built in .tools, and a tmp directory instead of .depot-local): the first run creates the
+quickstart in the local Depot API with the real `pulumi up`, the second changes nothing, the token's secret is never
+printed nor stored in plaintext, and the local API is stopped when the script ends."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from example_harness import ROOT, depot_projects
-from dynamic_host import Secret, StateFile
+from pulumi_stack import TOOLS, plaintext_in
 
 SCRIPT = ROOT / "scripts" / "quickstart.sh"
 SCRIPT_TIMEOUT = 120.0
@@ -25,16 +26,16 @@ PROJECT_LINE = re.compile(r"^project +quickstart \(id (?P<id>[a-z0-9]+)\), us-ea
 API_LINE = re.compile(r"Local Depot API at (?P<url>http://127\.0\.0\.1:\d+) ")
 
 
-def run_quickstart(state_dir: Path, token: str, engine: str) -> str:
+def run_quickstart(state_dir: Path, token: str) -> str:
     env = {
         **os.environ,
         "SKIP_BOOTSTRAP": "1",
         "PULUMI_DEPOT_VENV": sys.prefix,
+        "PULUMI_DEPOT_TOOLS": str(TOOLS),
         "DEPOT_QUICKSTART_DIR": str(state_dir),
-        "DEPOT_QUICKSTART_ENGINE": engine,
         "DEPOT_LOCAL_TOKEN": token,
     }
-    for inherited in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN"):
+    for inherited in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_HOME"):
         env.pop(inherited, None)
     completed = subprocess.run(
         ["bash", str(SCRIPT)],
@@ -57,35 +58,21 @@ def assert_api_stopped(output: str) -> None:
         http.get(f"{started['url']}/_admin/health")
 
 
-ENGINES = [
-    pytest.param("runner", "engine-shaped runner (no Pulumi CLI on PATH", id="runner"),
-    pytest.param(
-        "pulumi",
-        "with the Pulumi CLI: pulumi up",
-        id="pulumi",
-        marks=pytest.mark.skipif(
-            shutil.which("pulumi") is None, reason="Pulumi CLI not installed (no registry reachable here ships it)"
-        ),
-    ),
-]
-
-
-@pytest.mark.parametrize(("engine", "says"), ENGINES)
 def test_quickstart_twice_creates_once_then_changes_nothing(
-    engine: str, says: str, tmp_path: Path, start_depot_server: Callable[..., Any]
+    pulumi_cli: Path, tmp_path: Path, start_depot_server: Callable[..., Any]
 ) -> None:
     state_dir = tmp_path / "depot-local"
     token = "depot_org_quickstart_test_" + secrets.token_hex(8)
 
-    first = run_quickstart(state_dir, token, engine)
-    assert says in first
+    first = run_quickstart(state_dir, token)
+    assert "with pulumi up" in first
     assert "==> Deployed." in first
     created = PROJECT_LINE.search(first)
     assert created is not None, first
     project_id = created["id"]
     assert_api_stopped(first)
 
-    second = run_quickstart(state_dir, token, engine)
+    second = run_quickstart(state_dir, token)
     assert "==> No changes: the quickstart was already deployed." in second
     assert re.search(r"^    \d+ unchanged$", second, re.M)
     assert not re.search(r"^    (\+|~|-|\+-) \d+ ", second, re.M)
@@ -102,17 +89,32 @@ def test_quickstart_twice_creates_once_then_changes_nothing(
     assert f"(id {kept_token.id})" in second
     assert f"(id {project.trust_id('github:my-org/my-app')})" in second
 
-    if engine == "runner":
-        state = StateFile(state_dir / "quickstart.dev.json").load()
-        assert state is not None
-        secret = state.outputs["token"]
-        assert isinstance(secret, Secret) and secret.value.startswith("depot_project_")
-        assert secret.value not in first + second
-        assert secret.value not in (state_dir / "quickstart.dev.json").read_text()
+    # The token's secret: a Pulumi secret, never printed, never stored in plaintext by the CLI.
+    outputs = json.loads((state_dir / "quickstart.outputs.json").read_text())
+    assert outputs["token"] == "[secret]"
+    exported = server.client().list_tokens(project.id)
+    assert [t.token_id for t in exported] == [kept_token.id]
+    revealed = subprocess.run(
+        [str(TOOLS / "bin" / "pulumi"), "stack", "output", "token", "--show-secrets", "--non-interactive"],
+        cwd=state_dir / "quickstart",
+        env={
+            **os.environ,
+            "PULUMI_BACKEND_URL": f"file://{state_dir / 'pulumi'}",
+            "PULUMI_HOME": str(state_dir / "pulumi-home"),
+            "PULUMI_CONFIG_PASSPHRASE": "depot-quickstart-local",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert revealed.startswith("depot_project_")
+    assert revealed not in first + second
+    assert plaintext_in(state_dir, revealed, token) == []
 
 
 def test_depot_local_dir_is_ignored_by_git() -> None:
     ignored = subprocess.run(
-        ["git", "check-ignore", "-q", ".depot-local/quickstart.dev.json"], cwd=ROOT, check=False, capture_output=True
+        ["git", "check-ignore", "-q", ".depot-local/pulumi/anything.json"], cwd=ROOT, check=False, capture_output=True
     )
     assert ignored.returncode == 0, ".depot-local/ is not in .gitignore"
