@@ -1,5 +1,5 @@
-"""`pulumi-depot import` end to end: generate a program from a populated organization, run it with the
-engine-shaped runner against the same organization, and check that adopting it changed nothing."""
+"""`pulumi-depot import` end to end: generate a program from a populated organization, deploy it under the real
+`pulumi` against the same organization, and check that adopting it changed nothing."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, Org, RunCli, org_listing
-from dynamic_host.props import Secret
-from dynamic_host.runner import Runner
-from dynamic_host.state import StateFile
+from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, MakeStack, Org, RunCli, org_listing, state_resources
 
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
 PROJECT = "pulumi-python:dynamic/depot:Project"
@@ -32,15 +29,6 @@ def assert_ruff_clean(path: Path) -> None:
         assert formatted.returncode == 0, formatted.stdout + formatted.stderr
         checked = ruff("check", "--no-cache", *config, str(path), cwd=path.parent)
         assert checked.returncode == 0, checked.stdout + checked.stderr
-
-
-def runner_for(program: Path, org: Org, tmp_path: Path) -> Runner:
-    return Runner(
-        program,
-        stack="dev",
-        state=tmp_path / "state" / "dev.json",
-        config={"depot:apiUrl": org.url, "depot:token": Secret(org.token)},
-    )
 
 
 def test_generated_program_adopts_everything_and_changes_nothing(
