@@ -9,11 +9,11 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import settings as runtime_settings
 from dynamic_host.host import DynamicProviderHost
 from dynamic_host.program import ProgramError, RegisteredResource, run_program
 from dynamic_host.props import UNKNOWN, Secret, mark_secret_outputs
 from dynamic_host.urn import make_urn
+from pulumi.runtime import settings as runtime_settings
 from sample_provider import Record, load_store
 
 RECORD_TYPE = "pulumi-python:dynamic/sample:Record"

@@ -7,11 +7,6 @@ import pickle
 from typing import Any
 
 import pytest
-from google.protobuf import json_format
-from hypothesis import given
-from hypothesis import strategies as st
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
 from dynamic_host.props import (
     SECRET_SIG,
     SIG_KEY,
@@ -28,6 +23,11 @@ from dynamic_host.props import (
 )
 from dynamic_host.results import DiffResult
 from dynamic_host.urn import make_urn, parse_urn
+from google.protobuf import json_format
+from hypothesis import given
+from hypothesis import strategies as st
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 
 
 def wire(props: dict[str, Any], *, keep_unknowns: bool = True, keep_secrets: bool = True) -> Any:

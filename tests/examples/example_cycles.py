@@ -12,9 +12,9 @@ from typing import Final, Protocol
 import pytest
 import yaml
 from example_harness import ProjectView, depot_projects, only_project
-from pulumi_stack import PulumiStack as Deployer
 from pulumi_depot_provider.client import DepotClient, PermissionDenied
 from pulumi_depot_provider.proto import pb
+from pulumi_stack import PulumiStack as Deployer
 
 
 class Org(Protocol):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import example_cycles
-from example_cycles import Org
 from conftest import MakeExampleStack
+from example_cycles import Org
 
 
 def test_buildkite_trust_full_cycle(example_stack: MakeExampleStack, depot: Org) -> None:

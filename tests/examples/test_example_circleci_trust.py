@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import example_cycles
 import pytest
-from example_cycles import Org
 from conftest import MakeExampleStack
+from example_cycles import Org
 from pulumi.automation import CommandError
 
 

@@ -6,8 +6,8 @@ import json
 
 import example_cycles
 import pytest
-from example_cycles import Org
 from conftest import MakeExampleStack
+from example_cycles import Org
 from pulumi.automation import CommandError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import example_cycles
-from example_cycles import Org
 from conftest import MakeExampleStack
+from example_cycles import Org
 from pulumi_stack import plaintext_in
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import example_cycles
 import pytest
 import yaml
-from example_cycles import Org
 from conftest import MakeExampleStack
+from example_cycles import Org
 from pulumi.automation import CommandError
 
 
