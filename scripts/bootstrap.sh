@@ -1,5 +1,6 @@
 # Sourced by the quickstart and test scripts: a project virtualenv with pulumi-depot and its dev tools.
-# A fresh machine has only Python 3.11+, Node 20 and npm; everything else is installed here.
+# A fresh machine has only Go, Python 3.11+, Node 20 and npm; everything else is installed here (the Pulumi CLI by
+# scripts/install-pulumi.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${PULUMI_DEPOT_VENV:-$ROOT/.venv}"
