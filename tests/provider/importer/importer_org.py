@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from google.protobuf.json_format import MessageToDict
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
+from pulumi_stack import DYNAMIC_TYPE_PREFIX, PulumiStack
 
 GIB = 1024**3
 # The `run_cli` fixture (conftest.py): `pulumi-depot import ARGS` as a subprocess. Kept here, not in conftest.py:
 # `import conftest` would find whichever test folder's conftest comes first on sys.path.
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+# The `pulumi_stack` fixture (tests/conftest.py): pulumi_stack(program_dir, org) -> a stack under the real `pulumi`.
+MakeStack = Callable[..., PulumiStack]
+# How the engine's state marks a secret value (`pulumi stack export`): {SECRET_SIG: SECRET_VALUE, "plaintext": ...}.
+SECRET_SIG: Final = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE: Final = "1b47061264138c4ac30d75fd1eb44270"
 LONG_REPOSITORY = "service-" + "very-long-repository-name-" * 6 + "end"  # > 120 characters: split in the program
 AWKWARD_NAMES = [
     "api",
@@ -86,3 +93,20 @@ def org_listing(client: DepotClient) -> dict[str, Any]:
             "tokens": {t.token_id: t.description for t in client.list_tokens(project.project_id)},
         }
     return listing
+
+
+def state_resources(stack: PulumiStack) -> dict[str, dict[str, Any]]:
+    """The stack state's Depot resources by URN (`pulumi stack export --show-secrets`: secrets still marked as
+    such, their plaintext beside the mark). By URN, not by logical name: two types may share a name."""
+    deployment = json.loads(stack.cli("stack", "export", "--show-secrets"))["deployment"]
+    return {r["urn"]: r for r in deployment.get("resources", []) if r["type"].startswith(DYNAMIC_TYPE_PREFIX)}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def revealed(value: Any) -> Any:
+    """A secret's value, from an export with --show-secrets."""
+    assert is_secret(value) and "plaintext" in value, value
+    return json.loads(value["plaintext"])

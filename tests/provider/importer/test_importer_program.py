@@ -9,7 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from importer_org import AWKWARD_NAMES, LONG_REPOSITORY, MakeStack, Org, RunCli, org_listing, state_resources
+from importer_org import (
+    AWKWARD_NAMES,
+    LONG_REPOSITORY,
+    MakeStack,
+    Org,
+    RunCli,
+    is_secret,
+    org_listing,
+    revealed,
+    state_resources,
+)
+from pulumi_stack import plaintext_in
 
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
 PROJECT = "pulumi-python:dynamic/depot:Project"
@@ -32,7 +43,7 @@ def assert_ruff_clean(path: Path) -> None:
 
 
 def test_generated_program_adopts_everything_and_changes_nothing(
-    awkward_org: Org, run_cli: RunCli, tmp_path: Path
+    awkward_org: Org, run_cli: RunCli, pulumi_stack: MakeStack, tmp_path: Path
 ) -> None:
     with awkward_org.client() as client:
         before = org_listing(client)
@@ -49,24 +60,24 @@ def test_generated_program_adopts_everything_and_changes_nothing(
     assert "secret cannot be read back" in source  # tokens: adopted for lifecycle management, said in a comment
     assert awkward_org.token not in source + result.stdout + result.stderr
 
-    runner = runner_for(program, awkward_org, tmp_path)
-    first = runner.up()
+    stack = pulumi_stack(program, awkward_org)  # the generated directory as is: its Pulumi.yaml names the project
+    first = stack.up()
     policies = sum(len(entry["trust_policies"]) for entry in before.values())
     tokens = sum(len(entry["tokens"]) for entry in before.values())
-    assert first.counts() == {"create": len(before) + policies + tokens}  # every object adopted, once
+    resources = state_resources(stack)
+    assert len(resources) == len(before) + policies + tokens  # every object declared once
+    assert set(first.values()) == {"create"} and len(first) == len(resources), first  # every object adopted, once
 
-    state = StateFile(tmp_path / "state" / "dev.json").load()
-    assert state is not None
     adopted: dict[str, set[str]] = {PROJECT: set(), TRUST_POLICY: set(), PROJECT_TOKEN: set()}
-    for entry in state.resources:
-        if entry.custom:
-            adopted[entry.type].add(entry.id)
-            assert entry.outputs["import_id"] == entry.id
-        if entry.type == PROJECT:
-            assert entry.outputs["import_changes"] == [], entry.name  # adopting changed no setting
-        if entry.type == PROJECT_TOKEN:
-            secret = entry.outputs["secret"]
-            assert isinstance(secret, Secret) and "not recoverable" in secret.value
+    for urn, entry in resources.items():
+        assert entry["custom"], urn
+        adopted[entry["type"]].add(entry["id"])
+        assert entry["outputs"]["import_id"] == entry["id"], urn
+        if entry["type"] == PROJECT:
+            assert entry["outputs"]["import_changes"] == [], urn  # adopting changed no setting
+        if entry["type"] == PROJECT_TOKEN:
+            assert is_secret(entry["outputs"]["secret"]), urn  # a secret in the state, as a created token's is
+            assert "not recoverable" in revealed(entry["outputs"]["secret"]), urn
     assert adopted[PROJECT] == set(before)
     assert adopted[TRUST_POLICY] == {pid for entry in before.values() for pid in entry["trust_policies"]}
     assert adopted[PROJECT_TOKEN] == {tid for entry in before.values() for tid in entry["tokens"]}
@@ -74,20 +85,16 @@ def test_generated_program_adopts_everything_and_changes_nothing(
     with awkward_org.client() as client:
         assert org_listing(client) == before  # nothing created, deleted or changed in Depot
 
-    preview = runner.preview()
-    assert not preview.changes, preview.render()
-    assert set(preview.counts()) == {"same"}
-    # The same through the runner's command line, as a user without the Pulumi CLI would run it.
-    command = [sys.executable, "-m", "dynamic_host", "preview", str(program), "--stack", "dev"]
-    command += ["--state", str(tmp_path / "state" / "dev.json"), "--config", f"depot:apiUrl={awkward_org.url}"]
-    command += ["--secret-config", f"depot:token={awkward_org.token}"]
-    shown = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.rstrip().endswith(f"Resources:\n    {len(first.steps)} unchanged"), shown.stdout
-    second = runner.up()
-    assert not second.changes, second.render()
+    preview = stack.preview(expect_no_changes=True)  # `pulumi preview --expect-no-changes`: fails on any change
+    assert set(preview.values()) == {"same"} and len(preview) == len(resources), preview
+    # The same as a user reads it on the command line (the count includes the stack itself).
+    shown = stack.preview_text("--expect-no-changes")
+    assert shown.rstrip().endswith(f"Resources:\n    {len(resources) + 1} unchanged"), shown
+    second = stack.up()
+    assert set(second.values()) == {"same"} and len(second) == len(resources), second
     with awkward_org.client() as client:
         assert org_listing(client) == before
+    assert plaintext_in(stack.work_dir, awkward_org.token) == []  # the token is in the state encrypted only
 
 
 def test_generated_program_states_the_live_settings(awkward_org: Org, run_cli: RunCli, tmp_path: Path) -> None:
@@ -167,13 +174,16 @@ def test_refuses_to_overwrite_without_force(awkward_org: Org, run_cli: RunCli, t
 
 
 def test_an_empty_organization_gives_a_program_that_declares_nothing(
-    depot: Org, run_cli: RunCli, tmp_path: Path
+    depot: Org, run_cli: RunCli, pulumi_stack: MakeStack, tmp_path: Path
 ) -> None:
     result = run_cli("-q", "--output", "empty", org=depot)
     assert result.returncode == 0, result.stderr
     assert_ruff_clean(tmp_path / "empty" / "__main__.py")
-    summary = runner_for(tmp_path / "empty", depot, tmp_path).up()
-    assert summary.steps == []
+    stack = pulumi_stack(tmp_path / "empty", depot)
+    assert stack.up() == {}  # no Depot resource: nothing created
+    assert state_resources(stack) == {}
+    stack.preview(expect_no_changes=True)
+    assert depot.client().list_projects() == []
     (tmp_path / "fleet").mkdir()
     tenants = run_cli("-q", "--format", "tenants", "--output", "fleet", org=depot)  # a directory: fleet/tenants.yaml
     assert tenants.returncode == 0, tenants.stderr

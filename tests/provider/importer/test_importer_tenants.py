@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer_org import Org, RunCli, org_listing
+from importer_org import MakeStack, Org, RunCli, org_listing, state_resources
 from pulumi_depot.tenants_file import ResolvedTenant, load_tenants_file
-from dynamic_host.props import Secret
-from dynamic_host.runner import Runner
-from dynamic_host.state import StateFile
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import GIB
+from pulumi_stack import write_program
 
-FLEET_PROGRAM = 'import pulumi_depot as depot\n\ndepot.tenant_fleet_from_file("tenants.yaml")\n'
 PROJECT = "pulumi-python:dynamic/depot:Project"
+TRUST_POLICY_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
 
 
 def _policy_key(policy: pb.TrustPolicy) -> tuple[str, tuple[str, ...]]:
@@ -78,29 +76,41 @@ def test_tenants_file_states_every_project_as_depot_has_it(awkward_org: Org, run
 
 
 def test_a_fleet_from_the_tenants_file_adopts_everything_and_changes_nothing(
-    awkward_org: Org, run_cli: RunCli, tmp_path: Path
+    awkward_org: Org, run_cli: RunCli, pulumi_stack: MakeStack, tmp_path: Path
 ) -> None:
     program = tmp_path / "fleet"
     program.mkdir()
-    (program / "Pulumi.yaml").write_text("name: fleet\nruntime: python\n")
-    (program / "__main__.py").write_text(FLEET_PROGRAM)
     result = run_cli("-q", "--format", "tenants", "--output", str(program), org=awkward_org)  # fleet/tenants.yaml
     assert result.returncode == 0, result.stderr
+    tenants_file = program / "tenants.yaml"
+    write_program(
+        program,
+        f"""\
+        import pulumi_depot as depot
+
+        depot.tenant_fleet_from_file({str(tenants_file)!r})
+        """,
+        project="fleet",
+    )
     with awkward_org.client() as client:
         before = org_listing(client)
 
-    runner = Runner(
-        program,
-        stack="dev",
-        state=tmp_path / "fleet-state.json",
-        config={"depot:apiUrl": awkward_org.url, "depot:token": Secret(awkward_org.token)},
-    )
-    runner.up()
+    stack = pulumi_stack(program, awkward_org)
+    first = stack.up()
     with awkward_org.client() as client:
         assert org_listing(client) == before  # no project, policy or token created, deleted or changed
-    state = StateFile(tmp_path / "fleet-state.json").load()
-    assert state is not None
-    adopted = {entry.id for entry in state.resources if entry.type == PROJECT}
+    resources = state_resources(stack)
+    assert set(first.values()) == {"create"} and len(first) == len(resources), first  # adopted, nothing else
+    adopted = {entry["id"] for entry in resources.values() if entry["type"] == PROJECT}
     assert adopted == {pid for pid, entry in before.items() if entry["project"]["name"].isprintable()}
-    preview = runner.preview()
-    assert not preview.changes, preview.render()
+    for urn, entry in resources.items():
+        outputs = entry["outputs"]
+        if entry["type"] == TRUST_POLICY_SET:  # adopts the live policies that match, by content
+            assert set(outputs["policy_ids"].values()) == set(before[outputs["project_id"]]["trust_policies"]), urn
+            assert all(line.startswith("= ") and line.endswith(": adopted") for line in outputs["changes"]), urn
+            continue
+        assert outputs["import_id"] == entry["id"], urn  # projects and tokens: adopted by id
+        if entry["type"] == PROJECT:
+            assert outputs["import_changes"] == [], urn  # adopting changed no setting
+    preview = stack.preview(expect_no_changes=True)  # `pulumi preview --expect-no-changes`: fails on any change
+    assert set(preview.values()) == {"same"} and len(preview) == len(resources), preview
