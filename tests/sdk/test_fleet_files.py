@@ -4,13 +4,16 @@ naming the tenant (id and position) and the field; good files in YAML and JSON m
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pulumi_depot as depot
 import pytest
 import yaml
-from dynamic_host import ProgramError, Runner, RunnerError, Secret, run_program
+from dynamic_host import ProgramError, run_program
+from pulumi_stack import PulumiStack, write_program
+from real_engine import TENANTS_FILE_PROGRAM, fails, state_resources
 
 GOOD = {
     "name_template": "tenant-{tenant}",
@@ -205,23 +208,20 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     ],
     ids=["duplicate-ids", "unknown-key", "bad-region", "bad-template"],
 )
-def test_the_runner_fails_before_anything_is_registered(
-    request: pytest.FixtureRequest, tmp_path: Path, document: Any, expected: str
+def test_an_up_fails_before_anything_is_registered(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    pulumi_stack: Callable[..., PulumiStack],
+    document: Any,
+    expected: str,
 ) -> None:
     org = request.getfixturevalue("depot")
     path = tmp_path / "tenants.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
-    runner = Runner(
-        lambda: depot.tenant_fleet_from_file(path).export(),
-        stack="dev",
-        state=tmp_path / "state.json",
-        config={"depot:token": Secret(org.token), "depot:apiUrl": org.url},
-        env={"DEPOT_TOKEN": "", "DEPOT_API_URL": ""},
-    )
-    with pytest.raises(RunnerError) as failure:
-        runner.up()
-    assert expected in str(failure.value) and str(path) in str(failure.value)
-    assert failure.value.summary is not None and failure.value.summary.steps == []
+    stack = pulumi_stack(write_program(tmp_path / "program", TENANTS_FILE_PROGRAM.format(path=str(path))), org)
+    message = fails(stack.up)
+    assert expected in message and str(path) in message
+    assert state_resources(stack) == []  # not even a component
     assert org.client().list_projects() == []
 
     with pytest.raises(ProgramError) as program_failure:

@@ -1,21 +1,21 @@
-"""A tenant fleet from a tenants file, run by the engine-shaped runner through the real provider host against the
-local Depot API: up, no-op up, editing one tenant, removing one (refused with protect, only its resources without),
-retain_on_delete, the depot:allowedTrust guardrail, and adopting existing projects with import ids."""
+"""A tenant fleet from a tenants file, deployed under the real `pulumi` (tests/support/pulumi_stack.py) against
+the local Depot API: up, no-op up, editing one tenant, removing one (refused with protect, only its resources
+without), retain_on_delete, the depot:allowedTrust guardrail, and adopting existing projects with import ids."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import pulumi_depot as depot
 import pytest
 import yaml
-from dynamic_host import Runner, RunnerError, Secret, StateFile
+from pulumi import automation as auto
 from pulumi_depot_provider.proto import pb
+from pulumi_stack import PulumiStack, ops_of, write_program
+from real_engine import TENANTS_FILE_PROGRAM, changes, fails, state_resources
 
-CLEAN_ENV = {"DEPOT_TOKEN": "", "DEPOT_API_URL": ""}
 PROJECT = "pulumi-python:dynamic/depot:Project"
 TRUST_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
 TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
@@ -36,44 +36,52 @@ def three_tenants() -> dict[str, Any]:
     }
 
 
+def three_tenants_state() -> list[str]:
+    """What three_tenants() puts in the state: 3 components, 3 projects, 3 trust sets, 2 tokens."""
+    return sorted(
+        [f"{kind}::tenant-{tenant}" for tenant in ("acme", "globex", "initech") for kind in (TENANT, PROJECT)]
+        + [f"{TRUST_SET}::tenant-{tenant}-trust" for tenant in ("acme", "globex", "initech")]
+        + [f"{TOKEN}::tenant-{tenant}-token" for tenant in ("acme", "globex")]
+    )
+
+
 @pytest.fixture
 def org(request: pytest.FixtureRequest) -> Any:
-    """The `depot` fixture (an organization on the local Depot API), renamed: `depot` is the SDK here."""
+    """The `depot` fixture (an organization on the local Depot API), renamed as in the SDK tests."""
     return request.getfixturevalue("depot")
 
 
 class Fleet:
-    """A tenants file on disk and a runner for a program that deploys it and exports its outputs."""
+    """A tenants file on disk and a stack of a program that deploys it and exports its outputs."""
 
-    def __init__(self, org: Any, directory: Path, config: dict[str, str | Secret]) -> None:
-        self.file = directory / "tenants.yaml"
-        self.state = directory / "state.json"
-
-        def program() -> None:
-            depot.tenant_fleet_from_file(self.file).export()
-
-        self.runner = Runner(
-            program,
-            stack="dev",
-            state=self.state,
-            config={"depot:token": Secret(org.token), "depot:apiUrl": org.url, **config},
-            env=CLEAN_ENV,
-        )
+    def __init__(self, stack: PulumiStack, file: Path) -> None:
+        self.stack = stack
+        self.file = file
 
     def write(self, document: dict[str, Any]) -> None:
         self.file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
     def resources(self) -> list[str]:
-        state = StateFile(self.state).load()
-        return sorted(f"{r.type}::{r.name}" for r in state.resources) if state else []
+        return state_resources(self.stack)
 
 
 @pytest.fixture
-def make_fleet(org: Any, tmp_path: Path) -> Callable[..., Fleet]:
-    def make(**config: str | Secret) -> Fleet:
-        return Fleet(org, tmp_path, {f"depot:{key}": value for key, value in config.items()})
+def make_fleet(org: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]) -> Callable[..., Fleet]:
+    def make(**config: str) -> Fleet:
+        file = tmp_path / "tenants.yaml"
+        stack = pulumi_stack(write_program(tmp_path / "program", TENANTS_FILE_PROGRAM.format(path=str(file))), org)
+        for key, value in config.items():
+            stack.set_config(f"depot:{key}", value)
+        return Fleet(stack, file)
 
     return make
+
+
+def up_events(stack: PulumiStack) -> list[auto.EngineEvent]:
+    """An up whose engine events the test reads itself (PulumiStack.up keeps only each resource's op)."""
+    events: list[auto.EngineEvent] = []
+    stack.stack.up(on_output=stack.log.append, on_event=events.append)
+    return events
 
 
 def depot_projects(client: Any) -> dict[str, pb.Project]:
@@ -90,19 +98,21 @@ def trust_keys(client: Any, project_id: str) -> list[str]:
     return sorted(keys)
 
 
-def tenant_ops(summary: Any, tenant: str) -> dict[str, str]:
-    prefix = f"tenant-{tenant}"
-    return {name: op for name, op in summary.ops().items() if name == prefix or name.startswith(f"{prefix}-")}
-
-
 def test_a_fleet_file_up_noop_edit_and_removal(org: Any, make_fleet: Callable[..., Fleet]) -> None:
     client = org.client()
     fleet = make_fleet()
+    stack = fleet.stack
     document = three_tenants()
     fleet.write(document)
 
-    first = fleet.runner.up()
-    assert first.counts() == {"create": 11}  # 3 components, 3 projects, 3 trust sets, 2 tokens
+    first = stack.up()
+    # 3 projects, 3 trust sets, 2 tokens created; the 3 components beside them in the state.
+    assert first == {
+        **{f"tenant-{tenant}{part}": "create" for tenant in ("acme", "globex", "initech") for part in ("", "-trust")},
+        "tenant-acme-token": "create",
+        "tenant-globex-token": "create",
+    }
+    assert fleet.resources() == three_tenants_state()
     projects = depot_projects(client)
     assert sorted(projects) == ["tenant-acme", "tenant-globex", "tenant-initech"]
     assert projects["tenant-globex"].region_id == "eu-central-1"
@@ -110,16 +120,17 @@ def test_a_fleet_file_up_noop_edit_and_removal(org: Any, make_fleet: Callable[..
     assert trust_keys(client, projects["tenant-acme"].project_id) == ["github:acme/app"]
     assert trust_keys(client, projects["tenant-globex"].project_id) == []
     ids = {tenant: projects[f"tenant-{tenant}"].project_id for tenant in ("acme", "globex", "initech")}
-    assert first.outputs["tenants_project_ids"] == ids
-    tokens = first.outputs["tenants_tokens"]
-    assert isinstance(tokens, Secret) and sorted(tokens.value) == ["acme", "globex"]
+    outputs = stack.outputs()
+    assert outputs["tenants_project_ids"] == ids
+    assert stack.secret_outputs() == {"tenants_tokens"}
+    tokens = outputs["tenants_tokens"]
+    assert sorted(tokens) == ["acme", "globex"]
     for tenant in ("acme", "globex"):
-        assert tokens.value[tenant].startswith("depot")
+        assert tokens[tenant].startswith("depot")
         assert [t.description for t in client.list_tokens(ids[tenant])] == [f"builds of tenant {tenant}"]
     assert client.list_tokens(ids["initech"]) == []
 
-    second = fleet.runner.up()
-    assert not second.changes
+    assert changes(stack.up()) == {}
 
     # Editing one tenant touches only that tenant's resources.
     document["tenants"][0] = {
@@ -128,8 +139,7 @@ def test_a_fleet_file_up_noop_edit_and_removal(org: Any, make_fleet: Callable[..
         "trust_policies": [DEPLOY],
     }
     fleet.write(document)
-    edited = fleet.runner.up()
-    assert {name: op for name, op in edited.ops().items() if op != "same"} == {
+    assert changes(stack.up()) == {
         "tenant-acme": "update",  # the project: its cache policy
         "tenant-acme-trust": "update",
     }
@@ -142,29 +152,32 @@ def test_a_fleet_file_up_noop_edit_and_removal(org: Any, make_fleet: Callable[..
     # protect: removing a tenant is refused before anything is deleted.
     document["protect"] = True
     fleet.write(document)
-    assert not fleet.runner.up().changes  # protect is recorded in state only
+    assert changes(stack.up()) == {}  # protect is recorded in state only
+    assert all(r.get("protect") for r in stack.resources().values())
     before_refusal = fleet.resources()
     fleet.write({**document, "tenants": document["tenants"][:2]})
-    with pytest.raises(RunnerError, match=r"refusing to delete .*'tenant-initech'.*protected"):
-        fleet.runner.up()
+    refusal = fails(stack.up)
+    # The engine deletes dependents first: the first protected resource it meets is the trust set.
+    refused = r'resource "urn:pulumi:dev::[^"]*::tenant-initech-trust" cannot be deleted\s+because it is protected'
+    assert re.search(refused, refusal), refusal
     assert fleet.resources() == before_refusal
     assert ids["initech"] in {p.project_id for p in client.list_projects()}
 
     # Unprotected (declared once more to record it), a removed tenant takes only its own resources with it.
     document["protect"] = False
     fleet.write(document)
-    fleet.runner.up()
+    stack.up()
+    assert not any(r.get("protect") for r in stack.resources().values())
     fleet.write({**document, "tenants": document["tenants"][:2]})
-    removed = fleet.runner.up()
-    assert {name: op for name, op in removed.ops().items() if op != "same"} == {
-        "tenant-initech": "delete",  # listed once per name: the project and the component
+    removed = stack.up()
+    assert changes(removed) == {
+        "tenant-initech": "delete",  # the project (the component of the same name is not a Depot resource)
         "tenant-initech-trust": "delete",
     }
-    assert [step.type for step in removed.steps if step.op == "delete"].count(PROJECT) == 1
     assert sorted(depot_projects(client)) == ["tenant-acme", "tenant-globex"]
     assert trust_keys(client, ids["acme"]) == ["buildkite:acme/deploy"]
     assert len(client.list_tokens(ids["acme"])) == 1
-    assert not any("initech" in resource for resource in fleet.resources())
+    assert fleet.resources() == [r for r in three_tenants_state() if "initech" not in r]  # the component too
 
 
 def test_retain_on_delete_leaves_a_removed_tenant_in_depot(org: Any, make_fleet: Callable[..., Fleet]) -> None:
@@ -172,13 +185,25 @@ def test_retain_on_delete_leaves_a_removed_tenant_in_depot(org: Any, make_fleet:
     fleet = make_fleet()
     document = {**three_tenants(), "retain_on_delete": True}
     fleet.write(document)
-    fleet.runner.up()
+    fleet.stack.up()
     initech = depot_projects(client)["tenant-initech"].project_id
+    assert all(r.get("retainOnDelete") for r in fleet.stack.resources().values())
 
     fleet.write({**document, "tenants": document["tenants"][:2]})
-    removed = fleet.runner.up()
+    events = up_events(fleet.stack)
 
-    assert all(step.retained for step in removed.steps if step.op == "delete" and step.type != TENANT)
+    assert changes(ops_of(events)) == {"tenant-initech": "delete", "tenant-initech-trust": "delete"}
+    deleted = [
+        e.resource_pre_event.metadata
+        for e in events
+        if e.resource_pre_event is not None and e.resource_pre_event.metadata.op.value == "delete"
+    ]
+    assert sorted((m.type, m.urn.rsplit("::", 1)[1]) for m in deleted) == [
+        (TENANT, "tenant-initech"),
+        (PROJECT, "tenant-initech"),
+        (TRUST_SET, "tenant-initech-trust"),
+    ]
+    assert all(m.old is not None and m.old.retain_on_delete for m in deleted if m.type != TENANT)
     assert client.get_project(initech).name == "tenant-initech"
     assert not any("initech" in resource for resource in fleet.resources())
 
@@ -192,19 +217,19 @@ def test_a_grant_outside_allowed_trust_fails_at_preview_naming_tenant_policy_and
     document["tenants"][1]["trust_policies"] = [evil]
     fleet.write(document)
 
-    with pytest.raises(RunnerError) as failure:
-        fleet.runner.preview()
-    message = str(failure.value)
-    assert "'tenant-globex-trust'" in message
+    message = fails(fleet.stack.preview)
+    assert "resource 'tenant-globex-trust'" in message
     assert "trust policy github:evil-corp/miner is not allowed: depot:allowedTrust allows GitHub owners acme" in message
     assert "policies[0].github.repository_owner" in message
-    with pytest.raises(RunnerError):
-        fleet.runner.up()
-    assert org.client().list_projects() == []  # up previews first: nothing was created
+    # `pulumi up` previews first: it fails there, and nothing was created. (The Automation API's up skips the
+    # preview: the projects would be created before the trust set's Check fails.)
+    assert "depot:allowedTrust allows GitHub owners acme" in fails(fleet.stack.cli, "up", "--yes", "--color", "never")
+    assert org.client().list_projects() == []
 
     document["tenants"][1]["trust_policies"] = [APP]
     fleet.write(document)
-    assert fleet.runner.up().counts() == {"create": 11}
+    assert set(fleet.stack.up().values()) == {"create"}
+    assert fleet.resources() == three_tenants_state()
 
 
 def test_a_fleet_file_adopting_existing_projects_changes_nothing_in_depot(
@@ -235,52 +260,51 @@ def test_a_fleet_file_adopting_existing_projects_changes_nothing_in_depot(
         }
     )
 
-    summary = fleet.runner.up()
+    fleet.stack.up()
 
-    assert summary.outputs["tenants_project_ids"] == {"legacy": legacy.project_id}
+    assert fleet.stack.outputs()["tenants_project_ids"] == {"legacy": legacy.project_id}
     assert [p.project_id for p in client.list_projects()] == [legacy.project_id]
     assert [p.trust_policy_id for p in client.list_trust_policies(legacy.project_id)] == [policy.trust_policy_id]
     assert [(t.token_id, t.description) for t in client.list_tokens(legacy.project_id)] == [
         (token.token_id, "legacy CI")
     ]
     assert client.get_project(legacy.project_id).name == "Legacy Builds"
-    assert not fleet.runner.up().changes
+    assert changes(fleet.stack.up()) == {}
 
 
-def test_a_fleet_declared_in_code(org: Any, tmp_path: Path) -> None:
-    def program() -> None:
-        fleet = depot.TenantFleet(
-            "customers",
-            name_template="cust-{tenant}",
-            defaults=depot.TenantDefaultsArgs(region="us-east-1", cache_policy=depot.CachePolicyArgs(keep_gb=20)),
-            tenants=[
-                depot.TenantArgs(
-                    id="acme", trust_policies=[depot.GitHubTrustArgs(repository_owner="acme", repository="app")]
-                ),
-                {"id": "globex", "token": {"description": "globex CI"}},
-            ],
-        )
-        fleet.export()
-        pulumi.export("acme_name", fleet.tenants["acme"].project_name)
+FLEET_IN_CODE = """
+import pulumi
+import pulumi_depot as depot
 
-    runner = Runner(
-        program,
-        stack="dev",
-        state=tmp_path / "state.json",
-        config={"depot:token": Secret(org.token), "depot:apiUrl": org.url},
-        env=CLEAN_ENV,
-    )
-    summary = runner.up()
+fleet = depot.TenantFleet(
+    "customers",
+    name_template="cust-{tenant}",
+    defaults=depot.TenantDefaultsArgs(region="us-east-1", cache_policy=depot.CachePolicyArgs(keep_gb=20)),
+    tenants=[
+        depot.TenantArgs(id="acme", trust_policies=[depot.GitHubTrustArgs(repository_owner="acme", repository="app")]),
+        {"id": "globex", "token": {"description": "globex CI"}},
+    ],
+)
+fleet.export()
+pulumi.export("acme_name", fleet.tenants["acme"].project_name)
+"""
+
+
+def test_a_fleet_declared_in_code(org: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]) -> None:
+    stack = pulumi_stack(write_program(tmp_path / "program", FLEET_IN_CODE), org)
+    stack.up()
 
     client = org.client()
     projects = depot_projects(client)
     assert sorted(projects) == ["cust-acme", "cust-globex"]
     assert {p.cache_policy.keep_gb for p in projects.values()} == {20}
     assert trust_keys(client, projects["cust-acme"].project_id) == ["github:acme/app"]
-    assert summary.outputs["customers_project_ids"] == {
+    outputs = stack.outputs()
+    assert outputs["customers_project_ids"] == {
         "acme": projects["cust-acme"].project_id,
         "globex": projects["cust-globex"].project_id,
     }
-    assert sorted(summary.outputs["customers_tokens"].value) == ["globex"]
-    assert summary.outputs["acme_name"] == "cust-acme"
-    assert not runner.up().changes
+    assert "customers_tokens" in stack.secret_outputs()
+    assert sorted(outputs["customers_tokens"]) == ["globex"]
+    assert outputs["acme_name"] == "cust-acme"
+    assert changes(stack.up()) == {}

@@ -1,9 +1,9 @@
 """depot.TenantProject: what it registers (names, parents, inputs, options, secret outputs), names checked before
-anything is registered, and a tenant's trust kept to what the program says, end to end through the runner."""
+anything is registered, and a tenant's trust kept to what the program says, end to end under the real `pulumi`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,11 @@ from dynamic_host import (
     PROVIDER_KEY,
     ProgramError,
     RegisteredResource,
-    Runner,
     Secret,
     run_program,
 )
 from pulumi_depot_provider.proto import pb
+from pulumi_stack import PulumiStack, write_program
 
 PROJECT = "pulumi-python:dynamic/depot:Project"
 TRUST_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
@@ -141,39 +141,65 @@ def test_bad_names_fail_before_anything_is_registered(arguments: dict[str, Any],
     assert failure.value.run.resources == []
 
 
-def test_a_tenants_trust_is_exactly_what_the_program_says(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def plain_outputs(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A state resource's outputs without its secrets (their ciphertext changes each time the state is written)."""
+    return {
+        key: value
+        for key, value in resource["outputs"].items()
+        if not (isinstance(value, dict) and "ciphertext" in value)
+    }
+
+
+TENANT_WITH_TRUST = """
+import pulumi
+import pulumi_depot as depot
+
+tenant = depot.TenantProject(
+    "tenant-acme",
+    tenant="acme",
+    region="us-east-1",
+    trust_policies=[depot.GitHubTrustArgs(repository_owner="acme", repository="app")],
+    token=True,
+)
+pulumi.export("project_id", tenant.project_id)
+pulumi.export("token", tenant.token_secret)
+"""
+
+
+def test_a_tenants_trust_is_exactly_what_the_program_says(
+    request: pytest.FixtureRequest, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
     org = request.getfixturevalue("depot")
     client = org.client()
+    stack = pulumi_stack(write_program(tmp_path / "program", TENANT_WITH_TRUST), org)
 
-    def program() -> None:
-        tenant = depot.TenantProject("tenant-acme", tenant="acme", region="us-east-1", trust_policies=[APP], token=True)
-        pulumi.export("project_id", tenant.project_id)
-        pulumi.export("token", tenant.token_secret)
-
-    runner = Runner(
-        program,
-        stack="dev",
-        state=tmp_path / "state.json",
-        config={"depot:token": Secret(org.token), "depot:apiUrl": org.url},
-        env={"DEPOT_TOKEN": "", "DEPOT_API_URL": ""},
-    )
-    created = runner.up()
-    project_id = created.outputs["project_id"]
-    assert isinstance(created.outputs["token"], Secret)
+    assert set(stack.up().values()) == {"create"}
+    project_id = stack.outputs()["project_id"]
+    assert stack.secret_outputs() == {"token"}
     app_id = client.list_trust_policies(project_id)[0].trust_policy_id
 
     stray = client.add_trust_policy(
         project_id, buildkite=pb.TrustPolicy.Buildkite(organization_slug="someone", pipeline_slug="else")
     )
-    preview = runner.preview()  # no refresh: the set's diff reads Depot
-    assert {name: op for name, op in preview.ops().items() if op != "same"} == {"tenant-acme-trust": "update"}
+    preview = stack.preview()  # no refresh: the set's diff reads Depot
+    assert preview == {"tenant-acme": "same", "tenant-acme-trust": "update", "tenant-acme-token": "same"}
     assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [app_id, stray.trust_policy_id]
 
-    refreshed = runner.refresh()
-    assert refreshed.step("tenant-acme-trust").op == "update"
-    assert runner.up().step("tenant-acme-trust").op == "update"
+    # refresh reads the stray policy into the set's state, and changes nothing else (the engine reports a
+    # refresh step for every resource; its summary counts the one that changed as an update).
+    before = stack.resources()
+    assert set(stack.refresh().values()) == {"refresh"}
+    after = stack.resources()
+    assert after["tenant-acme-trust"]["outputs"]["policy_ids"] == {
+        "github:acme/app": app_id,
+        "buildkite:someone/else": stray.trust_policy_id,
+    }
+    for name in ("tenant-acme", "tenant-acme-token"):
+        assert plain_outputs(after[name]) == plain_outputs(before[name]), name
+    assert stack.stack.history(page_size=1)[0].resource_changes == {"same": 4, "update": 1}
+    assert stack.up()["tenant-acme-trust"] == "update"
     assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [app_id]
-    assert not runner.up().changes
+    assert set(stack.up().values()) == {"same"}
 
-    runner.destroy()
+    stack.destroy()
     assert client.list_projects() == []
