@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from depot_local.asgi import Receive, Scope, Send, read_body, respond
+from depot_local.asgi import DEFAULT_BODY_TIMEOUT, BodyTimeout, Receive, Scope, Send, read_body, respond
 from depot_local.faults import FaultInjector, FaultSettings
 from depot_local.ids import new_secret
 from depot_local.stats import Stats
@@ -82,15 +82,27 @@ def _parse(model: type[M], body: bytes) -> M:
 
 
 class AdminApi:
-    def __init__(self, store: Store, faults: FaultInjector, stats: Stats, default_org_id: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: FaultInjector,
+        stats: Stats,
+        default_org_id: str,
+        *,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.store = store
+        self.body_timeout = body_timeout
         self.faults = faults
         self.stats = stats
         self.default_org_id = default_org_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await read_body(receive, MAX_ADMIN_BODY_BYTES)
         try:
+            try:
+                body = await read_body(scope, receive, MAX_ADMIN_BODY_BYTES, self.body_timeout)
+            except BodyTimeout as timed_out:
+                raise AdminError(408, str(timed_out)) from None
             if not is_loopback(scope.get("client")):
                 raise AdminError(403, "the admin API answers only loopback clients")
             if body is None:
@@ -99,7 +111,7 @@ class AdminApi:
         except AdminError as error:
             status, payload = error.status, {"error": error.message}
         content = b"" if payload is None else json.dumps(payload).encode()
-        await respond(send, status, content, [("content-type", "application/json")] if content else [])
+        await respond(receive, send, status, content, [("content-type", "application/json")] if content else [])
 
     async def _route(self, verb: str, path: str, body: bytes) -> tuple[int, Any]:
         routes = {

@@ -12,7 +12,7 @@ from pulumi_depot_provider.client.errors import Code
 
 from depot_local import connect
 from depot_local.admin import ADMIN_PREFIX, AdminApi
-from depot_local.asgi import Receive, Scope, Send, headers_of, read_body, respond
+from depot_local.asgi import DEFAULT_BODY_TIMEOUT, BodyTimeout, Receive, Scope, Send, headers_of, read_body, respond
 from depot_local.auth import bearer_token
 from depot_local.connect import METHODS, Method, RpcError
 from depot_local.faults import FaultInjector
@@ -32,11 +32,20 @@ JSON_HEADERS = [("content-type", "application/json")]
 
 
 class DepotApp:
-    def __init__(self, service: Service, faults: FaultInjector, stats: Stats, default_org_id: str) -> None:
+    def __init__(
+        self,
+        service: Service,
+        faults: FaultInjector,
+        stats: Stats,
+        default_org_id: str,
+        *,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.service = service
         self.faults = faults
         self.stats = stats
-        self.admin = AdminApi(service.store, faults, stats, default_org_id)
+        self.body_timeout = body_timeout
+        self.admin = AdminApi(service.store, faults, stats, default_org_id, body_timeout=body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,7 +55,7 @@ class DepotApp:
             if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
                 await self.admin(scope, receive, send)
             else:
-                await respond(send, *await self._connect(scope, receive))
+                await respond(receive, send, *await self._connect(scope, receive))
 
     @staticmethod
     async def _lifespan(receive: Receive, send: Send) -> None:
@@ -59,8 +68,14 @@ class DepotApp:
                 return
 
     async def _connect(self, scope: Scope, receive: Receive) -> tuple[int, bytes, list[tuple[str, str]]]:
-        raw_body = await read_body(receive, connect.MAX_BODY_BYTES)  # always read first: see read_body
         method = METHODS.get(scope["path"])
+        try:
+            raw_body = await read_body(scope, receive, connect.MAX_BODY_BYTES, self.body_timeout)
+        except BodyTimeout as timed_out:
+            error = RpcError(Code.DEADLINE_EXCEEDED, str(timed_out))
+            if method is not None:
+                self.stats.record(method.label, error.code.value)
+            return error.http_status, error.body(), JSON_HEADERS
         if method is None:
             # Connect answers a path it does not serve with HTTP 404, which clients read as unimplemented.
             error = RpcError(

@@ -17,8 +17,10 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from pydantic import ValidationError
 
+from depot_local import hypercorn_h2
 from depot_local.admin import TOKEN_PATTERN
 from depot_local.app import DepotApp
+from depot_local.asgi import DEFAULT_BODY_TIMEOUT
 from depot_local.faults import FaultInjector, FaultSettings
 from depot_local.service import Service
 from depot_local.stats import Stats
@@ -28,6 +30,9 @@ DEFAULT_DB = "depot-local.sqlite3"
 DEFAULT_ORG_NAME = "Local organization"
 START_LINE = "depot-local listening on {url} org={org_id}"
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+TOKEN_ENV = "DEPOT_LOCAL_TOKEN"
+MAX_TOKEN_FILE_CHARS = 4096
+MAX_BODY_TIMEOUT = 3600.0
 
 DESCRIPTION = """\
 Serve a local Depot API: depot.core.v1.ProjectService (all 13 methods) and OrganizationService/ListOrganizations
@@ -40,8 +45,9 @@ point clients at it:
   DEPOT_API_URL=http://127.0.0.1:8787 DEPOT_TOKEN=<token>   (Pulumi programs, the depot CLI, @depot/sdk-node)
 
 tokens:
-  --token (or DEPOT_LOCAL_TOKEN) seeds an organization token for the default organization, created on first
-  start and kept in --db. More organizations, each with its own token:
+  --token-file PATH (or --token, or DEPOT_LOCAL_TOKEN when neither is given) seeds an organization token for the
+  default organization, created on first start and kept in --db. --token shows in the process list (/proc/PID/cmdline)
+  to every local user: prefer --token-file or the variable. More organizations, each with its own token:
     curl -X POST localhost:8787/_admin/organizations -d '{"name": "acme"}'   -> {"org_id", "token", ...}
   Project tokens come from ProjectService/CreateToken, as on Depot. Only HMAC-SHA256 hashes are stored.
 
@@ -62,6 +68,28 @@ def _token(value: str) -> str:
     if not re.match(TOKEN_PATTERN, value):
         raise argparse.ArgumentTypeError("a token is 1 to 256 printable ASCII characters without spaces")
     return value
+
+
+def _token_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="strict") as file:
+            value = file.read(MAX_TOKEN_FILE_CHARS + 1).strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise argparse.ArgumentTypeError(f"cannot read --token-file {path}: {reason}") from None
+    if not value:
+        raise argparse.ArgumentTypeError(f"--token-file {path} is empty; write the organization token into it")
+    return _token(value)  # its message never shows the file's content
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.0 < seconds <= MAX_BODY_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0 and at most {MAX_BODY_TIMEOUT}")
+    return seconds
 
 
 def _rate(value: str) -> float:
@@ -93,11 +121,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--db", default=DEFAULT_DB, help=f"SQLite file, or :memory: (default: ./{DEFAULT_DB}); data survives restarts"
     )
-    serve.add_argument(
+    tokens = serve.add_mutually_exclusive_group()
+    tokens.add_argument(
         "--token",
         type=_token,
-        default=os.environ.get("DEPOT_LOCAL_TOKEN") or None,
-        help="organization token to seed for the default organization (default: $DEPOT_LOCAL_TOKEN)",
+        default=None,
+        help="organization token to seed for the default organization (default: $DEPOT_LOCAL_TOKEN). Visible to "
+        "every local user in the process list: prefer --token-file or DEPOT_LOCAL_TOKEN",
+    )
+    tokens.add_argument(
+        "--token-file",
+        type=_token_file,
+        default=None,
+        metavar="PATH",
+        dest="token_from_file",
+        help="read the token from this file (surrounding whitespace is ignored); keeps it off the command line",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request whose body has not fully arrived this long after its headers is answered with an error "
+        f"(and, on HTTP/1.1, its connection closed) (default: {DEFAULT_BODY_TIMEOUT:g})",
     )
     faults = serve.add_argument_group("fault injection (also at runtime: PUT /_admin/faults)")
     faults.add_argument("--latency-ms", type=int, default=0, help="added to every affected call")
@@ -153,6 +199,7 @@ async def _serve(app: DepotApp, sock: socket.socket, args: argparse.Namespace) -
     # it) and after 5 s idle; Depot's clients keep one connection for a whole deployment.
     config.keep_alive_max_requests = 2**62
     config.keep_alive_timeout = 75.0
+    hypercorn_h2.install()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
@@ -176,16 +223,22 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     except ValidationError as error:
         parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    token = args.token or args.token_from_file
+    if token is None and os.environ.get(TOKEN_ENV):
+        try:
+            token = _token(os.environ[TOKEN_ENV])
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"{TOKEN_ENV}: {error}")
     try:
         store = Store(args.db)
     except (sqlite3.Error, RuntimeError) as error:
         parser.exit(1, f"depot-local: cannot open --db {args.db}: {error}\n")
     try:
         org_id = store.default_org(DEFAULT_ORG_NAME).org_id
-        if args.token:
-            existing = store.find_token(args.token)
+        if token:
+            existing = store.find_token(token)
             if existing is None:
-                store.add_org_token(org_id, args.token, "seeded by --token")
+                store.add_org_token(org_id, token, "seeded by depot-local serve")
             elif existing.kind == "org":
                 org_id = existing.org_id
             else:
@@ -197,7 +250,7 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         # Held from the start line until the event loop handles them, so a stop right after it is still clean.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         print(START_LINE.format(url=_url(sock), org_id=org_id), flush=True)
-        app = DepotApp(Service(store), FaultInjector(faults), Stats(), org_id)
+        app = DepotApp(Service(store), FaultInjector(faults), Stats(), org_id, body_timeout=args.body_timeout)
         asyncio.run(_serve(app, sock, args))
     finally:
         store.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,9 @@ from depot_local.store import ProjectChanges, Store
 
 MAX_PAGE_SIZE = 1000
 PAGE_TOKEN_PREFIX = "after:"
+PAGE_TOKEN_SEQ = re.compile(r"[0-9]{1,19}")  # ASCII digits only (\d and int() accept every script's digits)
+MAX_SEQ = 2**63 - 1  # SQLite INTEGER
+MAX_PAGE_TOKEN_CHARS = 64  # ours are about 12
 
 
 def not_found(what: str, object_id: str) -> RpcError:
@@ -67,12 +71,16 @@ def encode_page_token(seq: int) -> str:
 
 
 def decode_page_token(token: str) -> int:
+    """The seq a token we issued names. Anything else is invalid_argument: the seq must be plain ASCII digits
+    that fit SQLite's INTEGER (int() alone also takes signs, spaces, other scripts' digits and numbers too big
+    to bind, which failed as an OverflowError inside the query)."""
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        if text.startswith(PAGE_TOKEN_PREFIX):
-            return int(text.removeprefix(PAGE_TOKEN_PREFIX))
+        text = base64.urlsafe_b64decode(token[:MAX_PAGE_TOKEN_CHARS] + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
+        text = ""
+    digits = text.removeprefix(PAGE_TOKEN_PREFIX) if text.startswith(PAGE_TOKEN_PREFIX) else ""
+    if len(token) <= MAX_PAGE_TOKEN_CHARS and PAGE_TOKEN_SEQ.fullmatch(digits) and int(digits) <= MAX_SEQ:
+        return int(digits)
     raise invalid("page_token is not one this server issued; pass next_page_token from the previous response")
 
 

@@ -1,8 +1,11 @@
 """Provider configuration: the Depot token and API URL, read in the provider host's `configure`.
 
-Stack config `depot:token` (set it as a secret) and `depot:apiUrl` win; the environment variables `DEPOT_TOKEN`
-and `DEPOT_API_URL` are the fallback. Nothing here is ever pickled: the provider object the SDK serialises into
-`__provider` holds no configuration, and the client is created lazily inside the host process.
+Stack config `depot:token` (set it as a secret), `depot:apiUrl` and `depot:allowInsecureHttp` win; the
+environment variables `DEPOT_TOKEN`, `DEPOT_API_URL` and `DEPOT_ALLOW_INSECURE_HTTP` are the fallback. An http://
+API URL must be loopback unless allowInsecureHttp is true (the token would travel in cleartext).
+
+Nothing here is ever pickled: the provider object the SDK serialises into `__provider` holds no configuration,
+and the client is created lazily inside the host process.
 """
 
 from __future__ import annotations
@@ -15,11 +18,19 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from pulumi_depot_provider.client import DEFAULT_BASE_URL, DepotClient
-from pulumi_depot_provider.client.config import TOKEN_ENV, URL_ENV, resolve_base_url
+from pulumi_depot_provider.client.config import (
+    INSECURE_HTTP_ENV,
+    INSECURE_HTTP_KEY,
+    TOKEN_ENV,
+    URL_ENV,
+    parse_flag,
+    resolve_base_url,
+)
 from pulumi_depot_provider.client.errors import ConfigurationError
 
 TOKEN_KEY = "depot:token"
 API_URL_KEY = "depot:apiUrl"
+ALLOW_INSECURE_HTTP_KEY = INSECURE_HTTP_KEY
 
 MISSING_TOKEN = (
     "no Depot token is configured: run `pulumi config set --secret depot:token <token>` "
@@ -40,6 +51,7 @@ class DepotSettings(BaseModel):
 
     token: SecretStr | None = Field(None, description="Depot organization token")
     api_url: str = Field(DEFAULT_BASE_URL, description="Base URL of Depot's API")
+    allow_insecure_http: bool = Field(False, description="accept an http:// API URL to a host that is not loopback")
 
     @classmethod
     def resolve(cls, config: ConfigSource | None, environ: Mapping[str, str] | None = None) -> DepotSettings:
@@ -47,9 +59,14 @@ class DepotSettings(BaseModel):
         env = os.environ if environ is None else environ
         token = _first(config, TOKEN_KEY, env, TOKEN_ENV)
         api_url = _first(config, API_URL_KEY, env, URL_ENV)
+        allow = _flag(config, ALLOW_INSECURE_HTTP_KEY, env, INSECURE_HTTP_ENV)
         # The client's own validation, so the provider and the client accept exactly the same URLs.
-        valid_url = resolve_base_url(api_url, source=f"{API_URL_KEY} / {URL_ENV}") if api_url else DEFAULT_BASE_URL
-        return cls(token=SecretStr(token) if token else None, api_url=valid_url)
+        valid_url = (
+            resolve_base_url(api_url, source=f"{API_URL_KEY} / {URL_ENV}", allow_insecure_http=allow)
+            if api_url
+            else DEFAULT_BASE_URL
+        )
+        return cls(token=SecretStr(token) if token else None, api_url=valid_url, allow_insecure_http=allow)
 
     def require_token(self) -> str:
         if self.token is None:
@@ -64,15 +81,22 @@ def _first(config: ConfigSource | None, key: str, env: Mapping[str, str], env_na
     return env.get(env_name) or None
 
 
-_clients: dict[tuple[str, str], DepotClient] = {}
+def _flag(config: ConfigSource | None, key: str, env: Mapping[str, str], env_name: str) -> bool:
+    value = config.get(key) if config is not None else None
+    if value is not None and value != "":
+        return parse_flag(value, key)
+    return parse_flag(env.get(env_name, ""), env_name)
+
+
+_clients: dict[tuple[str, str, bool], DepotClient] = {}
 _clients_lock = threading.Lock()
 
 
 def client_for(settings: DepotSettings) -> DepotClient:
     """One DepotClient per (API URL, token) in this process, shared by every provider class and host thread."""
-    key = (settings.api_url, settings.require_token())
+    key = (settings.api_url, settings.require_token(), settings.allow_insecure_http)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            client = _clients[key] = DepotClient(base_url=key[0], token=key[1])
+            client = _clients[key] = DepotClient(base_url=key[0], token=key[1], allow_insecure_http=key[2])
         return client

@@ -3,6 +3,7 @@ per field, and malformed requests. Connect error bodies with the right HTTP stat
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
@@ -272,6 +273,27 @@ def test_invalid_trust_policy(rpc, project, provider, fields, words):
 def test_invalid_other_fields(rpc, project, method, body, words):
     body = {key: project.project_id if value == "PROJECT" else value for key, value in body.items()}
     assert words in rpc.fail(method, body, "invalid_argument")
+
+
+def _page_token(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "decoded",
+    [
+        "after:" + "9" * 30,  # past SQLite's 64-bit INTEGER: was an OverflowError and HTTP 500
+        "after:" + str(2**63),
+        "after:" + "9" * 5000,  # past Python's int() digit limit
+        "after:-1",
+        "after:+1",
+        "after: 1",
+        "after:\u0661",  # ARABIC-INDIC DIGIT ONE: int() accepts it
+    ],
+)
+def test_crafted_page_tokens_are_invalid_argument_not_500(rpc, decoded):
+    message = rpc.fail("ListProjects", {"pageSize": 1, "pageToken": _page_token(decoded)}, "invalid_argument")
+    assert "page_token" in message
 
 
 # Malformed requests

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
+import socket
 from collections.abc import Iterator
 
 import brotli
 import httpx
 import pytest
 from connect_rpc import Rpc, decode, encode, error_message
+from h2_client import Answer, H2Client
 from pulumi_depot_provider.proto import pb
 
 MIB = 1024 * 1024
@@ -129,3 +132,88 @@ def test_a_long_lived_h2c_connection_is_not_cut_after_1000_requests(depot):
     with Rpc(depot.url, depot.token, http2=True) as rpc:
         statuses = {rpc.post("ListProjects", {}).status_code for _ in range(1010)}
     assert statuses == {200}
+
+
+PROJECT_SERVICE_PATH = "/depot.core.v1.ProjectService"
+
+
+def _json_headers(token: str, **extra: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}", "content-type": "application/json", **extra}
+
+
+def _connect_code(answer: Answer) -> str:
+    assert answer.headers["content-type"] == "application/json", answer.headers
+    return str(answer.json()["code"])
+
+
+def test_h2c_body_over_16_mib_is_answered_on_its_stream_and_the_connection_survives(depot):
+    """Past the drain limit the server answers at once; the rest of that body, still arriving on the same
+    connection, is discarded instead of ending every stream (hypercorn's KeyError on data for a finished stream)."""
+    headers = _json_headers(depot.token)
+    with H2Client(depot.url) as h2c:
+        big = h2c.start(f"{PROJECT_SERVICE_PATH}/CreateProject", headers)
+        small = h2c.start(f"{PROJECT_SERVICE_PATH}/ListProjects", headers)
+        h2c.send(small, b"{}", end=True)
+        h2c.send(big, b"{" + b" " * (20 * MIB) + b"}", end=True)
+        big_answer, small_answer = h2c.wait(big, small)
+        after = h2c.call(f"{PROJECT_SERVICE_PATH}/ListProjects", b"{}", headers)
+    assert (big_answer.status, _connect_code(big_answer)) == (400, "invalid_argument")
+    assert "exceeds 1048576 bytes" in big_answer.json()["message"]
+    assert small_answer.status == 200
+    assert after.status == 200
+
+
+def test_h2c_stalled_body_times_out_on_its_stream_only(start_depot_server):
+    server = start_depot_server(body_timeout=1)
+    headers = _json_headers(server.token)
+    create = f"{PROJECT_SERVICE_PATH}/CreateProject"
+    with H2Client(server.url) as h2c:
+        first, rest = b'{"name": "never-finished"', b', "regionId": "us-east-1"}'
+        stalled = h2c.start(create, {**headers, "content-length": str(len(first + rest))})
+        h2c.send(stalled, first, end=False)
+        [answer] = h2c.wait(stalled)  # the server's timeout answers it: the client never finishes the body
+        meanwhile = h2c.call(f"{PROJECT_SERVICE_PATH}/ListProjects", b"{}", headers)
+        h2c.send(stalled, rest, end=True)  # arrives after the answer: discarded
+        after = h2c.call(f"{PROJECT_SERVICE_PATH}/ListProjects", b"{}", headers)
+    assert (answer.status, _connect_code(answer)) == (504, "deadline_exceeded")
+    assert "--body-timeout" in answer.json()["message"]
+    assert meanwhile.status == after.status == 200
+    assert decode("json", bytes(after.body), pb.ListProjectsResponse).projects == []  # nothing was created
+
+
+def _http11_exchange(url: str, request: bytes) -> bytes:
+    """Sends raw bytes and reads until the server closes the connection (a generous bound, never a hang)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_http11_body_shorter_than_content_length_is_answered_and_closed(start_depot_server):
+    server = start_depot_server(body_timeout=1)
+    head = (
+        "POST /depot.core.v1.ProjectService/ListProjects HTTP/1.1\r\n"
+        "Host: depot-local\r\n"
+        "Content-Type: application/json\r\n"
+        f"Authorization: Bearer {server.token}\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+    received = _http11_exchange(server.url, head.encode() + b"{}")
+    status_line, _, rest = received.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 504 "), received[:300]
+    body = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["code"] == "deadline_exceeded"
+    assert "100 bytes" in body["message"] and "--body-timeout" in body["message"]
+    with Rpc(server.url, server.token) as rpc:  # the server is still serving
+        assert rpc.post("ListProjects", {}).status_code == 200
+
+
+def test_admin_api_times_out_stalled_bodies_too(start_depot_server):
+    server = start_depot_server(body_timeout=1)
+    head = "PUT /_admin/faults HTTP/1.1\r\nHost: depot-local\r\nContent-Length: 50\r\n\r\n"
+    received = _http11_exchange(server.url, head.encode() + b"{")
+    assert received.startswith(b"HTTP/1.1 408 "), received[:300]
+    assert b"--body-timeout" in received

@@ -17,11 +17,13 @@ from pulumi_depot_provider.client.codec import CodecName
 from pulumi_depot_provider.client.config import (
     DEFAULT_BASE_URL,
     is_loopback,
+    resolve_allow_insecure_http,
     resolve_base_url,
     resolve_token,
     user_agent,
 )
 from pulumi_depot_provider.client.errors import Code, ConfigurationError, TransportError
+from pulumi_depot_provider.client.h2_transport import ThreadSafeHTTP2Transport
 from pulumi_depot_provider.client.retry import Retrier, RetryPolicy
 from pulumi_depot_provider.client.wire import Exchange, Rpc
 from pulumi_depot_provider.proto import pb
@@ -70,6 +72,9 @@ class DepotClient:
     `timeout` bounds each attempt (sent as Connect-Timeout-Ms); `retry.total_timeout` bounds a whole call.
     `sleep`, `clock` and `rng` drive the backoff (tests inject fakes). `http2=True` speaks HTTP/2 only: h2c with
     prior knowledge to an http:// URL, as Depot's own CLI and Node SDK do.
+
+    An http:// base URL must be loopback (127.0.0.0/8, ::1, localhost): the token goes with every call.
+    `allow_insecure_http=True` accepts any host; None (the default) reads DEPOT_ALLOW_INSECURE_HTTP=1.
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class DepotClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         http2: bool = False,
+        allow_insecure_http: bool | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
@@ -90,18 +96,24 @@ class DepotClient:
             raise ConfigurationError(f"codec must be 'json' or 'proto', got {codec!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
             raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        self._base_url = resolve_base_url(base_url)
+        self._base_url = resolve_base_url(
+            base_url, allow_insecure_http=resolve_allow_insecure_http(allow_insecure_http)
+        )
         token_secret = resolve_token(token)
         self._codec: Codec = codec
         self._timeout = float(timeout)
         self._http2 = http2
+        # HTTPS_PROXY and SSL_CERT_FILE matter behind corporate networks; a loopback API never goes via a
+        # proxy, and an injected transport is used as given (env proxies would be mounted over it).
+        trust_env = transport is None and not is_loopback(self._base_url)
+        if http2 and transport is None:
+            # httpx's own sync HTTP/2 breaks when threads share a connection: see h2_transport.
+            transport = ThreadSafeHTTP2Transport(trust_env=trust_env)
         self._http = httpx.Client(
             http1=not http2,
             http2=http2,
             transport=transport,
-            # HTTPS_PROXY and SSL_CERT_FILE matter behind corporate networks; a loopback API never goes via a
-            # proxy, and an injected transport is used as given (env proxies would be mounted over it).
-            trust_env=transport is None and not is_loopback(self._base_url),
+            trust_env=trust_env,
             follow_redirects=False,
         )
         self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())

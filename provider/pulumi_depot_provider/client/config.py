@@ -1,4 +1,9 @@
-"""Where the client connects and with which token: arguments first, else DEPOT_API_URL / DEPOT_TOKEN."""
+"""Where the client connects and with which token: arguments first, else DEPOT_API_URL / DEPOT_TOKEN.
+
+Plain http:// is accepted only to this machine (127.0.0.0/8, ::1, localhost), such as depot-local: every call
+carries the token, which would otherwise cross the network in cleartext. allow_insecure_http=True (or
+DEPOT_ALLOW_INSECURE_HTTP=1) lifts that, for a network the user trusts.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,10 @@ from pulumi_depot_provider.client.errors import ConfigurationError
 DEFAULT_BASE_URL = "https://api.depot.dev"
 URL_ENV = "DEPOT_API_URL"
 TOKEN_ENV = "DEPOT_TOKEN"
+INSECURE_HTTP_ENV = "DEPOT_ALLOW_INSECURE_HTTP"
+INSECURE_HTTP_KEY = "depot:allowInsecureHttp"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 TOKEN_HINT = (
     f"set the {TOKEN_ENV} environment variable or the provider config "
     "(`pulumi config set --secret depot:token <token>`)"
@@ -28,8 +37,31 @@ def user_agent() -> str:
     return f"pulumi-depot/{package_version} (python httpx)"
 
 
-def resolve_base_url(base_url: str | None, *, source: str = "base_url") -> str:
-    """The validated base URL without a trailing slash; `source` names the setting in error messages."""
+def parse_flag(value: object, source: str) -> bool:
+    """A yes/no setting from a bool or its usual spellings (1/0, true/false, yes/no, on/off); `source` names it."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ConfigurationError(f"{source} is {str(value)[:50]!r}: use true or false (1 or 0)")
+
+
+def resolve_allow_insecure_http(allow: bool | None) -> bool:
+    """The argument if given, else DEPOT_ALLOW_INSECURE_HTTP (unset: not allowed)."""
+    if allow is None:
+        return parse_flag(os.environ.get(INSECURE_HTTP_ENV, ""), INSECURE_HTTP_ENV)
+    if not isinstance(allow, bool):
+        raise ConfigurationError(f"allow_insecure_http must be True or False, got {allow!r}")
+    return allow
+
+
+def resolve_base_url(base_url: str | None, *, source: str = "base_url", allow_insecure_http: bool = False) -> str:
+    """The validated base URL without a trailing slash; `source` names the setting in error messages.
+
+    http:// to a host that is not loopback is refused unless allow_insecure_http."""
     if base_url is None:
         base_url = os.environ.get(URL_ENV)
         source = URL_ENV
@@ -57,6 +89,13 @@ def resolve_base_url(base_url: str | None, *, source: str = "base_url") -> str:
         )
     if url.query or url.fragment:
         raise ConfigurationError(f"{source}={shown} must not have a query or fragment; give only scheme://host[:port]")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(text):
+        raise ConfigurationError(
+            f"{source}={shown} is plain http:// to a host that is not this machine: the Depot token would cross "
+            "the network in cleartext. Use https://; or, only on a network you trust, allow it explicitly with "
+            f"allow_insecure_http=True (DepotClient), {INSECURE_HTTP_ENV}=1, or "
+            f"`pulumi config set {INSECURE_HTTP_KEY} true`"
+        )
     return text.rstrip("/")
 
 

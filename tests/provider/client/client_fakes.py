@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from pulumi_depot_provider.client.client import DepotClient, RetryPolicy
 
-BASE_URL = "http://depot.test"
+BASE_URL = "https://depot.test"
 TOKEN = "depot_org_SECRET_4f9a2c71e0"
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -10,6 +10,7 @@ from client_fakes import BASE_URL, TOKEN, ScriptedServer, json_reply, make_clien
 from pulumi_depot_provider.client.client import DEFAULT_BASE_URL, DepotClient, RetryPolicy
 from pulumi_depot_provider.client.config import is_loopback
 from pulumi_depot_provider.client.errors import ConfigurationError
+from pulumi_depot_provider.config import DepotSettings, client_for
 from pulumi_depot_provider.proto import pb
 
 
@@ -17,6 +18,7 @@ from pulumi_depot_provider.proto import pb
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DEPOT_API_URL", raising=False)
     monkeypatch.delenv("DEPOT_TOKEN", raising=False)
+    monkeypatch.delenv("DEPOT_ALLOW_INSECURE_HTTP", raising=False)
 
 
 def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +165,76 @@ def test_page_size_must_be_positive(page_size: int) -> None:
     with make_client(server) as client, pytest.raises(ValueError, match="page_size"):
         client.list_projects(page_size=page_size)
     assert server.requests == []
+
+
+# Cleartext http:// is for loopback only: the token is sent with every call.
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.1:8787", "http://depot.internal", "http://api.depot.dev", "http://[2001:db8::1]:8787"]
+)
+def test_http_to_a_host_that_is_not_loopback_is_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        DepotClient(url, "t")
+    message = str(caught.value)
+    assert url in message and "cleartext" in message
+    assert "https://" in message and "allow_insecure_http=True" in message and "DEPOT_ALLOW_INSECURE_HTTP=1" in message
+
+
+def test_http_refusal_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPOT_API_URL", "http://10.0.0.1:8787")
+    with pytest.raises(ConfigurationError, match="DEPOT_API_URL"):
+        DepotClient(token="t")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8787", "http://127.8.0.1", "http://localhost:8787", "http://[::1]:8787"]
+)
+def test_http_to_loopback_stays_allowed(url: str) -> None:
+    with DepotClient(url, "t") as client:
+        assert client.base_url == url
+
+
+def test_insecure_http_can_be_allowed_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    with DepotClient("http://10.0.0.1:8787", "t", allow_insecure_http=True) as client:
+        assert client.base_url == "http://10.0.0.1:8787"
+    monkeypatch.setenv("DEPOT_ALLOW_INSECURE_HTTP", "1")
+    with DepotClient("http://10.0.0.1:8787", "t") as client:
+        assert client.base_url == "http://10.0.0.1:8787"
+    with pytest.raises(ConfigurationError, match="cleartext"):  # the argument wins over the environment
+        DepotClient("http://10.0.0.1:8787", "t", allow_insecure_http=False)
+
+
+@pytest.mark.parametrize(("value", "allowed"), [("0", False), ("", False), ("true", True), ("yes", True)])
+def test_insecure_http_environment_values(monkeypatch: pytest.MonkeyPatch, value: str, allowed: bool) -> None:
+    monkeypatch.setenv("DEPOT_ALLOW_INSECURE_HTTP", value)
+    if allowed:
+        DepotClient("http://10.0.0.1:8787", "t").close()
+    else:
+        with pytest.raises(ConfigurationError, match="cleartext"):
+            DepotClient("http://10.0.0.1:8787", "t")
+
+
+def test_unreadable_insecure_http_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPOT_ALLOW_INSECURE_HTTP", "perhaps")
+    with pytest.raises(ConfigurationError, match="DEPOT_ALLOW_INSECURE_HTTP") as caught:
+        DepotClient("http://10.0.0.1:8787", "t")
+    assert "'perhaps'" in str(caught.value)
+
+
+def test_provider_settings_refuse_cleartext_unless_allowed() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        DepotSettings.resolve({"depot:apiUrl": "http://depot.internal:8787", "depot:token": "t"}, environ={})
+    assert "depot:apiUrl" in str(caught.value) and "depot:allowInsecureHttp" in str(caught.value)
+    for config, environ in [
+        ({"depot:allowInsecureHttp": "true"}, {}),
+        ({"depot:allowInsecureHttp": True}, {}),
+        ({}, {"DEPOT_ALLOW_INSECURE_HTTP": "1"}),
+    ]:
+        settings = DepotSettings.resolve(
+            {"depot:apiUrl": "http://depot.internal:8787", "depot:token": "t", **config}, environ
+        )
+        assert settings.allow_insecure_http and settings.api_url == "http://depot.internal:8787"
+        assert client_for(settings).base_url == "http://depot.internal:8787"
+    with pytest.raises(ConfigurationError, match="depot:allowInsecureHttp"):
+        DepotSettings.resolve({"depot:allowInsecureHttp": "sometimes"}, environ={})

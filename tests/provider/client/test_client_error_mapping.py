@@ -21,7 +21,7 @@ from pulumi_depot_provider.client.errors import (
 from pulumi_depot_provider.client.wire import MAX_RESPONSE_BYTES
 from pulumi_depot_provider.proto import pb
 
-URL = "http://depot.test/depot.core.v1.ProjectService/GetProject"
+URL = "https://depot.test/depot.core.v1.ProjectService/GetProject"
 NO_RETRY_CODES = [code for code in Code if code not in (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)]
 
 

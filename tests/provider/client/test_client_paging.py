@@ -67,7 +67,7 @@ def test_repeated_page_token_is_an_error_not_a_loop(tokens: list[str]) -> None:
     assert error.code is Code.INTERNAL
     assert error.method == "ListProjects"
     assert f"sent page token {tokens[-1]!r} a second time" in error.message
-    assert error.url == "http://depot.test/depot.core.v1.ProjectService/ListProjects"
+    assert error.url == "https://depot.test/depot.core.v1.ProjectService/ListProjects"
 
 
 def test_a_failing_page_is_retried_alone() -> None:

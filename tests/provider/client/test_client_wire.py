@@ -145,7 +145,7 @@ def test_each_method_round_trips(
     (request,) = server.requests
     service = "OrganizationService" if method == "ListOrganizations" else "ProjectService"
     assert request.method == "POST"
-    assert str(request.url) == f"http://depot.test/depot.core.v1.{service}/{method}"
+    assert str(request.url) == f"https://depot.test/depot.core.v1.{service}/{method}"
     received = type(expected_request)()
     if wire_codec == "json":
         assert request.headers["content-type"] == "application/json"
