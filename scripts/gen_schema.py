@@ -176,6 +176,11 @@ def build_schema() -> dict[str, Any]:
                     "type": "string",
                     "description": "Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.",
                 },
+                "allowInsecureHttp": {
+                    "type": "boolean",
+                    "description": "Accept an http:// apiUrl whose host is not loopback (the token then travels in "
+                    "cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.",
+                },
                 "allowedTrust": {
                     "type": "string",
                     "description": "JSON object limiting the CI pipelines trust policies may grant: "

@@ -50,7 +50,7 @@ def test_schema_is_fresh() -> None:
 
 def test_schema_is_a_pulumi_package_named_depot() -> None:
     assert SCHEMA["name"] == "depot"
-    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl", "allowedTrust"}
+    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl", "allowInsecureHttp", "allowedTrust"}
     assert SCHEMA["config"]["variables"]["token"]["secret"] is True
     for resource in SCHEMA["resources"].values():
         assert resource["description"]
