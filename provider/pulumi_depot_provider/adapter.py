@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -230,6 +231,11 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
 
     _settings: DepotSettings | None = None
     _settings_problem: str | None = None
+    # (type token, id) of every object adopted by import_id in this host process, i.e. in this deployment: the
+    # engine runs one provider host per deployment, and it may ask to delete what was just adopted (a replacement
+    # the engine forces without Diff, e.g. `up --replace` or replace_on_changes, while import_id is declared; or a
+    # renamed resource adopting its predecessor's object). That object is now the new resource's: keep it.
+    _adopted_here: ClassVar[set[tuple[str, str]]] = set()
 
     # -- typed hooks, one implementation per resource --
 
@@ -270,11 +276,10 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             problem = self._configuration_problem()
             if problem:
                 failures.append(CheckFailure("", problem))
+            # import_id stays in the checked inputs even once the resource exists: the engine re-runs Check with
+            # no old inputs when it replaces a resource, so anything dropped here would come back on a
+            # replacement anyway. Diff refuses that replacement instead (see refuse_replacing_an_import).
             inputs = plain_properties(news)
-            if plain_properties(olds) and IMPORT_ID in self.args_model.model_fields:
-                # Already in the state: import_id has done its work. Dropping it here keeps a later replacement
-                # from adopting (and then deleting) the very object it replaces.
-                inputs.pop(IMPORT_ID, None)
             unknown = unknown_paths(inputs)
             failures.extend(self.input_failures(inputs))
             try:
@@ -285,7 +290,31 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         with self._one_line("diff", f"(id {id_})"):
-            return self.diff_properties(olds, news).result()
+            diff = self.diff_properties(olds, news)
+            if diff.replaced:
+                self.refuse_replacing_an_import(id_, olds, news, diff)
+            return diff.result()
+
+    def refuse_replacing_an_import(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], diff: PropertyDiff
+    ) -> None:
+        """The engine's rule for imports, applied to import_id: a resource that still declares an import id may
+        not be replaced. The replacement's Create would adopt that same object again, and the engine would then
+        delete the "old" one: the very object the state now holds."""
+        import_id = plain_properties(news).get(IMPORT_ID)
+        if IMPORT_ID not in self.args_model.model_fields or import_id is None or import_id == "":
+            return
+        declared = "(not known yet)" if is_unknown(import_id) else repr(import_id)
+        try:
+            subject = self._subject(self._state(id_, olds, "diff"), id_)
+        except DepotResourceError:
+            subject = f"(id {id_})"
+        changed = ", ".join(diff.replaced)
+        raise DepotResourceError(
+            f"{self.type_token} {subject}: replace refused: {changed} changed, which replaces it, but import_id "
+            f"{declared} is still declared (the replacement would adopt that object again and then delete "
+            "it); remove import_id — it only matters at creation — then run up again"
+        )
 
     def diff_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
         new = plain_properties(news)
@@ -298,6 +327,8 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         args = self._args(props, "create")
         with self._one_line("create", self.describe(args)):
             id_, state = self.create_resource(self._client(), args)
+            if getattr(args, IMPORT_ID, None) == id_:
+                DepotProvider._adopted_here.add((self.type_token, id_))
             return CreateResult(id_, state.outputs())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -322,6 +353,12 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         state = self._state(id_, props, "delete")
+        if (self.type_token, id_) in DepotProvider._adopted_here:
+            pulumi.log.warn(
+                f"{self.type_token} {self._subject(state, id_)}: not deleted: this deployment adopted it by "
+                "import_id for another resource, which now holds it (remove import_id: it only matters at creation)"
+            )
+            return
         # NotFound: already gone, which is what delete asks for.
         with self._one_line("delete", self._subject(state, id_)), suppress(NotFound):
             self.delete_resource(self._client(), id_, state)

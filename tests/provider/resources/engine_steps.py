@@ -1,7 +1,8 @@
 """One dynamic resource driven through the real provider host, sequenced the way the engine does (test tooling).
 
 `up` is the engine's step for one resource: Check(olds=old inputs, news) then, for an existing resource,
-Diff(olds=old outputs, news=checked inputs) and Update, or a create-before-delete replacement; `refresh` is Read
+Diff(olds=old outputs, news=checked inputs) and Update, or a create-before-delete replacement whose inputs come
+from a second Check with no old inputs, as the engine's; `refresh` is Read
 (adopting the returned inputs, or forgetting the resource when the id comes back empty); `destroy` is Delete.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pulumi.dynamic import ResourceProvider
 from dynamic_host import (
     PROVIDER_KEY,
     CheckResult,
@@ -22,6 +22,7 @@ from dynamic_host import (
     mark_secret_outputs,
     provider_input,
 )
+from pulumi.dynamic import ResourceProvider
 
 Step = Literal["create", "same", "update", "replace"]
 
@@ -73,8 +74,13 @@ class EngineResource:
             self.inputs = checked
             return "same"
         if diff.replaces:
+            # The engine recomputes the replacement's inputs with a Check that has no old inputs
+            # (step_generator.go: "we need to recompute the default values").
+            replacement = self.host.check(self.urn, {}, self.news(inputs))
+            if replacement.failures:
+                raise CheckFailed(replacement)
             old_id, old_outputs, old_inputs = self.id, self.outputs, self.inputs
-            self._created(checked)
+            self._created(replacement.inputs)
             self.host.delete(self.urn, old_id, old_outputs, old_inputs=old_inputs)
             return "replace"
         outputs = self.host.update(self.urn, self.id, self.outputs, checked, old_inputs=self.inputs)

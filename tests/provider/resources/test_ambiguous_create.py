@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dynamic_host import DynamicProviderHost
 from engine_steps import EngineResource
 from pulumi_depot_provider.client import DepotClient
-from dynamic_host import DynamicProviderHost
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from dynamic_host import UNKNOWN, DynamicProviderHost, HostError
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi.dynamic import ResourceProvider
-from dynamic_host import UNKNOWN, DynamicProviderHost, HostError
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dynamic_host import DynamicProviderHost, HostError
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi_depot_provider.client import NotFound
-from dynamic_host import DynamicProviderHost, HostError
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import ProjectProvider
 
@@ -146,7 +147,9 @@ def test_partial_cache_policy_keeps_the_undeclared_field(host: DynamicProviderHo
     assert (live.keep_gb, live.keep_days) == (30, 3)
 
 
-def test_import_adopts_the_project_and_applies_declared_differences(host: DynamicProviderHost, depot: Any) -> None:
+def test_import_adopts_the_project_and_applies_declared_differences(
+    host: DynamicProviderHost, depot: Any, start_host: Callable[..., DynamicProviderHost]
+) -> None:
     client = depot.client()
     legacy = client.create_project("legacy", "us-east-1")
     count = len(client.list_projects())
@@ -165,12 +168,29 @@ def test_import_adopts_the_project_and_applies_declared_differences(host: Dynami
     live = client.get_project(legacy.project_id)
     assert (live.name, live.cache_policy.keep_gb, live.cache_policy.keep_days) == ("legacy-app", 70, 14)
     assert "adopted project" in host.output()
+    # Every `pulumi up` runs its own provider host: what this one adopted, a later deployment may delete.
+    adopted.host = start_host(depot)
 
-    # From now on it is managed: no changes, and import_id no longer matters.
+    # From now on it is managed: no changes, and in-place updates work with import_id still declared.
     assert adopted.up(inputs) == "same"
-    assert "import_id" not in adopted.check(inputs).inputs
+    assert adopted.check(inputs).inputs["import_id"] == legacy.project_id  # kept: a replacement re-checks anyway
     assert adopted.up({**inputs, "name": "legacy-2"}) == "update"
     assert client.get_project(legacy.project_id).name == "legacy-2"
+
+    # A replacement while import_id is declared would adopt the project again and delete it: refused.
+    moved = {**inputs, "name": "legacy-2", "organization_id": "otherorg"}
+    with pytest.raises(HostError) as refused:
+        adopted.up(moved)
+    assert_one_line_error(
+        refused.value,
+        depot.token,
+        f"depot:Project 'legacy-2' (id {legacy.project_id}): replace refused: organization_id changed",
+        f"import_id {legacy.project_id!r} is still declared",
+        "remove import_id — it only matters at creation — then run up again",
+    )
+    assert client.get_project(legacy.project_id).name == "legacy-2"
+    without_import = {key: value for key, value in inputs.items() if key != "import_id"}
+    assert adopted.up({**without_import, "name": "legacy-2"}) == "same"  # removing import_id alone changes nothing
 
     outputs = dict(adopted.outputs)
     adopted.destroy()

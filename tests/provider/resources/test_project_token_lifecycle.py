@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dynamic_host import DynamicProviderHost, HostError, Secret
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi_depot_provider.client import DepotClient, DepotError
-from dynamic_host import DynamicProviderHost, HostError, Secret
 from pulumi_depot_provider.resources.project_token import NOT_RECOVERABLE, ProjectTokenProvider
 
 PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
@@ -94,7 +95,9 @@ def test_create_noop_update_rotation_drift_recreate_delete(host: DynamicProvider
     host.delete(ci.urn, last_id, last_outputs)  # already gone: success
 
 
-def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(host: DynamicProviderHost, depot: Any) -> None:
+def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(
+    host: DynamicProviderHost, depot: Any, start_host: Callable[..., DynamicProviderHost]
+) -> None:
     client = depot.client()
     project_id = client.create_project("api", "us-east-1").project_id
     existing = client.create_token(project_id, "legacy CI")
@@ -109,10 +112,36 @@ def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(host: Dyn
     assert authenticates(depot, existing.secret, project_id)  # adopting does not rotate it
     assert adopted.up(inputs) == "same"
 
-    # Rotating an adopted token gives it a secret Pulumi knows.
-    assert adopted.up({**inputs, "rotation_trigger": 1}) == "replace"
+    # A replacement the engine forces without Diff (`up --replace`) in the deployment that adopted the token: the
+    # replacement's Create adopts it again, and the host then keeps it instead of deleting the "old" one.
+    replacement = host.create(adopted.urn, host.check(adopted.urn, {}, adopted.news(inputs)).inputs)
+    assert replacement.id == existing.token_id
+    host.delete(adopted.urn, adopted.id, adopted.outputs, old_inputs=adopted.inputs)
+    assert tokens(client, project_id) == {existing.token_id: "CI builds"}
+    assert "not deleted: this deployment adopted it by import_id" in host.output()
+    # Every `pulumi up` runs its own provider host: what this one adopted, a later deployment may delete.
+    adopted.host = start_host(depot)
+
+    # Rotating while import_id is still declared would adopt the token again and then delete it: refused.
+    with pytest.raises(HostError) as refused:
+        adopted.up({**inputs, "rotation_trigger": 1})
+    assert_one_line_error(
+        refused.value,
+        depot.token,
+        f"depot:ProjectToken 'CI builds' in project {project_id} (id {existing.token_id}): replace refused",
+        "rotation_trigger changed",
+        f"import_id {existing.token_id!r} is still declared",
+        "remove import_id — it only matters at creation — then run up again",
+    )
+    assert tokens(client, project_id) == {existing.token_id: "CI builds"}
+
+    # Removing import_id changes nothing; then rotating gives the token a secret Pulumi knows.
+    without_import = {"project_id": project_id, "description": "CI builds"}
+    assert adopted.up(without_import) == "same"
+    assert adopted.up({**without_import, "rotation_trigger": 1}) == "replace"
     assert authenticates(depot, secret_of(adopted), project_id)
     assert list(tokens(client, project_id)) == [adopted.id]
+    assert adopted.id != existing.token_id
 
 
 def test_import_of_a_missing_token_fails_with_the_fix(host: DynamicProviderHost, depot: Any) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dynamic_host import PROVIDER_KEY, DynamicProviderHost, HostError, Secret, provider_input
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi.dynamic import ResourceProvider
-from dynamic_host import PROVIDER_KEY, DynamicProviderHost, HostError, Secret, provider_input
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from engine_steps import EngineResource, assert_one_line_error
 from dynamic_host import DynamicProviderHost, HostError
+from engine_steps import EngineResource, assert_one_line_error
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 
@@ -92,7 +93,9 @@ def test_create_noop_replacements_drift_recreate_import_delete(host: DynamicProv
     host.delete(gh.urn, last_id, last_outputs)  # already gone: success
 
 
-def test_import_adopts_the_policy_by_id(host: DynamicProviderHost, depot: Any) -> None:
+def test_import_adopts_the_policy_by_id(
+    host: DynamicProviderHost, depot: Any, start_host: Callable[..., DynamicProviderHost]
+) -> None:
     client = depot.client()
     project_id = client.create_project("api", "us-east-1").project_id
     existing = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(**GITHUB))
@@ -103,9 +106,25 @@ def test_import_adopts_the_policy_by_id(host: DynamicProviderHost, depot: Any) -
     assert adopted.id == existing.trust_policy_id
     assert list(policies(client, project_id)) == [existing.trust_policy_id]
     assert adopted.up(inputs) == "same"
+    # Every `pulumi up` runs its own provider host: what this one adopted, a later deployment may delete.
+    adopted.host = start_host(depot)
 
-    # A later replacement creates a new policy; it does not adopt (and then delete) the imported one again.
+    # A replacement while import_id is declared would adopt the policy again and then delete it: refused.
     changed = {**inputs, "github": {**GITHUB, "repository": "web"}}
+    with pytest.raises(HostError) as refused:
+        adopted.up(changed)
+    assert_one_line_error(
+        refused.value,
+        depot.token,
+        f"depot:TrustPolicy github acme/api in project {project_id} (id {existing.trust_policy_id}): "
+        "replace refused: github changed",
+        "remove import_id — it only matters at creation — then run up again",
+    )
+    assert list(policies(client, project_id)) == [existing.trust_policy_id]
+
+    # Without import_id (no change by itself), the replacement creates a new policy and removes the adopted one.
+    changed.pop("import_id")
+    assert adopted.up({**changed, "github": GITHUB}) == "same"
     assert adopted.up(changed) == "replace"
     assert adopted.id != existing.trust_policy_id
     assert policies(client, project_id) == {adopted.id: ("github", {"repository_owner": "acme", "repository": "web"})}

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from engine_steps import CheckFailed, EngineResource, assert_one_line_error
 from dynamic_host import UNKNOWN, DynamicProviderHost, HostError
+from engine_steps import CheckFailed, EngineResource, assert_one_line_error
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 

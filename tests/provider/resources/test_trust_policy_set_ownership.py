@@ -4,14 +4,12 @@ the same project makes the program fail, naming both, before the second one is r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_depot as depot
 import pytest
-from dynamic_host import ProgramError, RegisteredResource, Runner, RunnerError, Secret, run_program
-from pulumi_depot_provider.proto import pb
+from dynamic_host import ProgramError, RegisteredResource, run_program
 
 APP = depot.GitHubTrustArgs(repository_owner="acme", repository="app")
 WEB = depot.GitHubTrustArgs(repository_owner="acme", repository="web")
@@ -90,27 +88,5 @@ def test_plain_policies_share_a_project_and_sets_own_different_projects() -> Non
         assert sorted(r.name for r in run.resources) == ["api", "one", "two", "web", "web-trust"]
 
 
-def test_mixing_on_an_existing_project_fails_the_preview_and_changes_nothing(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    org = request.getfixturevalue("depot")
-    client = org.client()
-    project_id = client.create_project("api", "us-east-1").project_id
-    existing = client.add_trust_policy(
-        project_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="web")
-    )
-
-    def program() -> None:
-        depot.TrustPolicySet("trust", project_id=project_id, policies=[APP])
-        depot.TrustPolicy("web", project_id=project_id, github=WEB)
-
-    runner = Runner(
-        program,
-        stack="dev",
-        state=tmp_path / "state.json",
-        config={"depot:token": Secret(org.token), "depot:apiUrl": org.url},
-        env={"DEPOT_TOKEN": "", "DEPOT_API_URL": ""},
-    )
-    with pytest.raises(RunnerError, match=r"depot\.TrustPolicy 'web' and depot\.TrustPolicySet 'trust' both declare"):
-        runner.up()
-    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [existing.trust_policy_id]
+# Mixing a set and a TrustPolicy on an existing project under the real engine (the preview fails, nothing
+# changes): tests/engine/test_lifecycle_trust_policy_set.py.
