@@ -58,6 +58,11 @@ def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
     paragraphs = [
         f"Depot organization {orgs}, imported by `pulumi-depot import`.",
         textwrap.fill(summary, DOCSTRING_WIDTH),
+        textwrap.fill(
+            "After that first `pulumi up`, delete the import_id arguments: they only matter at creation, and a "
+            "resource that still declares one may not be replaced (rotating a token, changing a trust policy).",
+            DOCSTRING_WIDTH,
+        ),
         "Configure the stack first:\n\n" + "\n".join(commands),
     ]
     if tokens:
