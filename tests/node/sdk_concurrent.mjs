@@ -2,20 +2,12 @@
 // connection, one stream per call), then lists the projects. Prints {results, listed}: per call "ok" or the
 // ConnectError's code name and message, and the names ListProjects returned. Input: {"count", "prefix"} on stdin.
 import {readFileSync} from 'node:fs'
+import {failer, requireLocalApi} from './local_api.mjs'
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 const CALL_OPTIONS = {timeoutMs: 30000}
 
-function fail(message) {
-  process.stderr.write(`sdk_concurrent: ${message}\n`)
-  process.exit(2)
-}
-
-// Checked before the SDK is imported (it reads DEPOT_API_URL then): this script only ever talks to loopback.
-const apiUrl = process.env.DEPOT_API_URL
-if (!apiUrl) fail('DEPOT_API_URL is not set; point it at the local Depot API (http://127.0.0.1:PORT)')
-if (!LOOPBACK.has(new URL(apiUrl).hostname)) fail(`DEPOT_API_URL ${apiUrl} is not a loopback address; refusing`)
-if (!process.env.DEPOT_TOKEN) fail('DEPOT_TOKEN is not set; pass an organization token of the local Depot API')
+const fail = failer('sdk_concurrent')
+requireLocalApi(fail)
 
 const {depot} = await import('@depot/sdk-node')
 const {Code, ConnectError} = await import('@connectrpc/connect')

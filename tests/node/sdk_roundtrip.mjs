@@ -4,22 +4,13 @@
 // tests/depot_local/test_node_sdk.py, which asserts on the output. Values are the SDK's own decoding of the
 // responses, written with the SDK's proto3 JSON mapping (enum names, int64 as strings, RFC 3339 timestamps).
 import {readFileSync} from 'node:fs'
+import {failer, requireLocalApi} from './local_api.mjs'
 import {createRequire} from 'node:module'
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 const CALL_OPTIONS = {timeoutMs: 10000}
 
-function fail(message) {
-  process.stderr.write(`sdk_roundtrip: ${message}\n`)
-  process.exit(2)
-}
-
-// The SDK reads DEPOT_API_URL once, when it is imported, and defaults to the real https://api.depot.dev:
-// check it before the (dynamic) import so that this script can never talk to anything but loopback.
-const apiUrl = process.env.DEPOT_API_URL
-if (!apiUrl) fail('DEPOT_API_URL is not set; point it at the local Depot API (http://127.0.0.1:PORT)')
-if (!LOOPBACK.has(new URL(apiUrl).hostname)) fail(`DEPOT_API_URL ${apiUrl} is not a loopback address; refusing`)
-if (!process.env.DEPOT_TOKEN) fail('DEPOT_TOKEN is not set; pass an organization token of the local Depot API')
+const fail = failer('sdk_roundtrip')
+requireLocalApi(fail)
 
 const {depot} = await import('@depot/sdk-node')
 const {Code, ConnectError} = await import('@connectrpc/connect')
