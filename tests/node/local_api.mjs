@@ -10,9 +10,11 @@ export function failer(script) {
   }
 }
 
+// Returns the API URL.
 export function requireLocalApi(fail) {
   const apiUrl = process.env.DEPOT_API_URL
   if (!apiUrl) fail('DEPOT_API_URL is not set; point it at the local Depot API (http://127.0.0.1:PORT)')
   if (!LOOPBACK.has(new URL(apiUrl).hostname)) fail(`DEPOT_API_URL ${apiUrl} is not a loopback address; refusing`)
   if (!process.env.DEPOT_TOKEN) fail('DEPOT_TOKEN is not set; pass an organization token of the local Depot API')
+  return apiUrl
 }

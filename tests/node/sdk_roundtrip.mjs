@@ -10,7 +10,7 @@ import {createRequire} from 'node:module'
 const CALL_OPTIONS = {timeoutMs: 10000}
 
 const fail = failer('sdk_roundtrip')
-requireLocalApi(fail)
+const apiUrl = requireLocalApi(fail)
 
 const {depot} = await import('@depot/sdk-node')
 const {Code, ConnectError} = await import('@connectrpc/connect')
