@@ -48,6 +48,7 @@ import pulumi
 from pulumi._types import input_type_to_dict, is_input_type
 from pydantic import BaseModel
 
+from pulumi_depot._checks import kind
 from pulumi_depot._inputs import CachePolicyArgs
 from pulumi_depot.tenant import TenantProject, TokenLike
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
@@ -118,6 +119,18 @@ class TenantFleet:
         :param retain_on_delete: Fleet-wide retain_on_delete; overrides the file's when given.
         :param opts: Further options for every TenantProject (e.g. a provider or parent).
         """
+        source = f"depot.TenantFleet {name!r}"
+        if not isinstance(name, str) or not name:
+            raise TenantsFileError(source, [f"name: must be a non-empty string, not {kind(name)}"])
+        flags = [
+            f"{field}: must be True, False or None, not {kind(value)}"
+            for field, value in (("protect", protect), ("retain_on_delete", retain_on_delete))
+            if value is not None and not isinstance(value, bool)
+        ]
+        if opts is not None and not isinstance(opts, pulumi.ResourceOptions):
+            flags.append(f"opts: must be a pulumi.ResourceOptions (or None), not {kind(opts)}")
+        if flags:
+            raise TenantsFileError(source, flags)
         self.name = name
         self.spec = _fleet_spec(name, tenants_file, tenants, defaults, name_template)
         overrides = {
@@ -188,6 +201,10 @@ def _fleet_spec(
     source = f"depot.TenantFleet {name!r}"
     if (tenants_file is None) == (tenants is None):
         raise TenantsFileError(source, ["give exactly one of tenants_file= or tenants="])
+    if tenants_file is not None and not isinstance(tenants_file, str | os.PathLike):
+        raise TenantsFileError(source, [f"tenants_file: must be a path (str or os.PathLike), not {kind(tenants_file)}"])
+    if tenants is not None and (not isinstance(tenants, Sequence) or isinstance(tenants, str | bytes)):
+        raise TenantsFileError(source, [f"tenants: must be a list of TenantArgs or mappings, not {kind(tenants)}"])
     if tenants_file is not None:
         if defaults is not None or name_template is not None:
             raise TenantsFileError(
@@ -230,7 +247,7 @@ def _plain_value(value: Any, path: str) -> Any:
         raise _NotPlain(path)
     if isinstance(value, TenantArgs | TenantDefaultsArgs):
         entries = {item.name: getattr(value, item.name) for item in fields(value)}
-        if value.trust_policies is not None:
+        if isinstance(value.trust_policies, list | tuple):  # anything else is reported by the tenants file's rule
             entries["trust_policies"] = [trust_entry(policy) for policy in value.trust_policies]
         return {key: _plain_value(item, f"{path}.{key}") for key, item in entries.items() if item is not None}
     if is_input_type(type(value)):

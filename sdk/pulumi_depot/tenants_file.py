@@ -22,6 +22,15 @@ Format (every key optional unless marked; unknown keys are errors)::
         token: {description: "acme builds", import_id: "<token id>"}   # import_id adopts an existing token
         import_id: 7f76t7vghb          # adopt an existing project instead of creating one
 
+``trust_policies`` is authoritative and must be a list: ``[]`` (explicitly, on a tenant or in defaults) means the
+tenant trusts no CI pipeline, so every trust policy of its project is removed; left out everywhere it means the
+same. A string or mapping there is an error naming the tenant and field, never an empty set. No string of the
+file (descriptions, slugs, ids, keys) may hold a control character (NUL, ESC, DEL, C1, bidi overrides U+202A to
+U+202E and U+2066 to U+2069); one is reported ``repr``-escaped, never raw.
+
+Files are loaded safely: at most 5 MiB, UTF-8, nested at most 64 levels, mapping keys plain strings, no YAML merge
+keys, and at most 100,000 values with each YAML alias counted as a copy; each breach is one problem naming the file.
+
 A token left out everywhere means no token. A project or token import_id may be adopted by one tenant only (a
 token import_id in defaults therefore fits a fleet of one).
 
@@ -40,6 +49,7 @@ import os
 import re
 import string
 import typing
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,6 +75,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from pulumi_depot._checks import control_character, control_problems
 
 __all__ = [
     "CachePolicySpec",
@@ -264,7 +276,7 @@ def parse_tenants(data: Any, source: str = "tenants") -> TenantsFile:
     """Validate a tenants document (the parsed YAML/JSON). Raises TenantsFileError listing every problem."""
     if not isinstance(data, Mapping):
         raise TenantsFileError(source, [f"the document must be a mapping with a 'tenants' list, not {_kind(data)}"])
-    problems = _duplicate_ids(data)
+    problems = _duplicate_ids(data) + _control_problems(data)
     template = data.get("name_template", DEFAULT_TEMPLATE)
     template_error = template_problem(template) if isinstance(template, str) else None
     if template_error:
@@ -281,23 +293,46 @@ def parse_tenants(data: Any, source: str = "tenants") -> TenantsFile:
 
 def load_tenants_file(path: str | os.PathLike[str]) -> TenantsFile:
     """Read and validate a tenants file: ``.json`` as JSON, anything else as YAML (a JSON document is YAML too).
-    Duplicate keys in a mapping are errors, not silently the last one."""
+
+    The file is loaded safely, and anything outside these bounds is one problem of a TenantsFileError naming the
+    file: at most ``MAX_FILE_BYTES`` (5 MiB), UTF-8, nesting at most ``MAX_DEPTH`` (64) levels, mapping keys
+    plain strings, in YAML no merge keys (``<<``), and at most ``MAX_NODES`` (100,000) values with every alias
+    counted as a copy of its anchor (an alias bomb expands exponentially; ``yaml.safe_dump`` writes aliases for
+    shared values, which stay accepted). Duplicate keys in a mapping are errors, not silently the last one."""
     file = Path(path)
+    source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise TenantsFileError(str(file), [f"cannot read the tenants file: {error.strerror or error}"]) from None
+        raise TenantsFileError(source, [f"cannot read the tenants file: {error.strerror or error}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise TenantsFileError(
+            source, [f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; a tenants file may not be"]
+        )
     try:
-        data = _load_json(text) if file.suffix.lower() == ".json" else yaml.load(text, Loader=_StrictLoader)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TenantsFileError(
+            source, [f"not UTF-8: the byte {raw[error.start]:#04x} at offset {error.start} is not valid UTF-8"]
+        ) from None
+    try:
+        data = _load_json(text) if file.suffix.lower() == ".json" else _load_yaml(text)
     except json.JSONDecodeError as error:
-        raise TenantsFileError(str(file), [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
+        raise TenantsFileError(source, [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise TenantsFileError(str(file), [f"not valid YAML: {error.problem or error}{where}"]) from None
-    except (yaml.YAMLError, _DuplicateKey) as error:
-        raise TenantsFileError(str(file), [str(error)]) from None
-    return parse_tenants(data, str(file))
+        raise TenantsFileError(source, [f"not valid YAML: {error.problem or error}{where}"]) from None
+    except (yaml.YAMLError, _Refused) as error:
+        raise TenantsFileError(source, [str(error)]) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:  # e.g. an integer of 5,000 digits
+        raise TenantsFileError(source, [f"cannot read a value: {_escaped(str(error))}"]) from None
+    return parse_tenants(data, source)
+
+
+def _escaped(text: str) -> str:
+    return text if control_character(text) is None else repr(text)
 
 
 def _duplicate_ids(data: Mapping[str, Any]) -> list[str]:
@@ -315,6 +350,23 @@ def _duplicate_ids(data: Mapping[str, Any]) -> list[str]:
             )
         else:
             seen[tenant_id] = index
+    return problems
+
+
+# checked by their own rule: ids by the id pattern, names by project_name_problem, rotation_trigger is any value
+_OWN_RULE = frozenset({"id", "name", "name_template", "rotation_trigger"})
+
+
+def _control_problems(data: Mapping[str, Any]) -> list[str]:
+    """Control characters in any string of the document (descriptions, slugs, ids of objects to adopt, ...)."""
+    problems = []
+    for key, value in data.items():
+        if key == "tenants" and isinstance(value, list):
+            for index, tenant in enumerate(value):
+                where, _ = _where(["tenants", index], data)
+                problems += [f"{where}: {line}" for line in control_problems(tenant, "", _OWN_RULE)]
+        elif key not in _OWN_RULE:
+            problems += list(control_problems({key: value}, "", _OWN_RULE))
     return problems
 
 
@@ -398,7 +450,13 @@ def _where(loc: list[Any], data: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _dotted(loc: Sequence[Any]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    def label(part: Any) -> str:
+        if isinstance(part, int):
+            return f"[{part}]"
+        text = str(part)
+        return f".{text}" if control_character(text) is None else f".{text!r}"
+
+    return "".join(label(part) for part in loc).lstrip(".")
 
 
 def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseModel] | None:
@@ -425,20 +483,71 @@ def _kind(value: Any) -> str:
 # --- strict loaders ----------------------------------------------------------------------------------------------
 
 
-class _DuplicateKey(ValueError):
-    pass
+class _Refused(ValueError):
+    """Something a tenants file may not contain (one line, the whole message)."""
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""The largest tenants file read (5 MiB: some 20,000 tenants)."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists accepted (a tenants file needs 6)."""
+
+
+MAX_NODES = 100_000
+"""The most values a YAML document may expand to, aliases counted as copies (an alias bomb expands exponentially)."""
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key repeated in one mapping is an error (PyYAML keeps the last)."""
+    """PyYAML's safe loader, restricted: aliases bounded by what they expand to, nesting bounded, keys plain
+    strings, no merge keys, and a key repeated in one mapping is an error (PyYAML keeps the last)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> how many values it expands to
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"line {line}: nested more than {MAX_DEPTH} levels deep")
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        else:
+            node = super().compose_node(parent, index)
+        if id(node) not in self._sizes:
+            if isinstance(node, yaml.SequenceNode):
+                children = node.value
+            elif isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            else:
+                children = []
+            self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in children)
+        if self._sizes[id(node)] > MAX_NODES:
+            raise _Refused(
+                f"line {line}: the document expands to more than {MAX_NODES:,} values (aliases counted as "
+                "copies: an alias bomb?); write the values out"
+            )
+        return node  # type: ignore[no-any-return]
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    keys: set[Any] = set()
+    keys: set[str] = set()
     for key_node, _ in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(f"line {line}: merge keys (<<) are not allowed in a tenants file; write the keys out")
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Refused(f"line {line}: a mapping key must be a plain string, not a {key_node.id}")
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str):
+            raise _Refused(f"line {line}: the mapping key {key!r} must be a string (quote it)")
         if key in keys:
-            raise _DuplicateKey(f"the key {key!r} appears twice in one mapping at line {key_node.start_mark.line + 1}")
+            raise _Refused(f"the key {key!r} appears twice in one mapping at line {line}")
         keys.add(key)
     return loader.construct_mapping(node, deep)
 
@@ -446,12 +555,36 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _load_yaml(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of a JSON text, counted before parsing (json's parser recurses)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _load_json(text: str) -> Any:
+    if _json_depth(text) > MAX_DEPTH:
+        raise _Refused(f"nested more than {MAX_DEPTH} levels deep")
+
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in items]
-        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        counts = Counter(key for key, _ in items)
+        repeated = sorted(key for key, count in counts.items() if count > 1)
         if repeated:
-            raise _DuplicateKey(f"the key {repeated[0]!r} appears twice in one object")
+            raise _Refused(f"the key {repeated[0]!r} appears twice in one object")
         return dict(items)
 
     return json.loads(text, object_pairs_hook=pairs)

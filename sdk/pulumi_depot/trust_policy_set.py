@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 
+from pulumi_depot._checks import is_computed, kind
 from pulumi_depot._claims import SET, claim_project
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
+from pulumi_depot.tenants_file import TenantsFileError
 
 __all__ = ["TrustPolicyEntry", "TrustPolicyEntryArgs", "TrustPolicySet", "trust_entry"]
 
@@ -163,8 +165,13 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
             ``{"github": {"repository_owner": "acme", "repository": "api"}}``. ``[]`` removes them all.
         :param opts: Pulumi resource options.
         """
-        if isinstance(policies, Sequence) and not isinstance(policies, str):
+        if isinstance(policies, list | tuple):
             policies = [trust_entry(policy) for policy in policies]  # type: ignore[arg-type,misc]
+        elif not is_computed(policies):  # "" or {} would otherwise be read as an empty set: remove every policy
+            raise TenantsFileError(
+                f"depot.TrustPolicySet {resource_name!r}",
+                [f"policies: must be a list of trust policy entries ([] removes them all), not {kind(policies)}"],
+            )
         props: dict[str, Any] = {
             "project_id": claim_project(SET, resource_name, project_id),
             "policies": policies,
