@@ -35,6 +35,12 @@ from pulumi_depot_provider.resources.fields import CrossFieldError, InputModel, 
 
 PROVIDER_KEY = "__provider"
 IMPORT_ID = "import_id"
+# An output recording which inputs the program declared, as paths ("name", "cache_policy.keep_gb"). The dynamic
+# provider host calls read(id, props) with the previous OUTPUTS only (the state's inputs are not passed), and the
+# outputs of a Project hold Depot's effective cache_policy, hardware and organization_id whether or not they were
+# declared. Read returns as inputs only the recorded paths, taken from the live object: the engine displays a
+# dynamic resource's diff as old inputs vs new inputs, so inputs the program never declared would show as changes.
+DECLARED_INPUTS = "declared_inputs"
 Path = tuple[str | int, ...]
 
 
@@ -210,6 +216,37 @@ def _normal(value: Any) -> Any:
     return value
 
 
+# --- read: the declared part of the live object -----------------------------------------------------------------
+
+
+def declared_paths(model: type[InputModel], declared: Mapping[str, Any]) -> list[str]:
+    """The declared inputs as paths: a top-level name, or "field.sub" for each declared sub-field of an object
+    whose undeclared sub-fields mean "whatever Depot has" (depot_default), like cache_policy."""
+    paths: list[str] = []
+    for name, value in declared.items():
+        field = model.model_fields.get(name)
+        if field is not None and behaviour(field).depot_default and isinstance(value, Mapping) and value:
+            paths.extend(f"{name}.{sub}" for sub in value)
+        else:
+            paths.append(name)
+    return sorted(paths)
+
+
+def declared_part(outputs: Mapping[str, Any], paths: list[str]) -> dict[str, Any]:
+    """The outputs' values at the declared paths (what a refresh records as the inputs)."""
+    inputs: dict[str, Any] = {}
+    for path in paths:
+        name, _, sub = path.partition(".")
+        value = outputs.get(name)
+        if value is None:
+            continue
+        if not sub:
+            inputs[name] = value
+        elif isinstance(value, Mapping) and sub in value:
+            inputs.setdefault(name, {})[sub] = value[sub]
+    return inputs
+
+
 # --- the provider ------------------------------------------------------------------------------------------------
 
 ArgsT = TypeVar("ArgsT", bound=InputModel)
@@ -329,7 +366,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             id_, state = self.create_resource(self._client(), args)
             if getattr(args, IMPORT_ID, None) == id_:
                 DepotProvider._adopted_here.add((self.type_token, id_))
-            return CreateResult(id_, state.outputs())
+            return CreateResult(id_, self._outputs(state, args))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         state = self._state(id_, props, "read")
@@ -341,6 +378,11 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             if live is None:
                 return ReadResult("", {})
             outputs = live.outputs()
+            recorded = plain_properties(props).get(DECLARED_INPUTS)
+            if isinstance(recorded, list) and all(isinstance(path, str) for path in recorded):
+                outputs[DECLARED_INPUTS] = recorded
+                return ReadResult(id_, outputs, declared_part(outputs, recorded))
+            # State written before the record existed: every input field the outputs hold.
             inputs = {key: value for key, value in outputs.items() if key in self.args_model.model_fields}
             return ReadResult(id_, outputs, inputs)
 
@@ -349,7 +391,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         new = self._args(news, "update")
         with self._one_line("update", self._subject(old, id_)):
             diff = self.diff_properties(olds, news)
-            return UpdateResult(self.update_resource(self._client(), id_, old, new, diff).outputs())
+            return UpdateResult(self._outputs(self.update_resource(self._client(), id_, old, new, diff), new))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         state = self._state(id_, props, "delete")
@@ -364,6 +406,9 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             self.delete_resource(self._client(), id_, state)
 
     # -- plumbing --
+
+    def _outputs(self, state: StateT, args: ArgsT) -> dict[str, Any]:
+        return {**state.outputs(), DECLARED_INPUTS: declared_paths(self.args_model, args.declared())}
 
     def _subject(self, model: ArgsT | StateT, id_: str) -> str:
         return f"{self.describe(model)} (id {id_})"

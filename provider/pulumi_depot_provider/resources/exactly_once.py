@@ -9,11 +9,12 @@ appeared is removed and the call is made again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import TypeVar
 
 import pulumi
 
-from pulumi_depot_provider.client import DepotError
+from pulumi_depot_provider.client import DepotError, NotFound
 
 ATTEMPTS = 3
 
@@ -34,6 +35,11 @@ def create_exactly_once(
     before (oldest first). With keep_found the first is the result; without, each is removed and `create` runs
     again. A certain failure, or an ambiguous one on the last attempt with nothing found, is raised.
     `name_of` names an object in the log ("project 7f76t7vghb"); `lost` says what a removed one took with it."""
+
+    def remove_gone(item: T) -> None:
+        with suppress(NotFound):
+            remove(item)
+
     failure: DepotError | None = None
     for _ in range(ATTEMPTS):
         try:
@@ -46,13 +52,13 @@ def create_exactly_once(
         if keep_found and found:
             ours, *extra = found
             for duplicate in extra:
-                remove(duplicate)
+                remove_gone(duplicate)
             pulumi.log.info(
                 f"{label}: {failure.method} answered {failure.code.value} but had created {name_of(ours)}; using it"
             )
             return ours
         for orphan in found:
-            remove(orphan)
+            remove_gone(orphan)
             pulumi.log.info(
                 f"{label}: {failure.method} answered {failure.code.value} after creating {name_of(orphan)}, whose "
                 f"{lost} was lost; removed it and trying again"
