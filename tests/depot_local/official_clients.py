@@ -1,6 +1,7 @@
 """Helpers for the tests that run Depot's official clients (Node SDK, Go CLI) against the local Depot API.
 
 - Node and the npm packages pinned in tests/node (installed with `npm ci` when node_modules is missing).
+- run_node_sdk_script: one of tests/node's scripts, its JSON input on stdin and its JSON output parsed.
 - H2cTap: a loopback TCP relay in front of the server that records how each client connection opened, so a test
   can assert that the client spoke HTTP/2 with prior knowledge (h2c) without the server's help.
 """
@@ -9,17 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import socket
 import subprocess
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 NPM_CI_TIMEOUT = 300.0
+SDK_PACKAGES = ("@depot/sdk-node", "@connectrpc/connect")
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
@@ -144,3 +147,25 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
         for side in (source, sink):
             with contextlib.suppress(OSError):
                 side.shutdown(socket.SHUT_RDWR)
+
+
+def run_node_sdk_script(script: str, url: str, token: str, payload: Any, *, timeout: float) -> Any:
+    """``node tests/node/SCRIPT`` against the API at ``url`` with ``token``, ``payload`` as JSON on stdin; returns
+    its JSON output. A non-zero exit or a hang fails the test with the script's stderr."""
+    node = require_tool("node")
+    ensure_node_modules(*SDK_PACKAGES)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(NODE_DIR), "DEPOT_API_URL": url, "DEPOT_TOKEN": token}
+    try:
+        result = subprocess.run(
+            [node, script],
+            cwd=NODE_DIR,
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{script} did not finish within {timeout:.0f} s")
+    assert result.returncode == 0, f"{script} exited {result.returncode}:\n{result.stderr[-4000:]}"
+    return json.loads(result.stdout)

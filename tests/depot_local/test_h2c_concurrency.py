@@ -7,17 +7,14 @@ little latency to every call so that the streams are open at the same time.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from official_clients import H2_PREFACE, NODE_DIR, H2cTap, ensure_node_modules, require_tool
+from official_clients import H2_PREFACE, H2cTap, run_node_sdk_script
 from pulumi_depot_provider.client import DepotClient, RetryPolicy
 
 STREAMS = 32
@@ -61,26 +58,10 @@ def test_depot_client_shares_one_h2c_connection_between_32_threads(slow_server, 
 
 def test_node_sdk_runs_32_concurrent_streams_on_one_connection(slow_server):
     org = slow_server.create_org("h2c node")
-    node = require_tool("node")
-    ensure_node_modules("@depot/sdk-node", "@connectrpc/connect")
     prefix = secrets.token_hex(3)
     with H2cTap(org.url) as tap:
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(NODE_DIR), "DEPOT_API_URL": tap.url}
-        env["DEPOT_TOKEN"] = org.token
-        try:
-            result = subprocess.run(
-                [node, "sdk_concurrent.mjs"],
-                cwd=NODE_DIR,
-                input=json.dumps({"count": STREAMS, "prefix": prefix}),
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=NODE_TIMEOUT,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"sdk_concurrent.mjs did not finish within {NODE_TIMEOUT:.0f} s")
-    assert result.returncode == 0, f"sdk_concurrent.mjs exited {result.returncode}:\n{result.stderr[-4000:]}"
-    observed = json.loads(result.stdout)
+        payload = {"count": STREAMS, "prefix": prefix}
+        observed = run_node_sdk_script("sdk_concurrent.mjs", tap.url, org.token, payload, timeout=NODE_TIMEOUT)
     assert observed["results"] == ["ok"] * STREAMS
     assert sorted(observed["listed"]) == sorted(f"{prefix}-{index}" for index in range(STREAMS))
     assert tap.openings == [H2_PREFACE], "expected exactly one h2c connection"

@@ -8,18 +8,20 @@ created back through plain HTTP/1.1 JSON calls.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from official_clients import H2_PREFACE, NODE_DIR, ApiOrg, H2cTap, ensure_node_modules, require_tool
+from official_clients import (
+    H2_PREFACE,
+    ApiOrg,
+    H2cTap,
+    run_node_sdk_script,
+)
 
-SDK_PACKAGES = ("@depot/sdk-node", "@connectrpc/connect")
 NODE_TIMEOUT = 60.0
 PROJECT_ID = re.compile(r"^[a-z0-9]{10}$")
 GIB = 1024**3
@@ -68,23 +70,7 @@ def _plan() -> dict[str, Any]:
 
 
 def run_sdk(url: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
-    node = require_tool("node")
-    ensure_node_modules(*SDK_PACKAGES)
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(NODE_DIR), "DEPOT_API_URL": url, "DEPOT_TOKEN": token}
-    try:
-        result = subprocess.run(
-            [node, "sdk_roundtrip.mjs"],
-            cwd=NODE_DIR,
-            input=json.dumps(plan),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=NODE_TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"sdk_roundtrip.mjs did not finish within {NODE_TIMEOUT:.0f} s")
-    assert result.returncode == 0, f"sdk_roundtrip.mjs exited {result.returncode}:\n{result.stderr[-4000:]}"
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return run_node_sdk_script("sdk_roundtrip.mjs", url, token, plan, timeout=NODE_TIMEOUT)  # type: ignore[no-any-return]
 
 
 class SdkRun(NamedTuple):
