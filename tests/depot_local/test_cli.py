@@ -124,19 +124,8 @@ def test_signals_stop_the_server_cleanly(start_depot_server, signum):
 
 
 def test_default_database_is_in_the_working_directory(tmp_path):
-    process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", "0"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            assert selector.select(timeout=30), "no start line within 30 s"
-        line = process.stdout.readline().decode()
-        assert line.startswith("depot-local listening on http://127.0.0.1:")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+    with serving(db=None, cwd=tmp_path) as (_, url):
+        assert url.startswith("http://127.0.0.1:")
     assert (tmp_path / "depot-local.sqlite3").exists()
 
 
@@ -153,14 +142,19 @@ def test_start_line_comes_before_serving_and_is_flushed(start_depot_server):
 
 
 @contextlib.contextmanager
-def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`depot-local serve ARGS` on a free port with a throwaway database; yields the process and its URL."""
+def serving(
+    *args: str, env: dict[str, str] | None = None, db: str | None = ":memory:", cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`depot-local serve ARGS` on a free port (with a throwaway database unless ``db`` is None: the default one,
+    in ``cwd``); yields the process and its URL once it printed its start line, and stops it cleanly."""
     environment = {key: value for key, value in os.environ.items() if key != "DEPOT_LOCAL_TOKEN"}
+    database = ["--db", db] if db is not None else []
     process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", "0", "--db", ":memory:", *args],
+        [str(SCRIPT), "serve", "--port", "0", *database, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**environment, **(env or {})},
+        cwd=cwd,
     )
     try:
         assert process.stdout is not None
