@@ -1,38 +1,34 @@
 """Checks of SDK arguments shared by the tenants file and the components: control characters and plain types.
 
 A problem is one line naming the argument; a value shown in it is always ``repr``-escaped, never echoed raw (a
-terminal would interpret an ESC sequence or a bidi override).
+terminal would interpret an ESC sequence or a bidi override). The character rule is the provider's
+(``pulumi_depot_provider.resources.fields.FORBIDDEN_CATEGORIES``), so the SDK refuses exactly what the provider's
+check would, with the same reason, only earlier.
 """
 
 from __future__ import annotations
 
 import inspect
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pulumi
+from pulumi_depot_provider.resources.fields import character_problem, forbidden_character
 
 __all__ = ["control_character", "control_problems", "is_computed", "kind", "text_problem"]
 
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""Bidirectional formatting characters: they reorder what a reader sees (Trojan Source)."""
-
 
 def control_character(text: str) -> str | None:
-    """The first control character of ``text`` (C0/C1 controls such as NUL and ESC, DEL, bidi overrides), or None."""
-    for character in text:
-        if character in BIDI_CONTROLS or unicodedata.category(character) == "Cc":
-            return character
-    return None
+    """The first character of ``text`` the provider refuses (C0/C1 controls such as NUL and ESC, DEL, bidi
+    overrides and other invisible format characters, line separators), or None."""
+    found = forbidden_character(text)
+    return None if found is None else found[1]
 
 
 def text_problem(value: str) -> str | None:
-    """Why ``value`` may not be a name, description, slug or id because of its characters, or None."""
-    character = control_character(value)
-    if character is None:
-        return None
-    return f"has the control character {character!r} (U+{ord(character):04X}) in {value!r}; remove it"
+    """Why ``value`` may not be a name, description, slug or id because of its characters, or None: the provider's
+    reason, which names the character (escaped) and its position but not the value (it could be a secret)."""
+    return character_problem(value)
 
 
 def control_problems(value: Any, path: str, skip: frozenset[str] = frozenset()) -> Iterator[str]:

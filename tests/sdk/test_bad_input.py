@@ -118,7 +118,7 @@ def test_a_file_just_under_the_size_limit_is_read(tmp_path: Path) -> None:
         ({"import_id": "p1\x00"}, "import_id"),
         ({"trust_policies": [{"github": {"repository_owner": "acme\u202e", "repository": "app"}}]}, "github.repo"),
         ({"trust_policies": [{"buildkite": {"organization_slug": "acme", "pipeline_slug": "d\u2066"}}]}, "pipeline"),
-        ({"name": "acme\u202ebuilds"}, "name: the project name 'acme\\u202ebuilds' is blank or has control"),
+        ({"name": "acme\u202ebuilds"}, "name: the project name 'acme\\u202ebuilds' has the control character"),
         ({"id": "acme\x1b"}, "id: must be 1 to 40 lowercase letters"),
     ],
 )
@@ -186,7 +186,7 @@ def tenant_failure(**arguments: Any) -> depot.TenantsFileError:
             {"trust_policies": [{"circleci": {"organization_uuid": "o\u2069", "project_uuid": "p"}}]},
             "trust_policies[0].circleci.organization_uuid: has the control character '\\u2069'",
         ),
-        ({"project_name": "acme\x1b[0m"}, "project_name: the project name 'acme\\x1b[0m' is blank or has control"),
+        ({"project_name": "acme\x1b[0m"}, "project_name: the project name 'acme\\x1b[0m' has the control character"),
         ({"opts": {"protect": True}}, "opts: must be a pulumi.ResourceOptions (or None), not a dict"),
     ],
 )

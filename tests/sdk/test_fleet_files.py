@@ -103,7 +103,7 @@ def test_yaml_and_json_files_give_the_same_fleet(tmp_path: Path) -> None:
         (with_tenant(1, name="x" * 65), "tenant 'globex' (tenants[1]): name: String should have at most 64 characters"),
         (
             with_tenant(1, name="globex\tbuilds"),
-            "tenant 'globex' (tenants[1]): name: the project name 'globex\\tbuilds' is blank or has control characters",
+            "tenant 'globex' (tenants[1]): name: the project name 'globex\\tbuilds' has the control character '\\t'",
         ),
         ({**GOOD, "protect": "yes"}, "protect: Input should be a valid boolean"),
         ({**GOOD, "defaults": {"region": "moon"}}, "defaults: region: Input should be 'us-east-1' or"),

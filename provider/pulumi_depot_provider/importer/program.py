@@ -33,10 +33,11 @@ SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/-]*$")
 TOKENS_NOTE = (
     "Project tokens: Depot shows a token's secret only once, when the token is created, so the secret of an "
     "existing token cannot be read back. The tokens below are adopted for lifecycle management only (description, "
-    "deletion, rotation); their `secret` output says that it is not recoverable. Set `rotation_trigger` on one to "
-    "replace it with a new token whose secret Pulumi keeps."
+    "deletion, rotation): they have no `secret` output, and `secret_known` is false. To get a token whose secret "
+    "Pulumi keeps, remove its import_id after the first `pulumi up`, then set `rotation_trigger`: that replaces it "
+    "with a new token."
 )
-TOKEN_COMMENT = "Adopted for lifecycle management only: its secret cannot be read back."
+TOKEN_COMMENT = "Adopted for lifecycle management only: its secret cannot be read back (no `secret` output)."
 
 
 def _safe(text: str) -> str:
@@ -44,8 +45,26 @@ def _safe(text: str) -> str:
     return text if SAFE_TEXT.match(text) else "(not shown)"
 
 
+LEFT_OUT_NOTE = (
+    "Left out: {count}, whose values in Depot hold characters that pulumi-depot does not accept (a tab, a bidi "
+    "override, ...). A comment where each would be says which value and why."
+)
+
+
+def _declared(organization: OrganizationSnapshot) -> tuple[int, int, int]:
+    """(projects, trust policies, tokens) the program declares: those pulumi-depot accepts as Depot holds them."""
+    projects = [project for project in organization.projects if project.unaccepted() is None]
+    policies = sum(policy.unaccepted() is None for project in projects for policy in project.trust_policies)
+    tokens = sum(token.unaccepted() is None for project in projects for token in project.tokens)
+    return len(projects), policies, tokens
+
+
+def _left_out(organization: OrganizationSnapshot) -> int:
+    return sum(organization.counts()) - sum(_declared(organization))
+
+
 def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
-    projects, policies, tokens = organization.counts()
+    projects, policies, tokens = _declared(organization)
     orgs = ", ".join(_safe(org) for org in organization.organization_ids) or "(no projects)"
     summary = (
         f"{plural(projects, 'project')}, {plural(policies, 'trust policy')} and {plural(tokens, 'project token')}, "
@@ -67,6 +86,9 @@ def _docstring(organization: OrganizationSnapshot, api_url: str) -> str:
     ]
     if tokens:
         paragraphs.append(textwrap.fill(TOKENS_NOTE, DOCSTRING_WIDTH))
+    if left_out := _left_out(organization):
+        count = plural(left_out, "object")
+        paragraphs.append(textwrap.fill(LEFT_OUT_NOTE.format(count=count), DOCSTRING_WIDTH))
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -110,17 +132,35 @@ def _project_call(project: ProjectSnapshot, names: ProjectNames) -> Call:
     return Call("depot.Project", (Str(names.key),), tuple(keywords), target=names.variable)
 
 
+def _not_accepted(what: str, reason: str, fix: str) -> list[str]:
+    return comment(f"Left out: {what}: {reason}, which pulumi-depot does not accept. {fix}")
+
+
 def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
+    if reason := project.unaccepted():
+        held = f"{plural(len(project.trust_policies), 'trust policy')} and {plural(len(project.tokens), 'token')}"
+        fix = f"Rename it in Depot, then run `pulumi-depot import` again; its {held} are left out with it."
+        return _not_accepted(f"project {shown_id(project.id)}", reason, fix)
     lines: list[str] = []
     for note in _project_notes(project, names):
         lines += comment(note)
     lines += statement(_project_call(project, names))
     project_id = ("project_id", Expr(f"{names.variable}.id"))
     for policy, logical_name in zip(project.trust_policies, names.policies, strict=True):
+        if reason := policy.unaccepted():
+            lines += _not_accepted(
+                f"trust policy {shown_id(policy.id)}", reason, "Replace it in Depot, then import again."
+            )
+            continue
         provider = Call(TRUST_ARGS[policy.kind], keywords=tuple((k, Str(v)) for k, v in policy.fields().items()))
         keywords = (project_id, (policy.kind, provider), ("import_id", Str(policy.id)))
         lines += statement(Call("depot.TrustPolicy", (Str(logical_name),), keywords))
     for token, logical_name in zip(project.tokens, names.tokens, strict=True):
+        if reason := token.unaccepted():
+            lines += _not_accepted(
+                f"token {shown_id(token.id)}", reason, "Change its description in Depot, then import again."
+            )
+            continue
         lines += comment(TOKEN_COMMENT)
         if not token.description.strip():
             lines += comment(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.fields import character_problem
 from pulumi_depot_provider.resources.project import effective_policy, hardware_name
 from pulumi_depot_provider.resources.trust_policy import TrustProvider
 
@@ -23,6 +24,15 @@ READ_WORKERS = 4
 
 Progress = Callable[[int, int], None]
 """Called with (projects read, projects in total) after each project."""
+
+
+def _first_problem(values: dict[str, str]) -> str | None:
+    """Depot accepts characters that pulumi-depot's inputs refuse (a tab, a bidi override): the first such value,
+    named by its field, with the reason."""
+    for field, value in values.items():
+        if problem := character_problem(value):
+            return f"its {field} {problem.split(';')[0]}"
+    return None
 
 
 class _Frozen(BaseModel):
@@ -44,6 +54,10 @@ class TrustPolicySnapshot(_Frozen):
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.kind, self.first, self.second, self.id)
 
+    def unaccepted(self) -> str | None:
+        """Why pulumi-depot cannot declare this policy as Depot holds it (a character its inputs refuse), or None."""
+        return _first_problem(self.fields())
+
 
 class TokenSnapshot(_Frozen):
     id: str
@@ -51,6 +65,10 @@ class TokenSnapshot(_Frozen):
 
     def sort_key(self) -> tuple[str, str]:
         return (self.description, self.id)
+
+    def unaccepted(self) -> str | None:
+        """Why pulumi-depot cannot declare this token as Depot holds it, or None."""
+        return _first_problem({"description": self.description})
 
 
 class ProjectSnapshot(_Frozen):
@@ -69,6 +87,10 @@ class ProjectSnapshot(_Frozen):
     tokens: tuple[TokenSnapshot, ...] = ()
     unreadable_policies: tuple[str, ...] = ()
     """Ids of trust policies Depot returned without a provider (left out of the output, said so in a comment)."""
+
+    def unaccepted(self) -> str | None:
+        """Why pulumi-depot cannot declare this project as Depot holds it (its name), or None."""
+        return _first_problem({"name": self.name})
 
 
 class OrganizationSnapshot(_Frozen):

@@ -26,8 +26,10 @@ HEADER = (
 )
 TOKEN_NOTE = (
     "Tokens: Depot shows a token's secret only when it is created, so an existing token's secret cannot be read "
-    "back; the tokens here are adopted for lifecycle management only (their secret output says so). Change a "
-    "token's rotation_trigger to replace it with a new token whose secret Pulumi keeps."
+    "back; the tokens here are adopted for lifecycle management only and have no secret, so a fleet's token_secrets "
+    "and export() refuse to forward them (export the fleet's project_ids alone). To get a token whose secret Pulumi "
+    "keeps, remove its token.import_id after the first `pulumi up`, then set token.rotation_trigger: that replaces "
+    "it with a new token."
 )
 PROTECT_NOTE = "Consider `protect: true` so that removing a tenant from this file cannot delete its project."
 
@@ -58,10 +60,11 @@ def _shown(project: ProjectSnapshot) -> str:
     return f"Project {string(project.name)} ({shown_id(project.id)})"
 
 
-def fits_format(project: ProjectSnapshot) -> bool:
-    """Whether the tenants format can hold the project: its parser refuses names with control characters (a tab,
-    say), which Depot itself accepts."""
-    return project.name.isprintable()
+def unaccepted(project: ProjectSnapshot) -> str | None:
+    """Why a tenant cannot hold the project as Depot has it (a character pulumi-depot's inputs refuse, in its name,
+    a trust policy or the adopted token), or None."""
+    held = [project, *project.trust_policies, *project.tokens[:1]]
+    return next((reason for item in held if (reason := item.unaccepted())), None)
 
 
 def _notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
@@ -111,10 +114,10 @@ def render_tenants(organization: OrganizationSnapshot) -> str:
     lines += comment(PROTECT_NOTE)
     body: list[str] = []
     for project, names in zip(organization.projects, assign_names(organization), strict=True):
-        if not fits_format(project):
+        if reason := unaccepted(project):
             body += comment(
-                f"Left out: {_shown(project)}: its name has control characters, which the tenants format does not "
-                "accept. Rename it in Depot, or manage it with `pulumi-depot import --format program`.",
+                f"Left out: project {shown_id(project.id)}: {reason}, which pulumi-depot does not accept. Change it "
+                "in Depot, then run `pulumi-depot import` again.",
                 indent="  ",
             )
             continue

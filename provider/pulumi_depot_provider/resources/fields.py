@@ -2,20 +2,30 @@
 
 Each input field may carry a `Behaviour` in its `Annotated` metadata; the adapter's diff and scripts/gen_schema.py
 (replaceOnChanges, secret) read it from there, so one declaration drives both.
+
+The input rules every resource shares live here, once, for the provider and the SDK (pulumi_depot._checks imports
+them): the character rule (`FORBIDDEN_CATEGORIES`, `character_problem`), whole numbers (`WholeNumber`) and ids that
+are either absent or a real id (`ImportId`, `OrganizationId`). A reason never repeats a string input (it could be
+a secret pasted into the wrong place); a character it names is shown escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import types
+import typing
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     ModelWrapValidatorHandler,
+    Strict,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -55,14 +65,116 @@ def behaviour(field: FieldInfo) -> Behaviour:
     return next((item for item in field.metadata if isinstance(item, Behaviour)), UPDATES)
 
 
+# --- the character rule ------------------------------------------------------------------------------------------
+
+FORBIDDEN_CATEGORIES: Final = {
+    "Cc": "control characters: C0 U+0000-U+001F (NUL, tab, newline, ESC, ...), DEL U+007F and C1 U+0080-U+009F",
+    "Cf": "invisible format characters: the bidirectional embeddings, overrides and isolates U+202A-U+202E and "
+    "U+2066-U+2069 and the marks U+200E, U+200F, U+061C (Trojan Source), zero-width characters U+200B-U+200D, "
+    "U+2060 and U+FEFF, the soft hyphen U+00AD, tag characters U+E0001-U+E007F, and the rest of category Cf",
+    "Zl": "the line separator U+2028",
+    "Zp": "the paragraph separator U+2029",
+    "Cs": "surrogates U+D800-U+DFFF (never text on their own; they cannot even be sent as UTF-8)",
+}
+"""The characters no name, description, slug, repository owner or name, UUID or id may hold, by Unicode general
+category: each is invisible or moves what a reader sees (a terminal runs an ESC sequence, a bidi override
+reorders the text around it, a zero-width character makes two different names look alike). Every one of them is
+one `repr` escapes, so a message naming it is printable. Everything else is accepted, spaces and emoji included
+(but not emoji joined by U+200D ZERO WIDTH JOINER, nor flags spelled with tag characters)."""
+
+
+def forbidden_character(text: str) -> tuple[int, str] | None:
+    """(index, character) of the first character of ``text`` in `FORBIDDEN_CATEGORIES`, or None."""
+    for index, character in enumerate(text):
+        if unicodedata.category(character) in FORBIDDEN_CATEGORIES:
+            return index, character
+    return None
+
+
+def character_problem(text: str) -> str | None:
+    """Why ``text`` may not be a name, description, slug or id because of a character in it, or None. Names the
+    character escaped and where it is, never the text itself."""
+    found = forbidden_character(text)
+    if found is None:
+        return None
+    index, character = found
+    return (
+        f"has the control character {character!r} (U+{ord(character):04X}) at position {index + 1}; remove it "
+        "(control, bidi and other invisible formatting characters are not allowed)"
+    )
+
+
+# --- field types ---------------------------------------------------------------------------------------------------
+
+LEAVE_IT_OUT: Final = "must not be empty or blank; leave it out instead"
+"""The reason for an empty optional id: an empty string is not "no id" (import_id, organization_id)."""
+
+
 def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
     return value
 
 
+def _present(advice: str) -> Callable[[str], str]:
+    def present(value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"{LEAVE_IT_OUT} ({advice})")
+        return value
+
+    return present
+
+
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH), AfterValidator(not_blank)]
-"""A non-blank string of at most 256 characters (Depot's limit for ids, slugs and descriptions)."""
+"""A non-blank string of at most 256 characters (Depot's limit for ids, slugs and descriptions). Its characters
+are checked by the resource's inputs (`InputModel.resource_inputs`), not here: the same models hold Depot's live
+values and the stored state, which must stay readable, and the SDK's tenant specs report characters themselves."""
+
+ImportId = Annotated[
+    str,
+    StringConstraints(max_length=MAX_TEXT_LENGTH),
+    AfterValidator(_present("without import_id a new object is created; with it the object with that id is adopted")),
+]
+"""The id of an existing Depot object to adopt. Optional, but never empty: ``""`` would silently create a new
+object instead of adopting one."""
+
+OrganizationId = Annotated[
+    str,
+    StringConstraints(max_length=MAX_TEXT_LENGTH),
+    AfterValidator(_present("without organization_id the token's organization owns the project")),
+]
+"""A Depot organization id. Optional, but never empty: ``""`` would silently mean the token's organization."""
+
+
+def whole_number(value: Any) -> Any:
+    """An int, or a float that is a whole number (the engine sends every number as a double: 50 arrives as 50.0).
+    A bool is not a number (True would become 1), nor is a string of digits."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError("must be a whole number")
+    if isinstance(value, int):
+        return value
+    raise ValueError(f"must be a whole number, not a {type(value).__name__}")
+
+
+WholeNumber = Annotated[int, BeforeValidator(whole_number), Strict()]
+"""A whole number: an int or a whole float (50.0); never a bool, a fraction or a string."""
+
+
+def a_list(what: str) -> Callable[[Any], Any]:
+    """A before-validator accepting only a list (not a string, a mapping or a tuple), with the reason naming
+    what the list holds."""
+
+    def listed(value: Any) -> Any:
+        if not isinstance(value, list):
+            given = "None" if value is None else f"a {type(value).__name__}"
+            raise ValueError(f"must be a list of {what}, not {given}")
+        return value
+
+    return listed
 
 
 class CrossFieldError(ValueError):
@@ -85,6 +197,10 @@ class InputModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    resource_inputs: ClassVar[bool] = False
+    """True on a resource's inputs (ProjectArgs, ...): every string field in them, nested ones included, is held to
+    the character rule. The nested models leave it False: they also read Depot's live values and stored state."""
+
     @classmethod
     def rule_errors(cls, data: Mapping[str, Any]) -> list[CrossFieldError]:
         """Rules over several fields. They read the raw input, before field validation, so that a broken rule is
@@ -95,6 +211,8 @@ class InputModel(BaseModel):
     @classmethod
     def _apply_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         broken = cls.rule_errors(data) if isinstance(data, Mapping) else []
+        if cls.resource_inputs and isinstance(data, Mapping):
+            broken = [*character_errors(cls, data), *broken]
         try:
             model = handler(data)
         except ValidationError as error:
@@ -108,6 +226,41 @@ class InputModel(BaseModel):
     def declared(self) -> dict[str, Any]:
         """The inputs in wire form (the keys users write), leaving out what was not declared."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def character_errors(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "") -> Iterator[CrossFieldError]:
+    """The character rule over the raw input: one error per string field (nested models and lists of them
+    included) holding a forbidden character. Blank strings are left to their own rule ("must not be blank")."""
+    for name, field in model.model_fields.items():
+        value, path = data.get(name), f"{prefix}{name}"
+        annotation = _bare(field.annotation)
+        item = _bare(typing.get_args(annotation)[0]) if typing.get_origin(annotation) is list else None
+        if annotation is str and isinstance(value, str) and value.strip():
+            problem = character_problem(value)
+            if problem:
+                # The value is known (check leaves unknowns out before validating), so no unknown can hide it.
+                yield CrossFieldError(path, problem, (path,))
+        elif _is_model(annotation) and isinstance(value, Mapping):
+            yield from character_errors(annotation, value, f"{path}.")
+        elif _is_model(item) and isinstance(value, list):
+            for index, entry in enumerate(value):
+                if isinstance(entry, Mapping):
+                    yield from character_errors(item, entry, f"{path}[{index}].")
+
+
+def _bare(annotation: Any) -> Any:
+    """The annotation without Annotated metadata and without None in a union of one other type."""
+    if typing.get_origin(annotation) is Annotated:
+        return _bare(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(members) == 1:
+            return _bare(members[0])
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 class OutputModel(BaseModel):

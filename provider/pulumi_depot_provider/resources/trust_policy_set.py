@@ -20,7 +20,7 @@ from typing import Annotated, Any, Self
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, Strict, ValidationError, model_validator
 
 from pulumi_depot_provider.adapter import (
     DepotResourceError,
@@ -39,6 +39,7 @@ from pulumi_depot_provider.resources.fields import (
     InputModel,
     OutputModel,
     Text,
+    a_list,
 )
 from pulumi_depot_provider.resources.trust_policy import (
     PROVIDERS,
@@ -85,9 +86,15 @@ class TrustPolicySetArgs(InputModel):
     hand later shows at the next preview and is removed by the next up. Changing the list adds and removes only
     the policies that differ."""
 
+    resource_inputs = True
+
     project_id: Annotated[Text, REPLACES] = Field(description="The project whose trust policies the set owns.")
-    policies: Annotated[list[TrustPolicyEntry], UPDATES] = Field(
-        description="The project's trust policies, in any order, each at most once. An empty list removes them all."
+    policies: Annotated[
+        list[TrustPolicyEntry], BeforeValidator(a_list("trust policy entries ([] removes them all)")), Strict(), UPDATES
+    ] = Field(
+        description="The project's trust policies, in any order, each at most once. An explicit empty list [] means "
+        "the project has no trust policy: every existing one is removed. Anything but a list (a string, a mapping, "
+        "null) is refused, never read as an empty set."
     )
 
     @classmethod

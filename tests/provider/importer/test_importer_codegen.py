@@ -19,6 +19,7 @@ from pulumi_depot_provider.importer import (
     OrganizationSnapshot,
     ProjectSnapshot,
     TokenSnapshot,
+    TrustPolicySnapshot,
     render_main,
     render_tenants,
 )
@@ -154,3 +155,42 @@ def test_values_this_version_does_not_know_are_left_out_and_explained(tmp_path: 
     assert "hardware" not in tenant and tenant["cache_policy"] == {"keep_days": 5}
     assert tenant["token"] == {"description": "token tok1", "import_id": "tok1"}
     assert "HARDWARE_99" in tenants and "ap-south-1" in tenants and "tp-without-provider" in tenants
+
+
+def test_values_pulumi_depot_refuses_are_left_out_one_by_one_and_said_so() -> None:
+    """Depot accepts a bidi override in a repository owner or an ESC in a token description; pulumi-depot's inputs
+    refuse them, so a program declaring them would fail its check. Each such object is left out with a comment
+    naming its id and the character (escaped), and the rest of its project is still declared."""
+    good = TrustPolicySnapshot(id="tp-good", kind="github", first="acme", second="api")
+    bidi = TrustPolicySnapshot(id="tp-bidi", kind="github", first="ac\u202eme", second="api")
+    project = _odd_project().model_copy(
+        update={
+            "hardware": "HARDWARE_4X4",
+            "trust_policies": (good, bidi),
+            "tokens": (
+                TokenSnapshot(id="tok-esc", description="ci\x1b[2J"),
+                TokenSnapshot(id="tok-ok", description="ok"),
+            ),
+        }
+    )
+    source = render_main(OrganizationSnapshot(projects=(project,)), "https://api.depot.dev")
+    assert source.isascii() and "\x1b" not in source and "\u202e" not in source
+    comments = " ".join(line[2:] for line in source.splitlines() if line.startswith("# "))
+    assert "Left out: trust policy tp-bidi: its repository_owner has the control character '\\u202e'" in comments
+    assert "Left out: token tok-esc: its description has the control character '\\x1b'" in comments
+    imported = {
+        ast.literal_eval(keyword.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "import_id"
+    }
+    assert imported == {"odd1234567", "tp-good", "tok-ok"}
+    assert "Left out: 2 objects" in ast.get_docstring(ast.parse(source)).replace("\n", " ")  # type: ignore[union-attr]
+
+    tenants = render_tenants(OrganizationSnapshot(projects=(project, _odd_project())))
+    assert yaml.safe_load(tenants)["tenants"][0]["import_id"] == "odd1234567"  # the one without refused values
+    assert len(yaml.safe_load(tenants)["tenants"]) == 1
+    assert "Left out: project odd1234567: its repository_owner has the control character" in tenants.replace(
+        "\n  # ", " "
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer_org import MakeStack, Org, RunCli, org_listing, state_resources
+from importer_org import MakeStack, Org, RunCli, org_listing, refused, refused_projects, state_resources
 from pulumi_depot.tenants_file import ResolvedTenant, load_tenants_file
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import GIB
@@ -44,12 +44,12 @@ def test_tenants_file_states_every_project_as_depot_has_it(awkward_org: Org, run
         policies = {pid: client.list_trust_policies(pid) for pid in projects}
         tokens = {pid: client.list_tokens(pid) for pid in projects}
     by_project = {tenant.import_id: tenant for tenant in fleet.resolved()}
-    # Names with control characters are refused by the format: left out, and said so where they would be.
-    left_out = {pid for pid, project in projects.items() if not project.name.isprintable()}
+    # Names with control characters are refused by pulumi-depot: left out, and said so where they would be.
+    left_out = {pid for pid, project in projects.items() if refused(project.name)}
     assert left_out and set(by_project) == set(projects) - left_out
     comments = " ".join(line.strip()[2:] for line in text.splitlines() if line.strip().startswith("# "))
     for project_id in left_out:
-        assert f"({project_id}): its name has control characters" in comments
+        assert f"project {project_id}: its name has the control character '\\t'" in comments
     for project_id, tenant in by_project.items():
         project = projects[project_id]
         assert tenant.project_name == project.name
@@ -102,7 +102,7 @@ def test_a_fleet_from_the_tenants_file_adopts_everything_and_changes_nothing(
     resources = state_resources(stack)
     assert set(first.values()) == {"create"} and len(first) == len(resources), first  # adopted, nothing else
     adopted = {entry["id"] for entry in resources.values() if entry["type"] == PROJECT}
-    assert adopted == {pid for pid, entry in before.items() if entry["project"]["name"].isprintable()}
+    assert adopted == set(before) - refused_projects(before)
     for urn, entry in resources.items():
         outputs = entry["outputs"]
         if entry["type"] == TRUST_POLICY_SET:  # adopts the live policies that match, by content
