@@ -42,6 +42,12 @@ class FaultSettings(BaseModel):
     commit_then_unavailable_next: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="mutating method (or '*') -> its next N successful calls commit, then fail"
     )
+    outage_after_commit: int = Field(
+        0,
+        ge=0,
+        description="after each commit-then-unavailable fault, the next N calls of any method answer unavailable "
+        "up front (an outage that begins as the commit lands: what a client sees when it cannot learn the outcome)",
+    )
     seed: int | None = Field(None, description="seed for the rates' random draws; null: unpredictable")
 
     @field_validator("methods")
@@ -72,6 +78,7 @@ class FaultInjector:
     def replace(self, settings: FaultSettings) -> None:
         self.settings = settings.model_copy(deep=True)
         self._random = random.Random(settings.seed)
+        self._outage_left = 0
 
     def _affects(self, method: str) -> bool:
         return self.settings.methods is None or method in self.settings.methods
@@ -88,6 +95,9 @@ class FaultInjector:
         return self.settings.latency_ms / 1000 if self._affects(method) else 0.0
 
     def fail_before(self, method: str) -> bool:
+        if self._outage_left > 0:
+            self._outage_left -= 1
+            return True
         return self._take(self.settings.unavailable_next, method) or (
             self._affects(method) and self._random.random() < self.settings.unavailable_rate
         )
@@ -95,6 +105,9 @@ class FaultInjector:
     def fail_after_commit(self, method: str) -> bool:
         if method not in MUTATING:
             return False
-        return self._take(self.settings.commit_then_unavailable_next, method) or (
+        failed = self._take(self.settings.commit_then_unavailable_next, method) or (
             self._affects(method) and self._random.random() < self.settings.commit_then_unavailable_rate
         )
+        if failed:
+            self._outage_left = self.settings.outage_after_commit
+        return failed

@@ -31,7 +31,15 @@ from pydantic import BaseModel, ValidationError
 
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings, client_for
-from pulumi_depot_provider.resources.fields import CrossFieldError, InputModel, OnChange, OutputModel, behaviour
+from pulumi_depot_provider.resources.create_journal import JOURNAL
+from pulumi_depot_provider.resources.fields import (
+    CrossFieldError,
+    InputModel,
+    OnChange,
+    OutputModel,
+    behaviour,
+    forbidden_character,
+)
 
 PROVIDER_KEY = "__provider"
 IMPORT_ID = "import_id"
@@ -96,7 +104,9 @@ def _unwrap(value: Any) -> Any:
 
 
 def dotted(path: Path) -> str:
-    return ".".join(f"[{part}]" if isinstance(part, int) else part for part in path).replace(".[", "[")
+    """ "cache_policy.keep_gb", "policies[1].github"; a key holding a control character shows it escaped."""
+    text = ".".join(f"[{part}]" if isinstance(part, int) else part for part in path).replace(".[", "[")
+    return text if forbidden_character(text) is None else text.encode("unicode_escape").decode("ascii")
 
 
 # --- check -----------------------------------------------------------------------------------------------------
@@ -257,10 +267,19 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     """The generic half of every Depot dynamic provider.
 
     A subclass per resource sets `type_token`, `args_model` and `state_model` and implements the typed methods
-    `describe`, `create_resource`, `read_resource`, `update_resource` and `delete_resource`. Instances carry no
-    attributes until `configure` runs inside the host, so what the SDK pickles into `__provider` is a bare
-    reference to the class.
+    `describe`, `create_resource`, `read_resource`, `update_resource` and `delete_resource`. What the SDK pickles
+    into `__provider` is a reference to the class plus `owner`; settings and clients are only made inside the host,
+    by `configure`.
     """
+
+    # The Pulumi resource this instance serves ("<project>/<stack>/<type>/<name>", set by the SDK): it keys the
+    # create journal, the evidence that lets a create recover what this resource's interrupted create left behind.
+    # None for state written before it existed and for providers built by hand: nothing can then be proven ours.
+    owner: str | None = None
+
+    def __init__(self, owner: str | None = None) -> None:
+        if owner is not None:
+            self.owner = owner
 
     type_token: ClassVar[str]
     args_model: ClassVar[type[InputModel]]
@@ -326,6 +345,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return CheckResult(inputs if unknown else args.declared(), failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._recorded()
         with self._one_line("diff", f"(id {id_})"):
             diff = self.diff_properties(olds, news)
             if diff.replaced:
@@ -369,6 +389,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return CreateResult(id_, self._outputs(state, args))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        self._recorded()
         state = self._state(id_, props, "read")
         with self._one_line("read", self._subject(state, id_)):
             try:
@@ -387,6 +408,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return ReadResult(id_, outputs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._recorded()
         old = self._state(id_, olds, "update")
         new = self._args(news, "update")
         with self._one_line("update", self._subject(old, id_)):
@@ -394,6 +416,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return UpdateResult(self._outputs(self.update_resource(self._client(), id_, old, new, diff), new))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._recorded()
         state = self._state(id_, props, "delete")
         if (self.type_token, id_) in DepotProvider._adopted_here:
             pulumi.log.warn(
@@ -406,6 +429,11 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             self.delete_resource(self._client(), id_, state)
 
     # -- plumbing --
+
+    def _recorded(self) -> None:
+        """The engine calls diff, read, update and delete only for a resource its state holds: whatever this
+        resource's create journal recorded has reached the state, and is no longer evidence of anything."""
+        JOURNAL.done(self.owner)
 
     def _outputs(self, state: StateT, args: ArgsT) -> dict[str, Any]:
         return {**state.outputs(), DECLARED_INPUTS: declared_paths(self.args_model, args.declared())}

@@ -82,17 +82,23 @@ class LineLog(list[str]):
             self._changed.notify_all()
 
     def wait_for(self, pattern: str, start: int = 0) -> str:
+        return self.wait_for_count(pattern, 1, start)
+
+    def wait_for_count(self, pattern: str, count: int, start: int = 0) -> str:
+        """Waits until `count` lines match; returns the first."""
         regex = re.compile(pattern)
         with self._changed:
             found: list[str] = []
 
             def seen() -> bool:
                 found[:] = [line for line in self[start:] if regex.search(line)]
-                return bool(found) or self.closed
+                return len(found) >= count or self.closed
 
             self._changed.wait_for(seen, timeout=WAIT_DEADLINE)
-            if not found:
-                raise AssertionError(f"no line matched {pattern!r}; output:\n{''.join(self[start:])}")
+            if len(found) < count:
+                raise AssertionError(
+                    f"{len(found)} of {count} lines matched {pattern!r}; output:\n{''.join(self[start:])}"
+                )
             return found[0]
 
 

@@ -1,12 +1,13 @@
-"""An `up` interrupted by Ctrl-C (SIGINT to the CLI's process group, as a terminal sends it) while Depot is slow,
-then resumed.
+"""An `up` interrupted by Ctrl-C (SIGINT to the CLI's process group, as a terminal sends it) or killed outright
+while Depot is slow, then resumed.
 
 What the engine does: on the first SIGINT it cancels, lets the operations in flight finish and records them, and
 starts nothing new: no pending operations, and the resumed `up` creates exactly what is missing. On a second SIGINT
-it terminates at once: the operations in flight stay in the state as pending CREATEs although Depot committed
-them, and a non-interactive `up` only warns about them and creates those resources again, so Depot is left with
-the interrupted objects as orphans. `pulumi refresh --clear-pending-creates` clears the pending operations from the
-state; it does not delete the orphans (their ids never reached Pulumi).
+it terminates at once (SIGKILL: at once, leaving its lock, which `pulumi cancel` removes): the operations in flight
+stay in the state as pending CREATEs although Depot committed them, and a non-interactive `up` only warns about
+them and creates those resources again. The provider's create journal is what keeps that from leaving orphans: the
+next create of each interrupted resource finds what its interrupted create made (a project or trust policy is
+recovered, a token whose secret was never recorded is deleted and made again).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def test_an_interrupted_up_resumes_to_exactly_the_declared_objects(
     assert projects(client) == {}
 
 
-def test_a_terminated_up_leaves_pending_creates_and_orphans(
+def test_a_terminated_up_leaves_pending_creates_and_the_next_up_no_orphans(
     start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
     server = start_depot_server(latency_ms=1500)
@@ -84,20 +85,60 @@ def test_a_terminated_up_leaves_pending_creates_and_orphans(
     interrupted = sorted(op["resource"]["urn"].rsplit("::", 1)[1] for op in pending)
     assert interrupted and {op["type"] for op in pending} == {"creating"}
     (project_id,) = projects(client)
-    # Depot holds what the interrupted creates committed (all of them here, as a rule), none of it in the state.
-    orphans = tokens(client, project_id)
-    assert set(orphans.values()) <= set(interrupted)
-    assert not set(orphans) & set(declared_state(stack).values())
+    # Depot holds what the interrupted creates committed, none of it in the state.
+    left = tokens(client, project_id)
+    assert set(left.values()) <= set(interrupted)
+    assert not set(left) & set(declared_state(stack).values())
 
-    # refresh --clear-pending-creates forgets the pending operations (the orphans stay in Depot).
-    stack.cli("refresh", "--yes", "--clear-pending-creates")
-    assert stack.export()["deployment"].get("pending_operations") in (None, [])
     server.set_faults()
-    stack.up()
+    stack.up()  # non-interactive: the engine warns about the pending creates and creates them again
     state = declared_state(stack)
     live = tokens(client, project_id)
-    assert set(live) == set(orphans) | {state[n] for n in TOKENS} and not set(orphans) & set(state.values())
-    assert sorted(live.values()) == sorted(TOKENS + list(orphans.values()))
+    assert set(live) == {state[n] for n in TOKENS} and sorted(live.values()) == TOKENS  # no orphan left
+    assert not set(left) & set(live)  # each interrupted token was deleted: its secret never reached the state
     stack.preview(expect_no_changes=True)
     stack.destroy()
-    assert projects(client) == {}  # deleting the project removes its tokens, orphans included
+    assert projects(client) == {}
+
+
+FLEET = """
+import pulumi
+import pulumi_depot as depot
+
+for number in range({tenants}):
+    name = f"tenant-{{number}}"
+    project = depot.Project(name, name=name, region="us-east-1")
+    depot.TrustPolicy(f"{{name}}-gh", project_id=project.id,
+                      github=depot.GitHubTrustArgs(repository_owner="acme", repository=name))
+    depot.ProjectToken(f"{{name}}-ci", project_id=project.id, description="CI builds")
+"""
+
+
+def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
+    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """kill -9 of the whole `pulumi up` (CLI and provider host) while creates are in flight, three times; after
+    `pulumi cancel` and one more up, Depot holds exactly one project, token and policy per tenant."""
+    tenants = 12
+    server = start_depot_server(latency_ms=250)
+    client = server.client()
+    stack = pulumi_stack(write_program(tmp_path / "program", FLEET.format(tenants=tenants)), server)
+    for kill in range(3):
+        stack.log = LineLog()
+        with stack.running_cli("up", "--yes", "--skip-preview", "--parallel", "8") as process:
+            # Wait for creates to be in flight, a few more each time, then kill everything at once.
+            stack.log.wait_for_count(r"creating", 4 + 6 * kill)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=WAIT_DEADLINE)
+        stack.cli("cancel", "--yes")  # the killed CLI left its lock
+    server.set_faults()
+    stack.up()
+
+    live = projects(client)
+    assert sorted(live.values()) == sorted(f"tenant-{n}" for n in range(tenants))  # no duplicate name
+    state = declared_state(stack)
+    assert set(live) == {state[f"tenant-{n}"] for n in range(tenants)}
+    for project_id, name in live.items():
+        assert list(tokens(client, project_id)) == [state[f"{name}-ci"]]  # no extra valid token
+        assert list(policies(client, project_id).items()) == [(state[f"{name}-gh"], f"github:acme/{name}")]
+    stack.preview(expect_no_changes=True)

@@ -3,22 +3,90 @@
 The client never retries these after an ambiguous failure (the request may have been committed). Here, before
 calling again, we look at what appeared since the first call: either it is ours and is kept (extra copies from
 several committed attempts are removed), or — when the answer itself mattered, like a token's secret — whatever
-appeared is removed and the call is made again.
+appeared is removed and the call is made again. The look-up itself keeps trying, with backoff, for up to
+LOOKUP_SECONDS: giving up early is what leaves an unrecorded object behind. If it never gets an answer, the create
+journal (create_journal.py) still holds what was started, and the next `up` recovers it.
+
+Before a create, `refuse_or_recover` settles objects that already have the new object's identity (a project's
+name and region, a trust policy's provider fields): one that provably came from this resource's interrupted
+create is recovered; any other is never silently duplicated — the create fails naming it and the fix.
 """
 
 from __future__ import annotations
 
+import os
+import random
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
 
 import pulumi
 
-from pulumi_depot_provider.client import DepotError, NotFound
+from pulumi_depot_provider.adapter import DepotResourceError
+from pulumi_depot_provider.client import Code, DepotError, NotFound, RetryPolicy
+from pulumi_depot_provider.resources.create_journal import JOURNAL, CreateJournal, split_ours
 
-ATTEMPTS = 3
+# Creates that failed, and whose look-up found nothing, are made again: up to ATTEMPTS times within the look-up
+# budget. At 20% unavailable up front plus 20% commit-then-unavailable, 5 attempts leave one create in 170 failed
+# (several per fleet of hundreds); 12 leave one in five million.
+ATTEMPTS = 12
+LOOKUP_SECONDS = 120.0
+LOOKUP_SECONDS_ENV = "PULUMI_DEPOT_LOOKUP_SECONDS"
+# Between look-ups, and between a create and its retry once nothing was found: 0.5 s doubling to 10 s, jittered.
+BACKOFF = RetryPolicy(max_attempts=1_000, initial_backoff=0.5, max_backoff=10.0)
+_random = random.Random()
 
 T = TypeVar("T")
+
+
+class Unsettled(DepotError):
+    """A create whose outcome could not be learnt in time (code: the look-up's last failure)."""
+
+    def __init__(self, code: Code, message: str, *, method: str) -> None:
+        super().__init__(message, method=method)
+        self.code = code
+
+
+def lookup_seconds() -> float:
+    """How long a create keeps looking for what an ambiguous failure may have created ($PULUMI_DEPOT_LOOKUP_SECONDS,
+    default LOOKUP_SECONDS)."""
+    given = os.environ.get(LOOKUP_SECONDS_ENV, "")
+    try:
+        seconds = float(given) if given else LOOKUP_SECONDS
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise DepotResourceError(f"{LOOKUP_SECONDS_ENV}={given!r}: must be a positive number of seconds")
+    return seconds
+
+
+def keep_looking(appeared: Callable[[], Sequence[T]], failure: DepotError, label: str) -> list[T]:
+    """appeared(), retried with backoff while Depot cannot answer, for up to lookup_seconds()."""
+    budget = lookup_seconds()
+    deadline = time.monotonic() + budget
+    retry = 0
+    while True:
+        try:
+            return list(appeared())
+        except DepotError as error:
+            retry += 1
+            delay = BACKOFF.backoff(retry, _random)
+            if not error.retryable or time.monotonic() + delay > deadline:
+                raise Unsettled(
+                    error.code,
+                    f"{failure.method} answered {failure.code.value}, and whether it created anything could not "
+                    f"be learnt within {budget:g} s ({error.method}: {error.code.value}: {error.message}); "
+                    "the create journal keeps what was started: run `up` again to recover it",
+                    method=failure.method,
+                ) from error
+            pulumi.log.info(
+                f"{label}: looking for what {failure.method} created: {error.method} answered {error.code.value}; "
+                f"trying again in {delay:.1f} s"
+            )
+            time.sleep(delay)
 
 
 def create_exactly_once(
@@ -41,14 +109,20 @@ def create_exactly_once(
             remove(item)
 
     failure: DepotError | None = None
-    for _ in range(ATTEMPTS):
+    deadline = time.monotonic() + lookup_seconds()
+    for attempt in range(1, ATTEMPTS + 1):
+        if failure is not None:
+            delay = BACKOFF.backoff(attempt - 1, _random)
+            if time.monotonic() + delay > deadline:
+                break
+            time.sleep(delay)
         try:
             return create()
         except DepotError as error:
             if not error.ambiguous:
                 raise
             failure = error
-        found = list(appeared())
+        found = keep_looking(appeared, failure, label)
         if keep_found and found:
             ours, *extra = found
             for duplicate in extra:
@@ -65,3 +139,75 @@ def create_exactly_once(
             )
     assert failure is not None
     raise failure
+
+
+@dataclass(frozen=True)
+class Claim(Generic[T]):
+    """What a create is about to make, for settling objects that already have its identity.
+
+    owner: the Pulumi resource (None when unknown: nothing can then be proven ours). identity: what names the
+    object (recorded in the journal). same: how the refusal says what collides ("named 'api' in us-east-1").
+    """
+
+    owner: str | None
+    kind: str
+    identity: dict[str, str]
+    label: str
+    same: str
+    id_of: Callable[[T], str]
+    remove: Callable[[T], None]
+    created_at: Callable[[T], datetime | None] = lambda _: None
+    journal: CreateJournal = JOURNAL
+
+    def begin(self, before: Sequence[str]) -> None:
+        self.journal.begin(self.owner, self.kind, self.identity, before)
+
+    def answered(self, created_id: str) -> None:
+        self.journal.answered(self.owner, created_id)
+
+    def interrupted(self, existing: Sequence[T]) -> tuple[list[T], list[T]]:
+        """(the existing objects that provably came from this owner's interrupted create, the others)."""
+        entry = self.journal.pending(self.owner, self.kind, self.identity)
+        return split_ours(entry, existing, self.id_of, self.created_at)
+
+
+def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
+    """For objects Depot lets exist twice but users mean once (a project name, a trust policy): the object an
+    interrupted create of this resource left behind is recovered (extra copies removed); any other is refused,
+    naming it and the fix, rather than silently duplicated. None: nothing has this identity yet."""
+    ours, others = claim.interrupted(existing)
+    if others:
+        ids = ", ".join(claim.id_of(item) for item in others)
+        first = claim.id_of(others[0])
+        raise DepotResourceError(
+            f"{claim.label}: create refused: {claim.kind} {ids} is already {claim.same}, and this stack does not "
+            f"hold it (it was not created by an interrupted create of this resource on this machine). Adopt it "
+            f"with import_id={first!r}, or delete it in Depot, then run up again"
+        )
+    if not ours:
+        return None
+    kept, *extra = ours
+    for duplicate in extra:
+        with suppress(NotFound):
+            claim.remove(duplicate)
+    pulumi.log.info(
+        f"{claim.label}: recovered {claim.kind} {claim.id_of(kept)}, created by an interrupted earlier create of "
+        "this resource" + (f" (removed {len(extra)} extra copies)" if extra else "")
+    )
+    claim.answered(claim.id_of(kept))
+    return kept
+
+
+def remove_interrupted(claim: Claim[T], existing: Sequence[T], lost: str) -> list[T]:
+    """For objects whose create answer cannot be read back (a token's secret): whatever an interrupted create of
+    this resource left behind is removed. Others with the same identity are left alone: a token's description
+    need not be unique (a rotation creates the successor while its predecessor still exists)."""
+    ours, _ = claim.interrupted(existing)
+    for orphan in ours:
+        with suppress(NotFound):
+            claim.remove(orphan)
+        pulumi.log.info(
+            f"{claim.label}: removed {claim.kind} {claim.id_of(orphan)}, left by an interrupted earlier create of "
+            f"this resource (its {lost} was never recorded)"
+        )
+    return ours

@@ -7,7 +7,7 @@ Omitted cache_policy, hardware and organization_id mean "whatever Depot has" and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 import pulumi
@@ -24,20 +24,22 @@ from pulumi_depot_provider.client.project_settings import (
     Region,
 )
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.exactly_once import create_exactly_once
+from pulumi_depot_provider.resources.create_journal import CLOCK_SKEW
+from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, recover_or_refuse
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     UPDATES,
     Behaviour,
     CrossFieldError,
+    ImportId,
     InputModel,
     OnChange,
+    OrganizationId,
     OutputModel,
+    WholeNumber,
     not_blank,
 )
-
-# How far Depot's clock may be behind ours when matching "created after the call began".
-CLOCK_SKEW = timedelta(minutes=2)
+from pulumi_depot_provider.resources.project_index import index_for
 
 HardwareName = Literal[
     "HARDWARE_UNSPECIFIED",
@@ -56,16 +58,16 @@ ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME
 class CachePolicy(InputModel):
     """How much build cache Depot keeps for the project."""
 
-    keep_gb: int | None = Field(
+    keep_gb: WholeNumber | None = Field(
         None, ge=1, le=INT32_MAX, description=f"Cache size limit in GB. Depot's default: {DEFAULT_KEEP_GB}."
     )
-    keep_days: int | None = Field(
+    keep_days: WholeNumber | None = Field(
         None,
         ge=0,
         le=INT32_MAX,
         description=f"Days to keep cache entries; 0 means no time limit. Depot's default: {DEFAULT_KEEP_DAYS}.",
     )
-    keep_bytes: int | None = Field(
+    keep_bytes: WholeNumber | None = Field(
         None,
         ge=GIB,
         le=INT32_MAX * GIB,
@@ -113,7 +115,11 @@ class EffectiveCachePolicy(OutputModel):
 class ProjectArgs(InputModel):
     """A Depot project: an isolated build cache with its own region, cache policy and builder hardware."""
 
-    name: Annotated[ProjectName, UPDATES] = Field(description="The project's name in Depot (1 to 64 characters).")
+    resource_inputs = True
+
+    name: Annotated[ProjectName, UPDATES] = Field(
+        description="The project's name in Depot (1 to 64 characters, no control or invisible formatting characters)."
+    )
     region: Annotated[Region, UPDATES] = Field(description="Where builds run: us-east-1 or eu-central-1.")
     cache_policy: Annotated[CachePolicy | None, Behaviour(depot_default=True)] = Field(
         None,
@@ -125,21 +131,21 @@ class ProjectArgs(InputModel):
         description="Builder size, one of Depot's Hardware names (HARDWARE_4X4 ... HARDWARE_192X384; "
         "HARDWARE_UNSPECIFIED is Depot's default). Omitted: whatever Depot has.",
     )
-    organization_id: Annotated[str | None, Behaviour(OnChange.REPLACE, depot_default=True)] = Field(
+    organization_id: Annotated[OrganizationId | None, Behaviour(OnChange.REPLACE, depot_default=True)] = Field(
         None,
-        description="The Depot organization that owns the project. Omitted: the token's organization. "
-        "Changing it replaces the project.",
+        description="The Depot organization that owns the project. Omitted: the token's organization (an empty "
+        "string is refused: leave it out instead). Changing it replaces the project.",
     )
     cache_reset_trigger: Annotated[JsonValue | None, UPDATES] = Field(
         None,
         description="Any value; changing it resets the project's cache (ResetProject: stops its builders and "
         "deletes all cached data) and changes nothing else. Removing it resets nothing.",
     )
-    import_id: Annotated[str | None, CREATE_ONLY] = Field(
+    import_id: Annotated[ImportId | None, CREATE_ONLY] = Field(
         None,
         description="Adopt the existing project with this id instead of creating one: it must exist in the "
         "token's organization; declared differences are applied and listed in import_changes. "
-        "Only consulted when the resource is created.",
+        "Only consulted when the resource is created. An empty string is refused: leave it out to create.",
     )
 
 
@@ -228,17 +234,23 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
     def create_resource(self, client: DepotClient, args: ProjectArgs) -> tuple[str, ProjectState]:
         if args.import_id:
             return self._adopt(client, args)
-        project = self._create_exactly_once(client, args)
+        project, recovered = self._create_exactly_once(client, args)
+        if recovered:
+            project, changes = self._apply_declared(client, project, args)
+            if changes:
+                pulumi.log.info(f"depot:Project {args.name!r}: changed {', '.join(changes)} on the recovered project")
         return project.project_id, project_state(project, cache_reset_trigger=args.cache_reset_trigger)
 
     def read_resource(self, client: DepotClient, id_: str, state: ProjectState) -> ProjectState:
-        return project_state(client.get_project(id_), **_kept(state))
+        return project_state(index_for(client).read(id_), **_kept(state))
 
     def update_resource(
         self, client: DepotClient, id_: str, old: ProjectState, new: ProjectArgs, diff: PropertyDiff
     ) -> ProjectState:
         fields = update_fields(new, old, diff)
         project = client.update_project(id_, **fields) if fields else None
+        if project is not None:
+            index_for(client).add(project)  # a rename moves it in the index
         if "cache_reset_trigger" in diff and new.cache_reset_trigger is not None:
             client.reset_project(id_)
             pulumi.log.info(f"depot:Project {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
@@ -247,7 +259,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         return project_state(project, **{**_kept(old), "cache_reset_trigger": new.cache_reset_trigger})
 
     def delete_resource(self, client: DepotClient, id_: str, state: ProjectState) -> None:
-        client.delete_project(id_)
+        self._delete(client, id_)
 
     def _adopt(self, client: DepotClient, args: ProjectArgs) -> tuple[str, ProjectState]:
         assert args.import_id is not None
@@ -263,12 +275,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
                 f"import_id {args.import_id!r} belongs to organization {project.organization_id!r}, "
                 f"not the declared organization_id {args.organization_id!r}"
             )
-        live = project_state(project)
-        diff = diff_inputs(ProjectArgs, live.outputs(), args.declared())
-        fields = update_fields(args, live, diff)
-        changes = describe_changes(live, fields)
-        if fields:
-            project = client.update_project(project.project_id, **fields)
+        project, changes = self._apply_declared(client, project, args)
         pulumi.log.info(
             f"depot:Project {args.name!r}: adopted project {project.project_id}"
             + (f"; changed {', '.join(changes)}" if changes else " with no changes")
@@ -278,48 +285,93 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         )
         return project.project_id, state
 
-    def _create_exactly_once(self, client: DepotClient, args: ProjectArgs) -> pb.Project:
-        """CreateProject, retried after an ambiguous failure only once it is clear nothing was created.
+    def _apply_declared(
+        self, client: DepotClient, project: pb.Project, args: ProjectArgs
+    ) -> tuple[pb.Project, list[str]]:
+        """Make an existing project (adopted or recovered) what the program declares: (project, what changed)."""
+        live = project_state(project)
+        diff = diff_inputs(ProjectArgs, live.outputs(), args.declared())
+        fields = update_fields(args, live, diff)
+        if fields:
+            updated = client.update_project(project.project_id, **fields)
+            index_for(client).add(updated)
+            return updated, describe_changes(live, fields)
+        return project, []
 
-        A project counts as ours when it has the declared name and region, was not there before the call, and
-        was created after the call began; extra ones (several attempts that all committed) are deleted.
+    def _create_exactly_once(self, client: DepotClient, args: ProjectArgs) -> tuple[pb.Project, bool]:
+        """CreateProject, never duplicating a name: (the project, whether it was recovered rather than created).
+
+        A project with the declared name and region that already exists is recovered when it provably came from
+        this resource's interrupted create (create journal), and refused otherwise. After an ambiguous failure, a
+        project with the name and region that was not there before and was created after the call began is ours;
+        extra ones (several attempts that all committed) are deleted.
         """
-        # Listing by region only narrows what is read (a server that ignores the filter is fine: `appeared`
-        # checks the region itself); the snapshot keeps same-named projects that existed before out of reach.
-        before = {p.project_id for p in client.list_projects(region_id=args.region) if p.name == args.name}
-        started = datetime.now(UTC) - CLOCK_SKEW
-        policy = args.cache_policy
-        request: dict[str, Any] = {
-            "organization_id": args.organization_id,
-            "hardware": pb.Hardware.Value(args.hardware) if args.hardware else None,
-            "cache_policy": pb.CachePolicy(
-                keep_gb=policy.keep_gb or DEFAULT_KEEP_GB,
-                keep_days=DEFAULT_KEEP_DAYS if policy.keep_days is None else policy.keep_days,
-            )
-            if policy
-            else None,
-        }
-
-        def appeared() -> list[pb.Project]:
-            return sorted(
-                (
-                    p
-                    for p in client.list_projects(region_id=args.region)
-                    if p.name == args.name
-                    and p.region_id == args.region
-                    and p.project_id not in before
-                    and p.created_at.ToDatetime(tzinfo=UTC) >= started
-                ),
-                key=lambda p: p.created_at.ToNanoseconds(),
-            )
-
-        return create_exactly_once(
-            lambda: client.create_project(args.name, args.region, **request),
-            appeared=appeared,
-            remove=lambda project: client.delete_project(project.project_id),
-            name_of=lambda project: f"project {project.project_id}",
-            label=f"depot:Project {args.name!r}",
+        label = f"depot:Project {args.name!r}"
+        index = index_for(client)
+        claim: Claim[pb.Project] = Claim(
+            owner=self.owner,
+            kind="project",
+            identity={"name": args.name, "region": args.region, "organization_id": args.organization_id or ""},
+            label=label,
+            same=f"named {args.name!r} in {args.region}",
+            id_of=lambda project: project.project_id,
+            remove=lambda project: self._delete(client, project.project_id),
+            created_at=lambda project: project.created_at.ToDatetime(tzinfo=UTC),
         )
+        with index.reserve(args.name, args.region, label):
+            existing = index.existing(args.name, args.region, args.organization_id)
+            recovered = recover_or_refuse(claim, existing)
+            if recovered is not None:
+                return recovered, True
+            before = {project.project_id for project in existing}
+            claim.begin(before)
+            started = datetime.now(UTC) - CLOCK_SKEW
+
+            def appeared() -> list[pb.Project]:
+                # A fresh listing, not the index: the index cannot know what the failed call did. Listing by region
+                # only narrows what is read (a server that ignores the filter is fine: the region is checked here).
+                return sorted(
+                    (
+                        p
+                        for p in client.list_projects(region_id=args.region)
+                        if p.name == args.name
+                        and p.region_id == args.region
+                        and args.organization_id in (None, p.organization_id)
+                        and p.project_id not in before
+                        and p.created_at.ToDatetime(tzinfo=UTC) >= started
+                    ),
+                    key=lambda p: p.created_at.ToNanoseconds(),
+                )
+
+            project = create_exactly_once(
+                lambda: client.create_project(args.name, args.region, **create_request(args)),
+                appeared=appeared,
+                remove=lambda project: self._delete(client, project.project_id),
+                name_of=lambda project: f"project {project.project_id}",
+                label=label,
+            )
+            claim.answered(project.project_id)
+            index.add(project)
+            return project, False
+
+    def _delete(self, client: DepotClient, project_id: str) -> None:
+        client.delete_project(project_id)
+        index_for(client).forget(project_id)
+
+
+def create_request(args: ProjectArgs) -> dict[str, Any]:
+    """CreateProject's optional fields: what was declared, with Depot's defaults for undeclared cache fields."""
+    policy = args.cache_policy
+    return {
+        "organization_id": args.organization_id,
+        "hardware": pb.Hardware.Value(args.hardware) if args.hardware else None,
+        "cache_policy": pb.CachePolicy(
+            keep_gb=policy.keep_gb or DEFAULT_KEEP_GB,
+            keep_days=DEFAULT_KEEP_DAYS if policy.keep_days is None else policy.keep_days,
+        )
+        if policy
+        else None,
+    }
 
 
 def _kept(state: ProjectState) -> dict[str, Any]:

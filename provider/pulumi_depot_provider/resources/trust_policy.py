@@ -15,13 +15,14 @@ from pydantic import Field
 
 from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient
-from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, provider_fields
+from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.exactly_once import create_exactly_once
+from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, recover_or_refuse
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
     CrossFieldError,
+    ImportId,
     InputModel,
     OutputModel,
     Text,
@@ -59,14 +60,17 @@ TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust
 class TrustPolicyArgs(InputModel):
     """An OIDC trust policy of a Depot project: exactly one of github, buildkite or circleci."""
 
+    resource_inputs = True
+
     project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the policy belongs to.")
     github: Annotated[GitHubTrust | None, REPLACES] = Field(None, description="Trust a GitHub repository.")
     buildkite: Annotated[BuildkiteTrust | None, REPLACES] = Field(None, description="Trust a Buildkite pipeline.")
     circleci: Annotated[CircleCITrust | None, REPLACES] = Field(None, description="Trust a CircleCI project.")
-    import_id: Annotated[str | None, CREATE_ONLY] = Field(
+    import_id: Annotated[ImportId | None, CREATE_ONLY] = Field(
         None,
         description="Adopt the existing trust policy with this id (in project_id) instead of creating one; its "
-        "provider fields must match the declared ones. Only consulted when the resource is created.",
+        "provider fields must match the declared ones. Only consulted when the resource is created. An empty "
+        "string is refused: leave it out to create.",
     )
 
     @classmethod
@@ -187,10 +191,28 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
         return policy.trust_policy_id, live
 
     def _add_exactly_once(self, client: DepotClient, args: TrustPolicyArgs) -> pb.TrustPolicy:
-        """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: a policy
-        with the declared provider fields that was not there before the call is ours (extra ones are removed)."""
-        before = {p.trust_policy_id for p in client.list_trust_policies(args.project_id)}
-        return create_exactly_once(
+        """AddTrustPolicy, never duplicating a policy. An identical policy that already exists is recovered when an
+        interrupted create of this resource left it (create journal), and refused otherwise: an orphan policy
+        keeps granting build access. After an ambiguous failure, a policy with the declared provider fields that
+        was not there before the call is ours (extra ones are removed)."""
+        label = f"depot:TrustPolicy {self.describe(args)}"
+        kind, fields = provider_of(args)
+        claim: Claim[pb.TrustPolicy] = Claim(
+            owner=self.owner,
+            kind="trust policy",
+            identity={"project_id": args.project_id, "policy": policy_key(kind, fields.model_dump())},
+            label=label,
+            same=f"{_summary(kind, fields)} in project {args.project_id}",
+            id_of=lambda policy: policy.trust_policy_id,
+            remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
+        )
+        live = client.list_trust_policies(args.project_id)
+        recovered = recover_or_refuse(claim, [p for p in live if matches(p, args)])
+        if recovered is not None:
+            return recovered
+        before = {p.trust_policy_id for p in live}
+        claim.begin(before)
+        policy = create_exactly_once(
             lambda: client.add_trust_policy(
                 args.project_id,
                 github=_message(args.github, pb.TrustPolicy.GitHub),
@@ -202,7 +224,9 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
                 for p in client.list_trust_policies(args.project_id)
                 if p.trust_policy_id not in before and matches(p, args)
             ],
-            remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
+            remove=claim.remove,
             name_of=lambda policy: f"trust policy {policy.trust_policy_id}",
-            label=f"depot:TrustPolicy {self.describe(args)}",
+            label=label,
         )
+        claim.answered(policy.trust_policy_id)
+        return policy

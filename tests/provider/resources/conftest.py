@@ -19,12 +19,14 @@ class Org(Protocol):
 
 
 @pytest.fixture
-def start_host() -> Iterator[Callable[..., DynamicProviderHost]]:
-    """start_host(org=None, env=None): a running host, configured with the org's token (as a secret) and URL."""
+def start_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DynamicProviderHost]]:
+    """start_host(org=None, env=None): a running host, configured with the org's token (as a secret) and URL.
+    Each host has a create journal of its own (a fresh PULUMI_DEPOT_JOURNAL_DIR) unless env names one."""
     hosts: list[DynamicProviderHost] = []
 
     def start(org: Org | None = None, env: dict[str, str] | None = None) -> DynamicProviderHost:
-        host = DynamicProviderHost(env={**CLEAN_ENV, **(env or {})})
+        journal = {"PULUMI_DEPOT_JOURNAL_DIR": str(tmp_path_factory.mktemp("journal"))}
+        host = DynamicProviderHost(env={**CLEAN_ENV, **journal, **(env or {})})
         hosts.append(host)
         host.start()
         config = {"depot:token": org.token, "depot:apiUrl": org.url} if org else {}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dynamic_host import DynamicProviderHost
+from dynamic_host import DynamicProviderHost, HostError
 from engine_steps import EngineResource
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
@@ -50,7 +50,7 @@ def named(client: DepotClient, name: str) -> list[str]:
 )
 def test_project_exactly_one(server: Any, host: DynamicProviderHost, faults: dict[str, Any], create_calls: int) -> None:
     client = server.client()
-    existing = client.create_project("api", "us-east-1").project_id  # same name, created before: not ours
+    existing = client.create_project("api", "eu-central-1").project_id  # same name in another region: not ours
     server.reset_stats()
     server.set_faults(**faults)
 
@@ -67,10 +67,26 @@ def test_project_exactly_one(server: Any, host: DynamicProviderHost, faults: dic
         assert "had created project" in host.output()
 
 
+def test_project_name_taken_is_refused_not_duplicated(server: Any, host: DynamicProviderHost) -> None:
+    client = server.client()
+    existing = client.create_project("api", "us-east-1").project_id
+    server.reset_stats()
+
+    api = EngineResource(host, ProjectProvider(), PROJECT, "api")
+    with pytest.raises(HostError) as refused:
+        api.up({"name": "api", "region": "us-east-1"})
+
+    assert f"project {existing} is already named 'api' in us-east-1" in refused.value.details
+    assert f"import_id={existing!r}" in refused.value.details
+    assert named(client, "api") == [existing]
+    assert method_stats(server, "CreateProject")["calls"] == 0
+
+
 def test_trust_policy_exactly_one(server: Any, host: DynamicProviderHost) -> None:
     client = server.client()
     project_id = client.create_project("api", "us-east-1").project_id
-    identical = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(**GITHUB)).trust_policy_id
+    web = pb.TrustPolicy.GitHub(repository_owner="acme", repository="web")
+    other = client.add_trust_policy(project_id, github=web).trust_policy_id
     server.reset_stats()
     server.set_faults(commit_then_unavailable_next={"AddTrustPolicy": 1})
 
@@ -78,8 +94,24 @@ def test_trust_policy_exactly_one(server: Any, host: DynamicProviderHost) -> Non
     assert gh.up({"project_id": project_id, "github": GITHUB}) == "create"
 
     ids = [p.trust_policy_id for p in client.list_trust_policies(project_id)]
-    assert sorted(ids) == sorted([identical, gh.id]) and gh.id != identical
+    assert sorted(ids) == sorted([other, gh.id])
     assert method_stats(server, "AddTrustPolicy")["calls"] == 1
+
+
+def test_identical_trust_policy_is_refused_not_duplicated(server: Any, host: DynamicProviderHost) -> None:
+    """An orphan policy keeps granting build access: an identical one the stack does not hold is named, not
+    silently doubled (which would leave it behind when the resource is removed)."""
+    client = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    identical = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(**GITHUB)).trust_policy_id
+
+    gh = EngineResource(host, TrustPolicyProvider(), TRUST_POLICY, "gh")
+    with pytest.raises(HostError) as refused:
+        gh.up({"project_id": project_id, "github": GITHUB})
+
+    assert f"trust policy {identical} is already github acme/api in project {project_id}" in refused.value.details
+    assert f"import_id={identical!r}" in refused.value.details
+    assert [p.trust_policy_id for p in client.list_trust_policies(project_id)] == [identical]
 
 
 def test_trust_policy_retried_when_nothing_was_added(server: Any, host: DynamicProviderHost) -> None:

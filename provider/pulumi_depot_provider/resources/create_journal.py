@@ -1,0 +1,149 @@
+"""A record, on this machine, of each create this stack's resources started and the engine may not have recorded.
+
+Depot's creates are not idempotent and its objects carry no label a provider could set, so after an interrupted
+`up` (a killed process, a look-up that never got an answer) nothing in Depot says which project, token or trust
+policy came from which Pulumi resource. Before each create the provider writes one small file per resource
+(keyed by its owner: project, stack, type and name): what it is creating, the ids of the same-named objects that
+existed before, and when it began; the created id is added once Depot answers. The next create of the same
+resource reads it back: an object that appeared after the recorded start, or has the recorded id, provably came
+from that create and is recovered. Any later operation on the resource (diff, read, update, delete) proves the
+engine recorded it, and removes the file.
+
+Where: $PULUMI_DEPOT_JOURNAL_DIR, else $PULUMI_HOME/depot/journal, else ~/.pulumi/depot/journal. A machine that
+does not hold the record (another CI runner) cannot prove anything, and a create then refuses a name collision
+instead of guessing (see exactly_once.claim_or_refuse).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pulumi
+from pydantic import BaseModel, ValidationError
+
+JOURNAL_DIR_ENV = "PULUMI_DEPOT_JOURNAL_DIR"
+# Older records are not evidence of anything still in flight: they are ignored and removed.
+MAX_AGE = timedelta(days=30)
+# How far Depot's clock may be behind ours when matching "created after the create began".
+CLOCK_SKEW = timedelta(minutes=2)
+
+T = TypeVar("T")
+
+
+class PendingCreate(BaseModel):
+    owner: str
+    kind: str
+    identity: dict[str, str]
+    before: list[str]
+    started_at: datetime
+    created_id: str | None = None
+
+    def came_from_here(self, object_id: str, created_at: datetime | None) -> bool:
+        """The object is this create's: it has the recorded id, or it is not one of those that existed before and
+        (when Depot dates it) was created after the create began."""
+        if object_id == self.created_id:
+            return True
+        if object_id in self.before:
+            return False
+        return created_at is None or created_at >= self.started_at - CLOCK_SKEW
+
+
+def default_directory() -> Path:
+    explicit = os.environ.get(JOURNAL_DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("PULUMI_HOME")
+    return (Path(home) if home else Path.home() / ".pulumi") / "depot" / "journal"
+
+
+class CreateJournal:
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._warned = False
+
+    @property
+    def directory(self) -> Path:
+        """Resolved on each use, so the environment the provider runs in decides (not the one it was imported in)."""
+        return self._directory or default_directory()
+
+    def _path(self, owner: str) -> Path:
+        return self.directory / f"{hashlib.sha256(owner.encode()).hexdigest()[:40]}.json"
+
+    def pending(self, owner: str | None, kind: str, identity: dict[str, str]) -> PendingCreate | None:
+        """The recorded create of this owner, if it was of this object (same kind and identity) and is recent."""
+        if owner is None:
+            return None
+        path = self._path(owner)
+        try:
+            entry = PendingCreate.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError):
+            self.done(owner)  # unreadable: worth nothing as evidence
+            return None
+        if datetime.now(UTC) - entry.started_at > MAX_AGE:
+            self.done(owner)
+            return None
+        if entry.owner != owner or entry.kind != kind or entry.identity != identity:
+            return None
+        return entry
+
+    def begin(self, owner: str | None, kind: str, identity: dict[str, str], before: Sequence[str]) -> None:
+        if owner is not None:
+            self._write(
+                PendingCreate(
+                    owner=owner, kind=kind, identity=identity, before=sorted(before), started_at=datetime.now(UTC)
+                )
+            )
+
+    def answered(self, owner: str | None, created_id: str) -> None:
+        if owner is None:
+            return
+        with suppress(FileNotFoundError, OSError, ValidationError):
+            entry = PendingCreate.model_validate_json(self._path(owner).read_bytes())
+            self._write(entry.model_copy(update={"created_id": created_id}))
+
+    def done(self, owner: str | None) -> None:
+        """The engine holds the resource (or it is gone): nothing is pending for this owner any more."""
+        if owner is not None:
+            with suppress(FileNotFoundError, OSError):
+                self._path(owner).unlink()
+
+    def _write(self, entry: PendingCreate) -> None:
+        # Written whole to a temporary file and renamed, so a process killed mid-write leaves the old record or
+        # the new one, never half of one.
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                file.write(entry.model_dump_json().encode())
+            os.replace(temporary, self._path(entry.owner))
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                pulumi.log.warn(
+                    f"pulumi-depot: cannot write the create journal in {self.directory} ({error.strerror}); an "
+                    f"interrupted create will not be recovered automatically. Set {JOURNAL_DIR_ENV} to a writable "
+                    "directory."
+                )
+
+
+def split_ours(
+    entry: PendingCreate | None,
+    existing: Sequence[T],
+    id_of: Callable[[T], str],
+    created_at: Callable[[T], datetime | None],
+) -> tuple[list[T], list[T]]:
+    """(objects that provably came from the recorded create, the others)."""
+    ours = [item for item in existing if entry is not None and entry.came_from_here(id_of(item), created_at(item))]
+    return ours, [item for item in existing if item not in ours]
+
+
+JOURNAL = CreateJournal()
