@@ -2,64 +2,94 @@
 
 description updates in place (UpdateToken); a new project_id or rotation_trigger replaces the token, creating the
 new one before deleting the old, so a rotation never leaves builds without a working token. Depot shows a token's
-secret once, when it is created: the `secret` output is kept from then on (and marked secret by the SDK).
+secret once, when it is created: the `secret` output is kept from then on (and marked secret by the SDK). A token
+adopted by import_id has no `secret` output, and `secret_known` (true only for a token this stack created) says so.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import pulumi
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, model_validator
 
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.exactly_once import create_exactly_once
+from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, remove_interrupted
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
     SECRET,
     UPDATES,
+    ImportId,
     InputModel,
     OutputModel,
     Text,
 )
 
-NOT_RECOVERABLE = (
+LEGACY_ADOPTED_SECRET = (
     "(not recoverable: this token was adopted with import_id, and Depot shows a token's secret only when it is "
     "created; change rotation_trigger to replace it with a new token whose secret Pulumi keeps)"
 )
+"""What versions before `secret_known` stored as the `secret` of an adopted token. Not a token: reading such
+state (refresh, update, delete) migrates it to no secret and secret_known false, and the SDK reads it the same way
+until then."""
 
 
 class ProjectTokenArgs(InputModel):
     """A Depot project token: lets builds of one project authenticate to Depot."""
 
+    resource_inputs = True
+
     project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the token is scoped to.")
-    description: Annotated[Text, UPDATES] = Field(description="What the token is for, as Depot lists it.")
+    description: Annotated[Text, UPDATES] = Field(
+        description="What the token is for, as Depot lists it (no control or invisible formatting characters)."
+    )
     rotation_trigger: Annotated[JsonValue | None, REPLACES] = Field(
         None,
         description="Any value; changing it replaces the token with a new one (created before the old one is "
         "deleted), which is how tokens are rotated.",
     )
-    import_id: Annotated[str | None, CREATE_ONLY] = Field(
+    import_id: Annotated[ImportId | None, CREATE_ONLY] = Field(
         None,
-        description="Adopt the existing token with this id (in project_id) instead of creating one. Its secret "
-        "cannot be read back: `secret` then says so. Only consulted when the resource is created.",
+        description="Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a "
+        "token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. "
+        "Only consulted when the resource is created. An empty string is refused: leave it out to create.",
     )
 
 
 class ProjectTokenState(OutputModel):
-    """The token's metadata as Depot has it, and the secret from its creation."""
+    """The token's metadata as Depot has it, and the secret from its creation (none for an adopted token)."""
 
     project_id: str
     description: str
     rotation_trigger: JsonValue | None = None
     import_id: str | None = None
-    secret: Annotated[str, SECRET] = Field(
-        description="The token itself (a Pulumi secret). For a token adopted by import_id it cannot be recovered, "
-        "and this says so instead."
+    secret: Annotated[str | None, SECRET] = Field(
+        None,
+        description="The token itself (a Pulumi secret), kept from its creation. Absent for a token adopted by "
+        "import_id: Depot shows a token's secret only when it is created (see secret_known).",
     )
+    secret_known: bool = Field(
+        description="Whether Pulumi holds the token's secret: true for a token this stack created, false for one "
+        "adopted by import_id, whose secret cannot be read back (to replace it with a new token whose secret Pulumi "
+        "keeps: remove import_id, then change rotation_trigger)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_known(cls, data: Any) -> Any:
+        """secret_known follows from secret. State written before secret_known existed holds, for an adopted token,
+        LEGACY_ADOPTED_SECRET in secret: that is no secret."""
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if data.get("secret") == LEGACY_ADOPTED_SECRET:
+            data.pop("secret")
+        data["secret_known"] = data.get("secret") is not None
+        return data
 
 
 def find_token(client: DepotClient, project_id: str, token_id: str) -> pb.ListTokensResponse.Token | None:
@@ -89,6 +119,8 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
         return created.token_id, state
 
     def read_resource(self, client: DepotClient, id_: str, state: ProjectTokenState) -> ProjectTokenState | None:
+        """The live description; the secret as the state has it. State written before secret_known arrives here
+        migrated (ProjectTokenState reads LEGACY_ADOPTED_SECRET as no secret), so a refresh rewrites it."""
         token = find_token(client, state.project_id, id_)
         return None if token is None else state.model_copy(update={"description": token.description})
 
@@ -115,26 +147,40 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             client.update_token(token.token_id, args.description)
             change = f"; changed description: {token.description!r} -> {args.description!r}"
         pulumi.log.info(
-            f"depot:ProjectToken {self.describe(args)}: adopted token {token.token_id} (its secret cannot be "
-            f"recovered){change}"
+            f"depot:ProjectToken {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "
+            f"secret again: no secret output, secret_known false){change}"
         )
         state = ProjectTokenState(
             project_id=args.project_id,
             description=args.description,
             rotation_trigger=args.rotation_trigger,
             import_id=args.import_id,
-            secret=NOT_RECOVERABLE,
         )
         return token.token_id, state
 
     def _create_exactly_once(self, client: DepotClient, args: ProjectTokenArgs) -> pb.CreateTokenResponse:
-        """CreateToken without leaving an orphan after an ambiguous failure.
+        """CreateToken without leaving an orphan, after an ambiguous failure or an interrupted earlier create.
 
         A token that may have been created has a secret nobody received: tokens with the declared description
-        that were not there before the call are deleted, then the call is made again.
+        that were not there before the call are deleted, then the call is made again. Tokens an interrupted create
+        of this resource left behind (create journal) are deleted first, for the same reason.
         """
-        before = {token.token_id for token in client.list_tokens(args.project_id)}
-        return create_exactly_once(
+        label = f"depot:ProjectToken {self.describe(args)}"
+        claim: Claim[pb.ListTokensResponse.Token] = Claim(
+            owner=self.owner,
+            kind="token",
+            identity={"project_id": args.project_id, "description": args.description},
+            label=label,
+            same=f"described {args.description!r} in project {args.project_id}",
+            id_of=lambda token: token.token_id,
+            remove=lambda token: client.delete_token(token.token_id),
+        )
+        tokens = client.list_tokens(args.project_id)
+        same = [token for token in tokens if token.description == args.description]
+        removed = {token.token_id for token in remove_interrupted(claim, same, "secret")}
+        before = {token.token_id for token in tokens} - removed
+        claim.begin(before)
+        created = create_exactly_once(
             lambda: client.create_token(args.project_id, args.description),
             appeared=lambda: [
                 token
@@ -143,7 +189,9 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             ],
             remove=lambda token: client.delete_token(token.token_id),
             name_of=lambda token: f"token {token.token_id}",
-            label=f"depot:ProjectToken {self.describe(args)}",
+            label=label,
             keep_found=False,
             lost="secret",
         )
+        claim.answered(created.token_id)
+        return created

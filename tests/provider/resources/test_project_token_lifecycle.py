@@ -9,7 +9,7 @@ import pytest
 from dynamic_host import DynamicProviderHost, HostError, Secret
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi_depot_provider.client import DepotClient, DepotError
-from pulumi_depot_provider.resources.project_token import NOT_RECOVERABLE, ProjectTokenProvider
+from pulumi_depot_provider.resources.project_token import LEGACY_ADOPTED_SECRET, ProjectTokenProvider
 
 PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
 
@@ -45,6 +45,7 @@ def test_create_noop_update_rotation_drift_recreate_delete(host: DynamicProvider
 
     assert ci.up(inputs) == "create"
     first_id, first_secret = ci.id, secret_of(ci)
+    assert ci.outputs["secret_known"] is True  # a token this stack created: Pulumi holds its secret
     assert tokens(client, project_id) == {first_id: "CI builds"}
     assert authenticates(depot, first_secret, project_id)
     assert ci.diff(inputs).changes == "none"
@@ -95,7 +96,7 @@ def test_create_noop_update_rotation_drift_recreate_delete(host: DynamicProvider
     host.delete(ci.urn, last_id, last_outputs)  # already gone: success
 
 
-def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(
+def test_import_adopts_metadata_and_has_no_secret(
     host: DynamicProviderHost, depot: Any, start_host: Callable[..., DynamicProviderHost]
 ) -> None:
     client = depot.client()
@@ -107,10 +108,16 @@ def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(
     assert adopted.up(inputs) == "create"
     assert adopted.id == existing.token_id
     assert tokens(client, project_id) == {existing.token_id: "CI builds"}
-    assert secret_of(adopted) == NOT_RECOVERABLE
-    assert "not recoverable" in NOT_RECOVERABLE and existing.secret not in NOT_RECOVERABLE
+    # Depot cannot show the secret again: no secret output at all (never a placeholder), and secret_known says so.
+    assert "secret" not in adopted.outputs and adopted.outputs["secret_known"] is False
+    assert existing.secret not in repr(adopted.outputs)
     assert authenticates(depot, existing.secret, project_id)  # adopting does not rotate it
     assert adopted.up(inputs) == "same"
+    refreshed = adopted.refresh()
+    assert "secret" not in refreshed.outs and refreshed.outs["secret_known"] is False
+    assert adopted.up({**inputs, "description": "CI builds (main)"}) == "update"  # in place: still no secret
+    assert "secret" not in adopted.outputs and adopted.outputs["secret_known"] is False
+    assert adopted.up(inputs) == "update"
 
     # A replacement the engine forces without Diff (`up --replace`) in the deployment that adopted the token: the
     # replacement's Create adopts it again, and the host then keeps it instead of deleting the "old" one.
@@ -140,6 +147,7 @@ def test_import_adopts_metadata_and_says_the_secret_is_not_recoverable(
     assert adopted.up(without_import) == "same"
     assert adopted.up({**without_import, "rotation_trigger": 1}) == "replace"
     assert authenticates(depot, secret_of(adopted), project_id)
+    assert adopted.outputs["secret_known"] is True
     assert list(tokens(client, project_id)) == [adopted.id]
     assert adopted.id != existing.token_id
 
@@ -163,3 +171,38 @@ def test_a_missing_project_reads_as_gone_and_deletes_cleanly(host: DynamicProvid
     client.delete_project(project_id)
     host.delete(ci.urn, token_id, outputs)
     assert ci.refresh().id == ""
+
+
+def test_state_of_an_adopted_token_written_by_an_older_version_migrates_on_read(
+    host: DynamicProviderHost, depot: Any
+) -> None:
+    """Versions before secret_known stored a sentence as an adopted token's secret (and no secret_known): anything
+    forwarding `secret` would have handed it on as a token. Refresh, update and delete read it as no secret."""
+    client = depot.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    existing = client.create_token(project_id, "legacy CI")
+    adopted = project_token(host)
+    inputs = {"project_id": project_id, "description": "legacy CI", "import_id": existing.token_id}
+    adopted.up(inputs)
+    old_state = {key: value for key, value in adopted.outputs.items() if key != "secret_known"}
+    old_state["secret"] = Secret(LEGACY_ADOPTED_SECRET)  # as the state of an older version holds it
+    assert "not recoverable" in LEGACY_ADOPTED_SECRET  # the sentence those versions wrote
+
+    adopted.outputs = old_state
+    refreshed = adopted.refresh()
+    assert refreshed.id == existing.token_id
+    assert "secret" not in refreshed.outs and refreshed.outs["secret_known"] is False
+    assert "not recoverable" not in repr({**refreshed.outs, **(refreshed.inputs or {})})
+
+    # An update without a refresh first migrates as well.
+    adopted.outputs = dict(old_state)
+    assert adopted.up({**inputs, "description": "CI builds"}) == "update"
+    assert "secret" not in adopted.outputs and adopted.outputs["secret_known"] is False
+    assert tokens(client, project_id) == {existing.token_id: "CI builds"}
+
+    # A created token's state from before secret_known (its real secret, no secret_known) reads as known.
+    created = project_token(host, "created")
+    created.up({"project_id": project_id, "description": "new CI"})
+    created.outputs = {key: value for key, value in created.outputs.items() if key != "secret_known"}
+    refreshed = created.refresh()
+    assert refreshed.outs["secret_known"] is True and authenticates(depot, secret_of(created), project_id)
