@@ -8,5 +8,6 @@ if [ ! -x "$VENV/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+# [dev] pulls in the other extras the tests need: [local] (depot-local), [aws] (boto3) and moto[server].
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
 export PATH="$VENV/bin:$PATH"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
+from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
 from pulumi_depot_provider.resources.fields import OnChange, behaviour
 from pulumi_depot_provider.resources.project import HardwareName, ProjectProvider, Region
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
@@ -34,6 +36,8 @@ PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
     TrustPolicyProvider,
     ProjectTokenProvider,
     TrustPolicySetProvider,
+    AwsSecretsManagerTokenProvider,
+    AwsSsmParameterTokenProvider,
 )
 ENUMS: dict[Any, tuple[str, str]] = {
     Region: ("Region", "A Depot region."),
@@ -161,7 +165,8 @@ def build_schema() -> dict[str, Any]:
         "name": "depot",
         "displayName": "Depot",
         "description": "Pulumi dynamic resources for Depot (depot.dev): projects, trust policies (one by one or as "
-        "an authoritative set) and project tokens.",
+        "an authoritative set) and project tokens, and the tokens' delivery to AWS Secrets Manager and SSM Parameter "
+        "Store.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
         "config": {
@@ -180,6 +185,14 @@ def build_schema() -> dict[str, Any]:
                     "type": "boolean",
                     "description": "Accept an http:// apiUrl whose host is not loopback (the token then travels in "
                     "cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.",
+                },
+                "awsEndpointUrl": {
+                    "type": "string",
+                    "description": "The endpoint of the AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) "
+                    "instead of AWS: moto's server in tests, or an AWS-compatible store. Not set: boto3's own "
+                    "AWS_ENDPOINT_URL (and per-service variables), else AWS. Plain http:// only to this machine "
+                    "unless allowInsecureHttp. Credentials always come from boto3's chain (AWS_PROFILE, "
+                    "AWS_ACCESS_KEY_ID, roles).",
                 },
                 "allowedTrust": {
                     "type": "string",

@@ -6,6 +6,9 @@ start_depot_server    factory for a dedicated server (faults, restarts): start_d
                       returns a DepotServer: the same attributes for its default organization, plus
                       .restart() .stop() .set_faults(**settings) .faults() .stats() .reset_stats()
                       .create_org(name) -> DepotOrg .db_path .log_path
+aws                   moto's server (ThreadedMotoServer) on a free 127.0.0.1 port, reset, stopped after the test:
+                      .url (for depot:awsEndpointUrl) .env (credentials for hosts and the CLI) .client(service)
+                      .secret_value(name) .parameter_value(name) (tests/support/aws_local.py)
 """
 
 from __future__ import annotations
@@ -263,3 +266,13 @@ def pulumi_stack(pulumi_cli: Path, tmp_path: Path) -> Callable[..., Any]:
         return PulumiStack(program_dir, tmp_path / f"pulumi-{made}", api_url=org.url, token=org.token, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    """moto's server standing in for AWS Secrets Manager and SSM Parameter Store (tests/support/aws_local.py)."""
+    from aws_local import AwsLocal
+
+    local = AwsLocal.start()
+    yield local
+    local.stop()

@@ -19,7 +19,14 @@ from dynamic_host import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))
-RESOURCES = [depot.Project, depot.TrustPolicy, depot.ProjectToken, depot.TrustPolicySet]
+RESOURCES = [
+    depot.Project,
+    depot.TrustPolicy,
+    depot.ProjectToken,
+    depot.TrustPolicySet,
+    depot.AwsSecretsManagerToken,
+    depot.AwsSsmParameterToken,
+]
 INPUT_TYPES = [
     depot.CachePolicyArgs,
     depot.GitHubTrustArgs,
@@ -29,6 +36,8 @@ INPUT_TYPES = [
 ]
 OUTPUT_TYPES = [depot.CachePolicy, depot.GitHubTrust, depot.BuildkiteTrust, depot.CircleCITrust, depot.TrustPolicyEntry]
 NOT_PROPERTIES = {"self", "resource_name", "opts"}
+# SDK keywords that are not properties themselves but set some: a sink's token= sets value, value_known, token_name.
+SDK_ONLY = {depot.AwsSecretsManagerToken: {"token"}, depot.AwsSsmParameterToken: {"token"}}
 # pulumi.Input is Union[T, Awaitable[T], "Output[T]"]: the forward reference needs these names to resolve
 # (as in pulumi._types); the Output member is left out of the comparison anyway.
 PULUMI_NAMES = {"Output": pulumi.Output, "T": NoneType}
@@ -50,7 +59,13 @@ def test_schema_is_fresh() -> None:
 
 def test_schema_is_a_pulumi_package_named_depot() -> None:
     assert SCHEMA["name"] == "depot"
-    assert set(SCHEMA["config"]["variables"]) == {"token", "apiUrl", "allowInsecureHttp", "allowedTrust"}
+    assert set(SCHEMA["config"]["variables"]) == {
+        "token",
+        "apiUrl",
+        "allowInsecureHttp",
+        "awsEndpointUrl",
+        "allowedTrust",
+    }
     assert SCHEMA["config"]["variables"]["token"]["secret"] is True
     for resource in SCHEMA["resources"].values():
         assert resource["description"]
@@ -106,7 +121,7 @@ def sdk_inputs(cls: type) -> dict[str, tuple[str, bool]]:
     return {
         name: (sdk_type(hints[name]), parameter.default is inspect.Parameter.empty)
         for name, parameter in parameters.items()
-        if name not in NOT_PROPERTIES
+        if name not in NOT_PROPERTIES | SDK_ONLY.get(cls, set())
     }
 
 
@@ -162,7 +177,9 @@ def test_secret_properties_are_registered_as_secret_outputs() -> None:
         project = depot.Project("p", name="p", region="us-east-1")
         github = depot.GitHubTrustArgs(repository_owner="o", repository="r")
         depot.TrustPolicy("t", project_id=project.id, github=github)
-        depot.ProjectToken("k", project_id=project.id, description="d")
+        token = depot.ProjectToken("k", project_id=project.id, description="d")
+        depot.AwsSecretsManagerToken("sm", token=token, name="depot/k/token", region="us-east-1")
+        depot.AwsSsmParameterToken("ssm", token=token, name="/depot/k/token", region="us-east-1")
         other = depot.Project("o", name="o", region="us-east-1")
         depot.TrustPolicySet("s", project_id=other.id, policies=[github])
 

@@ -1,6 +1,7 @@
 """pulumi-depot: Pulumi resources for Depot (depot.dev). Use as ``import pulumi_depot as depot``.
 
-Resources: ``Project``, ``TrustPolicy``, ``ProjectToken``, ``TrustPolicySet`` (every trust policy of a project).
+Resources: ``Project``, ``TrustPolicy``, ``ProjectToken``, ``TrustPolicySet`` (every trust policy of a project);
+``AwsSecretsManagerToken`` and ``AwsSsmParameterToken`` deliver a token to AWS (extra ``pulumi-depot[aws]``).
 Per-customer projects: ``TenantProject`` (a component) and ``TenantFleet`` / ``tenant_fleet_from_file`` (many
 tenants from code or a tenants file; see ``pulumi_depot.fleet`` and ``pulumi_depot.tenants_file``).
 Lookups: ``get_project``, ``list_projects``.
@@ -11,16 +12,24 @@ Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DE
 from pulumi_depot._claims import TrustOwnershipError
 from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust
+from pulumi_depot.aws_secrets_manager_token import AwsSecretsManagerToken
+from pulumi_depot.aws_ssm_parameter_token import AwsSsmParameterToken
 from pulumi_depot.fleet import TenantArgs, TenantDefaultsArgs, TenantFleet, tenant_fleet_from_file, tenant_logical_name
 from pulumi_depot.lookups import DepotLookupError, ProjectCachePolicy, ProjectInfo, get_project, list_projects
 from pulumi_depot.project import Project
 from pulumi_depot.project_token import ProjectToken
-from pulumi_depot.tenant import TenantProject, TenantTokenArgs, tenant_project_name
+from pulumi_depot.tenant import TenantProject, TenantTokenArgs, TenantTokenSinkArgs, tenant_project_name
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
+from pulumi_depot.token_sink import AwsSecretsManagerSinkSpec as AwsSecretsManagerSinkArgs
+from pulumi_depot.token_sink import AwsSsmParameterSinkSpec as AwsSsmParameterSinkArgs
 from pulumi_depot.trust_policy import TrustPolicy
 from pulumi_depot.trust_policy_set import TrustPolicyEntry, TrustPolicyEntryArgs, TrustPolicySet
 
 __all__ = [
+    "AwsSecretsManagerSinkArgs",
+    "AwsSecretsManagerToken",
+    "AwsSsmParameterSinkArgs",
+    "AwsSsmParameterToken",
     "BuildkiteTrust",
     "BuildkiteTrustArgs",
     "CachePolicy",
@@ -39,6 +48,7 @@ __all__ = [
     "TenantFleet",
     "TenantProject",
     "TenantTokenArgs",
+    "TenantTokenSinkArgs",
     "TenantsFile",
     "TenantsFileError",
     "TrustOwnershipError",

@@ -33,7 +33,9 @@ resource. With ``protect: true`` removing a tenant is refused (to delete one: se
 still declared, run up, then remove it); with ``retain_on_delete: true`` a removed tenant's project stays in Depot.
 
 Outputs: ``fleet.tenants`` (id -> TenantProject), ``fleet.project_ids`` (Output of {id: project id}),
-``fleet.token_secrets`` (secret Output of {id: token}, tenants with a token only), and ``fleet.export(...)``.
+``fleet.token_secrets`` (secret Output of {id: token}, tenants with a token only), and ``fleet.export(...)``. A token
+adopted by import_id has no secret to export: token_secrets and export() then fail the deployment with one line
+naming the tenants (rotate their tokens, or export project_ids alone).
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ from pydantic import BaseModel
 
 from pulumi_depot._checks import kind
 from pulumi_depot._inputs import CachePolicyArgs
-from pulumi_depot.tenant import TenantProject, TokenLike
+from pulumi_depot.project_token import ADOPTED, secret_or_adopted
+from pulumi_depot.tenant import TenantProject, TokenLike, TokenSinkLike, adopted_token_error
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
 from pulumi_depot.trust_policy_set import PolicyLike, trust_entry
 
@@ -70,6 +73,7 @@ class TenantDefaultsArgs:
     cache_policy: CachePolicyArgs | Mapping[str, Any] | None = None
     hardware: str | None = None
     token: TokenLike = None
+    token_sink: TokenSinkLike = None
     trust_policies: Sequence[PolicyLike] | None = None
 
 
@@ -85,6 +89,7 @@ class TenantArgs:
     hardware: str | None = None
     trust_policies: Sequence[PolicyLike] | None = None
     token: TokenLike = None
+    token_sink: TokenSinkLike = None
     import_id: str | None = None
 
 
@@ -153,6 +158,7 @@ class TenantFleet:
                 hardware=tenant.hardware,
                 trust_policies=[entry.declared() for entry in tenant.trust_policies],
                 token=tenant.token,
+                token_sink=tenant.token_sink,
                 import_id=tenant.import_id,
                 opts=tenant_options,
             )
@@ -164,17 +170,41 @@ class TenantFleet:
 
     @property
     def token_secrets(self) -> pulumi.Output[dict[str, str]]:
-        """{tenant id: token} for the tenants with a token, as one Pulumi secret."""
-        secrets = {
-            tenant_id: tenant.token_secret
-            for tenant_id, tenant in self.tenants.items()
-            if tenant.token_secret is not None
-        }
-        return pulumi.Output.secret(_as_dict(secrets))
+        """{tenant id: token} for the tenants with a token, as one Pulumi secret.
+
+        A token adopted by import_id has no secret to forward: if any tenant's token was adopted, resolving this
+        fails the deployment with one line (AdoptedTokenSecretError) naming every such tenant and the fix, rather
+        than handing on something that is not a token. Only made when read: a fleet whose tokens are never
+        exported deploys adopted tokens as usual."""
+        with_token = {tenant_id: tenant for tenant_id, tenant in self.tenants.items() if tenant.token is not None}
+        if not with_token:
+            return pulumi.Output.secret(pulumi.Output.from_input({}))
+
+        def refusal(adopted: list[str]) -> Any:
+            raise adopted_token_error(
+                f"depot.TenantFleet {self.name!r}",
+                adopted,
+                stop="stop exporting the tokens (export fleet.project_ids instead of calling fleet.export())",
+            )
+
+        def forward(secrets: dict[str, Any]) -> dict[str, str]:
+            adopted = [tenant_id for tenant_id in with_token if secrets[tenant_id] is ADOPTED]
+            return refusal(adopted) if adopted else {tenant_id: secrets[tenant_id] for tenant_id in with_token}
+
+        def check(flags: dict[str, bool]) -> Any:
+            adopted = [tenant_id for tenant_id in with_token if flags[tenant_id]]
+            if adopted:  # known even in a preview: the refusal fails the preview
+                return refusal(adopted)
+            tokens = {tenant_id: secret_or_adopted(tenant.token) for tenant_id, tenant in with_token.items()}
+            return pulumi.Output.all(**tokens).apply(forward)
+
+        flags = pulumi.Output.all(**{tenant_id: tenant._token_adopted() for tenant_id, tenant in with_token.items()})
+        return pulumi.Output.secret(flags.apply(check))
 
     def export(self, project_ids: str | None = None, tokens: str | None = None) -> None:
         """Export ``project_ids`` (default ``<name>_project_ids``) and ``token_secrets`` (default ``<name>_tokens``,
-        a secret: ``pulumi stack output <name>_tokens --show-secrets``) as stack outputs."""
+        a secret: ``pulumi stack output <name>_tokens --show-secrets``) as stack outputs. A fleet with a token
+        adopted by import_id fails here (see token_secrets): export ``project_ids`` alone instead, or rotate it."""
         pulumi.export(project_ids or f"{self.name}_project_ids", self.project_ids)
         pulumi.export(tokens or f"{self.name}_tokens", self.token_secrets)
 

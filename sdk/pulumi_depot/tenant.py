@@ -7,8 +7,12 @@ A TenantProject is a Pulumi component that owns, as children named after it::
     <name>-trust    depot.TrustPolicySet  exactly the declared trust policies (none declared, or ``[]``: none
                                           allowed, and every trust policy of the project is removed)
     <name>-token    depot.ProjectToken    only when token= is set
+    <name>-token-secret     depot.AwsSecretsManagerToken  only when token_sink= names aws_secrets_manager
+    <name>-token-parameter  depot.AwsSsmParameterToken    only when token_sink= names aws_ssm_parameter
 
-Outputs: ``project_id`` and ``token_secret`` (a Pulumi secret; None without a token). The project name is checked
+Outputs: ``project_id`` and ``token_secret`` (a Pulumi secret; None without a token). A token adopted by import_id
+has no secret Pulumi could forward: reading its ``token_secret`` fails the deployment with one line (see
+TenantProject.token_secret) instead of handing on something that is not a token. The project name is checked
 (template fields, length, characters) before anything is registered. ``protect`` given in opts is inherited by
 the children (Pulumi's rule); ``retain_on_delete`` in opts is passed on to them as well. Every argument is checked
 first as well: a plain value of the wrong type (a bool for a number, ``""`` or ``{}`` for the trust list, a
@@ -28,7 +32,13 @@ from pydantic import ValidationError
 from pulumi_depot._checks import control_problems, is_computed, kind, text_problem
 from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot.project import Project
-from pulumi_depot.project_token import ProjectToken
+from pulumi_depot.project_token import (
+    ADOPTED,
+    AdoptedTokenSecretError,
+    ProjectToken,
+    known_adopted,
+    secret_or_adopted,
+)
 from pulumi_depot.tenants_file import (
     DEFAULT_TEMPLATE,
     TenantsFileError,
@@ -37,18 +47,26 @@ from pulumi_depot.tenants_file import (
     template_problem,
     tenant_id_problem,
 )
+from pulumi_depot.token_sink import TokenSinkSpec, declare_token_sinks, filled_sinks, sink_settings
 from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicyEntryArgs, TrustPolicySet, trust_entry
 
-__all__ = ["TenantProject", "TenantTokenArgs", "tenant_project_name"]
+__all__ = ["TenantProject", "TenantTokenArgs", "TenantTokenSinkArgs", "tenant_project_name"]
 
 COMPONENT_TYPE = "depot:index:TenantProject"
 
 
 TenantTokenArgs = TokenSpec
 """A tenant's project token: ``description`` (default ``builds of tenant <id>``), ``rotation_trigger`` (change it to
-replace the token) and ``import_id`` (adopt an existing token; Depot cannot show its secret again)."""
+replace the token) and ``import_id`` (adopt an existing token; Depot cannot show its secret again, so the tenant's
+``token_secret`` refuses to forward it)."""
 
 TokenLike = bool | TokenSpec | Mapping[str, Any] | None
+
+TenantTokenSinkArgs = TokenSinkSpec
+"""Where a tenant's token is delivered: ``aws_secrets_manager`` and/or ``aws_ssm_parameter`` (see
+pulumi_depot.token_sink; ``{tenant}`` in a name is the tenant id)."""
+
+TokenSinkLike = TokenSinkSpec | Mapping[str, Any] | bool | None
 
 
 def tenant_project_name(tenant: str, name_template: str = DEFAULT_TEMPLATE, project_name: str | None = None) -> str:
@@ -183,6 +201,23 @@ def _token_settings(tenant: str, token: TokenLike) -> TokenSpec | None:
         raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems) from None
 
 
+def _token_sink_settings(tenant: str, token_sink: Any, token: Any) -> tuple[TokenSinkSpec | None, list[str]]:
+    """The tenant's token sink (None: none) and the problems of the token_sink argument."""
+    try:
+        sink = sink_settings(token_sink)
+    except TypeError:
+        return None, [f"token_sink: must be a TenantTokenSinkArgs, a mapping, False or None, not {kind(token_sink)}"]
+    except ValidationError as error:
+        return None, [
+            f"token_sink.{'.'.join(map(str, e['loc']))}: {e['msg']}".replace(".:", ":") for e in error.errors()
+        ]
+    if sink is None:
+        return None, []
+    if token is None or token is False:
+        return None, ["token_sink: there is no token to deliver; set token= as well"]
+    return sink, filled_sinks(sink, tenant)[1]
+
+
 class TenantProject(pulumi.ComponentResource):
     """One customer's Depot project with exactly the declared trust policies and optionally a token.
 
@@ -202,10 +237,10 @@ class TenantProject(pulumi.ComponentResource):
     """The tenant's depot.TrustPolicySet (child ``<name>-trust``)."""
     token: ProjectToken | None
     """The tenant's depot.ProjectToken (child ``<name>-token``), if declared."""
+    token_sinks: dict[str, Any]
+    """The token's sinks by store (``aws_secrets_manager``, ``aws_ssm_parameter``), if token_sink is declared."""
     project_id: pulumi.Output[str]
     """The tenant project's Depot id."""
-    token_secret: pulumi.Output[str] | None
-    """The token (a Pulumi secret), or None when the tenant has no token."""
     tenant: str
     """The tenant id."""
     project_name: str
@@ -221,6 +256,7 @@ class TenantProject(pulumi.ComponentResource):
         hardware: pulumi.Input[str] | None = None,
         trust_policies: Sequence[PolicyLike] = (),
         token: TokenLike = None,
+        token_sink: TokenSinkLike = None,
         name_template: str = DEFAULT_TEMPLATE,
         project_name: str | None = None,
         import_id: pulumi.Input[str] | None = None,
@@ -239,6 +275,8 @@ class TenantProject(pulumi.ComponentResource):
             without a list) is an error, so that a typo cannot remove them all.
         :param token: True for a token with the default description, a TenantTokenArgs (or mapping with
             description / rotation_trigger / import_id), or None/False for no token.
+        :param token_sink: Deliver the token to AWS: a TenantTokenSinkArgs or mapping with ``aws_secrets_manager``
+            and/or ``aws_ssm_parameter`` (pulumi_depot.token_sink); needs token=.
         :param name_template: The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
         :param project_name: An explicit Depot project name (overrides name_template).
         :param import_id: Adopt the existing project with this id instead of creating one.
@@ -254,6 +292,8 @@ class TenantProject(pulumi.ComponentResource):
             "token": token,
         }
         problems = _argument_problems(name, arguments, opts)
+        sink, sink_problems = _token_sink_settings(tenant, token_sink, token)
+        problems += sink_problems
         if problems:
             raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems)
         self.tenant = tenant
@@ -278,7 +318,8 @@ class TenantProject(pulumi.ComponentResource):
             opts=child,
         )
         self.token = None
-        self.token_secret = None
+        self._token_secret: pulumi.Output[str] | None = None
+        self._token_adopting = settings is not None and settings.import_id is not None
         if settings is not None:
             self.token = ProjectToken(
                 f"{name}-token",
@@ -288,8 +329,65 @@ class TenantProject(pulumi.ComponentResource):
                 import_id=settings.import_id,
                 opts=child,
             )
-            self.token_secret = pulumi.Output.secret(self.token.secret)
+        self.token_sinks = {}
+        if sink is not None and self.token is not None:
+            self.token_sinks = dict(declare_token_sinks(name, tenant, sink, self.token, child))
         outputs: dict[str, Any] = {"project_id": self.project_id}
-        if self.token_secret is not None:
-            outputs["token_secret"] = self.token_secret
+        if self.token is not None:
+            # The component's own record, not a forwarding: an adopted token's is absent (None), not refused.
+            outputs["token_secret"] = pulumi.Output.secret(self.token.secret)
         self.register_outputs(outputs)
+
+    @property
+    def token_secret(self) -> pulumi.Output[str] | None:
+        """The token (a Pulumi secret), or None when the tenant has no token.
+
+        For a token adopted by import_id (``token.secret_known`` False, or import_id declared while the token is
+        being adopted) there is no secret to forward: resolving this Output fails the deployment with one line
+        (AdoptedTokenSecretError) naming the tenant and the fix, rather than handing on something that is not a
+        token, e.g. to be stored as the tenant's DEPOT_TOKEN. The Output is made when this property is first read,
+        so a program that never reads it deploys an adopted token as usual."""
+        if self.token is None:
+            return None
+        if self._token_secret is None:
+            refusal = adopted_token_error(
+                f"depot.TenantProject for tenant {self.tenant!r}", stop="stop exporting token_secret"
+            )
+            token = self.token
+
+            def forward(adopted: bool) -> Any:
+                if adopted:  # known even in a preview: the refusal fails the preview
+                    _refuse(refusal)
+                return secret_or_adopted(token).apply(lambda secret: _refuse(refusal) if secret is ADOPTED else secret)
+
+            self._token_secret = pulumi.Output.secret(self._token_adopted().apply(forward))
+        return self._token_secret
+
+    def _token_adopted(self) -> pulumi.Output[bool]:
+        """Whether the tenant's token is known to be adopted (see project_token.known_adopted); for TenantFleet."""
+        assert self.token is not None
+        return known_adopted(self.token, adopting=self._token_adopting)
+
+
+def adopted_token_error(
+    subject: str, tenants: Sequence[str] | None = None, *, stop: str = "stop exporting it"
+) -> AdoptedTokenSecretError:
+    """The one-line refusal to forward an adopted token's secret: the subject's own token, or those of ``tenants``."""
+    if tenants is None:
+        which = "its token was adopted by import_id, so its secret cannot be read back"
+        fix = "remove the token's import_id and set its rotation_trigger, which replaces it with a new token"
+    elif len(tenants) == 1:
+        which = f"the token of tenant {tenants[0]!r} was adopted by import_id, so its secret cannot be read back"
+        fix = "remove its token.import_id and set its token.rotation_trigger, which replaces it with a new token"
+    else:
+        names = ", ".join(map(repr, tenants))
+        which = f"the tokens of tenants {names} were adopted by import_id, so their secrets cannot be read back"
+        fix = "remove their token.import_id and set their token.rotation_trigger, which replaces each with a new token"
+    return AdoptedTokenSecretError(
+        f"{subject}: refusing to forward the token secret: {which} (Depot shows a token's secret only when it is "
+        f"created); to get a token whose secret Pulumi keeps, {fix}; or {stop}"
+    )
+
+
+def _refuse(error: AdoptedTokenSecretError) -> Any:
+    raise error

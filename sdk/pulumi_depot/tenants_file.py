@@ -8,6 +8,8 @@ Format (every key optional unless marked; unknown keys are errors)::
       cache_policy: {keep_gb: 50, keep_days: 14}
       hardware: HARDWARE_8X16          # Depot's Hardware names
       token: true                      # true | false | {description: ..., rotation_trigger: ..., import_id: ...}
+      token_sink:                      # deliver the token to AWS (pulumi_depot.token_sink): a tenant's replaces it
+        aws_secrets_manager: {name: "depot/{tenant}/token", region: us-east-1}
       trust_policies: []               # entries as below
     protect: false                     # fleet-wide: removing a tenant cannot delete its project
     retain_on_delete: false            # fleet-wide: removing a tenant leaves its project in Depot
@@ -20,6 +22,7 @@ Format (every key optional unless marked; unknown keys are errors)::
           - buildkite: {organization_slug: acme, pipeline_slug: deploy}
           - circleci: {organization_uuid: "...", project_uuid: "..."}
         token: {description: "acme builds", import_id: "<token id>"}   # import_id adopts an existing token
+        token_sink: false              # no sink for this tenant (or its own, replacing the default's whole)
         import_id: 7f76t7vghb          # adopt an existing project instead of creating one
 
 ``trust_policies`` is authoritative and must be a list: ``[]`` (explicitly, on a tenant or in defaults) means the
@@ -31,8 +34,9 @@ U+202E and U+2066 to U+2069); one is reported ``repr``-escaped, never raw.
 Files are loaded safely: at most 5 MiB, UTF-8, nested at most 64 levels, mapping keys plain strings, no YAML merge
 keys, and at most 100,000 values with each YAML alias counted as a copy; each breach is one problem naming the file.
 
-A token left out everywhere means no token. A project or token import_id may be adopted by one tenant only (a
-token import_id in defaults therefore fits a fleet of one).
+A token left out everywhere means no token. ``token_sink`` (format: ``pulumi_depot.token_sink``) needs the tenant's
+token; the names it fills in with {tenant} must differ between tenants (per store and region). A project or token
+import_id may be adopted by one tenant only (a token import_id in defaults therefore fits a fleet of one).
 
 Names: a template's result must be 1 to 64 characters of letters, digits, spaces and ``-_.:/()``, starting and
 ending with a letter or digit; an explicit ``name`` is held to Depot's rule (1 to 64 characters, not blank) and
@@ -57,7 +61,7 @@ from typing import Annotated, Any
 import pulumi
 import yaml
 from pulumi_depot_provider.client.project_settings import INT32_MAX
-from pulumi_depot_provider.resources.fields import CrossFieldError, Text
+from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem
 from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
@@ -77,6 +81,7 @@ from pydantic import (
 )
 
 from pulumi_depot._checks import control_character, control_problems
+from pulumi_depot.token_sink import STORES, TokenSinkSpec, filled_sinks
 
 __all__ = [
     "CachePolicySpec",
@@ -153,6 +158,13 @@ TokenSetting = Annotated[
 ]
 
 
+TokenSinkSetting = Annotated[
+    Annotated[StrictBool, Tag("flag")] | Annotated[TokenSinkSpec, Tag("settings")],
+    Discriminator(_token_kind),
+]
+"""``false`` (no sink: turns a default off for one tenant) or where to deliver the token."""
+
+
 class TenantDefaults(_Strict):
     """Values for every tenant that does not set its own."""
 
@@ -160,6 +172,7 @@ class TenantDefaults(_Strict):
     cache_policy: CachePolicySpec | None = None
     hardware: HardwareName | None = None
     token: TokenSetting | None = None
+    token_sink: TokenSinkSetting | None = None
     trust_policies: list[TrustPolicyEntry] | None = None
 
 
@@ -173,6 +186,7 @@ class TenantSpec(_Strict):
     hardware: HardwareName | None = None
     trust_policies: list[TrustPolicyEntry] | None = None
     token: TokenSetting | None = None
+    token_sink: TokenSinkSetting | None = None
     import_id: Text | None = None
 
 
@@ -188,6 +202,7 @@ class ResolvedTenant(BaseModel):
     hardware: HardwareName | None
     trust_policies: list[TrustPolicyEntry]
     token: TokenSpec | None
+    token_sink: TokenSinkSpec | None = None
     import_id: str | None
 
 
@@ -219,8 +234,14 @@ def resolve(tenant: TenantSpec, defaults: TenantDefaults, name_template: str) ->
             tenant.trust_policies if tenant.trust_policies is not None else defaults.trust_policies or []
         ),
         token=TokenSpec() if token is True else token or None,
+        token_sink=_token_sink(tenant, defaults),
         import_id=tenant.import_id,
     )
+
+
+def _token_sink(tenant: TenantSpec, defaults: TenantDefaults) -> TokenSinkSpec | None:
+    sink = tenant.token_sink if tenant.token_sink is not None else defaults.token_sink
+    return sink if isinstance(sink, TokenSinkSpec) else None
 
 
 # --- names -------------------------------------------------------------------------------------------------------
@@ -259,8 +280,10 @@ def project_name_problem(name: str, *, templated: bool) -> str | None:
     """Why a Depot project name cannot be used, or None. Template results are held to a stricter character set."""
     if not 1 <= len(name) <= MAX_NAME:
         return f"the project name {name!r} is {len(name)} characters long; Depot allows 1 to {MAX_NAME}"
-    if not name.strip() or any(not character.isprintable() for character in name):
-        return f"the project name {name!r} is blank or has control characters"
+    if not name.strip():
+        return f"the project name {name!r} is blank"
+    if problem := character_problem(name):
+        return f"the project name {name!r} {problem}"
     if templated and not TEMPLATED_NAME.match(name):
         return (
             f"the project name {name!r} has characters a name template may not produce: use letters, digits, "
@@ -374,6 +397,9 @@ def _semantic_problems(fleet: TenantsFile) -> list[str]:
     problems = [f"defaults: {problem}" for problem in _duplicate_policies(fleet.defaults.trust_policies)]
     template = template_problem(fleet.name_template)
     adopted: dict[str, str] = {}  # import id (project or token) -> the tenant that adopts it
+    sink_names: dict[tuple[str, str, str], str] = {}  # (store, region, name) -> the tenant whose token it holds
+    if fleet.defaults.token_sink is True:
+        problems.append("defaults: token_sink: true is not a sink; give aws_secrets_manager and/or aws_ssm_parameter")
     for index, tenant in enumerate(fleet.tenants):
         where = f"tenant {tenant.id!r} (tenants[{index}])"
         problems += [f"{where}: {problem}" for problem in _duplicate_policies(tenant.trust_policies)]
@@ -388,6 +414,7 @@ def _semantic_problems(fleet: TenantsFile) -> list[str]:
                     "each Depot object belongs to one tenant"
                 )
             adopted.setdefault(import_id, tenant.id)
+        problems += [f"{where}: {problem}" for problem in _sink_problems(tenant, fleet, token, sink_names)]
         if tenant.region is None and fleet.defaults.region is None:
             problems.append(f"{where}: region: required; set it on the tenant or in defaults")
         if tenant.name is not None:
@@ -399,6 +426,35 @@ def _semantic_problems(fleet: TenantsFile) -> list[str]:
             name = None
         if name:
             problems.append(f"{where}: name: {name}")
+    return problems
+
+
+def _sink_problems(
+    tenant: TenantSpec, fleet: TenantsFile, token: Any, names: dict[tuple[str, str, str], str]
+) -> list[str]:
+    """token_sink: a mapping (not true), with a token to deliver, valid once {tenant} is filled in, and a secret or
+    parameter name no other tenant uses."""
+    if tenant.token_sink is True:
+        return ["token_sink: true is not a sink; give aws_secrets_manager and/or aws_ssm_parameter, or false"]
+    sink = tenant.token_sink if tenant.token_sink is not None else fleet.defaults.token_sink
+    if not isinstance(sink, TokenSinkSpec):
+        return []
+    if token is None or token is False:
+        return [
+            "token_sink: there is no token to deliver; set token: true (here or in defaults) or leave token_sink out"
+        ]
+    filled, problems = filled_sinks(sink, tenant.id)
+    for store in STORES:
+        inputs = filled.get(store)
+        if inputs is None:
+            continue
+        key = (store, inputs["region"], inputs["name"])
+        if key in names:
+            problems.append(
+                f"token_sink.{store}.name: {inputs['name']!r} in {inputs['region']} is also tenant {names[key]!r}'s; "
+                "put {tenant} in the name so that each tenant has its own"
+            )
+        names.setdefault(key, tenant.id)
     return problems
 
 

@@ -12,7 +12,7 @@ from typing import Final, Protocol
 import pytest
 import yaml
 from example_harness import ProjectView, depot_projects, only_project
-from pulumi_depot_provider.client import DepotClient, PermissionDenied
+from pulumi_depot_provider.client import DepotClient, DepotError, PermissionDenied
 from pulumi_depot_provider.proto import pb
 from pulumi_stack import PulumiStack as Deployer
 
@@ -285,11 +285,96 @@ def tenant_fleet(deployer: Deployer, org: Org) -> None:
     assert depot_projects(client) == {}
 
 
-CYCLES: Final[dict[str, Callable[[Deployer, Org], None]]] = {
+TENANT_SINKS = ("", "-trust", "-token", "-token-secret", "-token-parameter")
+
+
+def tenant_tokens_aws(deployer: Deployer, org: Org) -> list[str]:
+    """examples/tenant-tokens-aws, with moto's server at the stack's depot:awsEndpointUrl: tokens in both stores,
+    a rotation (AWSPREVIOUS keeps the old token, which Depot no longer accepts), drift in AWS put right, and a
+    destroy that leaves the secrets scheduled for deletion (recovery_window_days: 7). Returns every token seen."""
+    from aws_local import AwsLocal
+
+    aws = AwsLocal.attached(deployer.stack.get_config("depot:awsEndpointUrl").value)
+    client = org.client()
+    tenants_file = deployer.program_dir / "tenants.yaml"
+    every = {f"tenant-{tenant}{part}": "create" for tenant in ("acme", "globex") for part in TENANT_SINKS}
+
+    ops = deployer.up()
+    assert ops == every, ops
+    projects = projects_by_name(client)
+    acme, globex = projects["tenant-acme"], projects["tenant-globex"]
+    assert (acme.region, globex.region) == ("us-east-1", "eu-central-1")
+    outputs = deployer.outputs()
+    assert outputs["tenants_project_ids"] == {"acme": acme.id, "globex": globex.id}
+    assert deployer.secret_outputs() == set()  # the tokens are in AWS, not in the stack's outputs
+    tokens: dict[str, str] = {}
+    for tenant, project in (("acme", acme), ("globex", globex)):
+        token = aws.secret_value(f"depot/{tenant}/token")
+        assert token is not None and aws.parameter_value(f"/depot/{tenant}/token") == token
+        assert_project_token_works(org, token, project.id)
+        secret = aws.describe_secret(f"depot/{tenant}/token")
+        assert secret is not None and outputs["tenants_token_secret_arns"][tenant] == secret["ARN"]
+        tokens[tenant] = token
+    sm = aws.client("secretsmanager")
+    policy = json.loads(sm.get_resource_policy(SecretId="depot/acme/token")["ResourcePolicy"])
+    assert policy["Statement"][0]["Principal"] == {"AWS": ["arn:aws:iam::111122223333:role/acme-builds"]}
+    assert aws.describe_secret("depot/acme/token")["KmsKeyId"] == "alias/depot-tenant-tokens"  # type: ignore[index]
+
+    assert unchanged(deployer.up())
+
+    # Rotate acme's token: the new token in both stores, the old one kept as AWSPREVIOUS and deleted in Depot.
+    fleet = yaml.safe_load(tenants_file.read_text())
+    fleet["tenants"][0]["token"]["rotation_trigger"] = "2024-07"
+    tenants_file.write_text(yaml.safe_dump(fleet))
+    ops = deployer.up()
+    assert ops == {
+        **{name: "same" for name in every},
+        "tenant-acme-token": "replace",
+        "tenant-acme-token-secret": "update",
+        "tenant-acme-token-parameter": "update",
+    }
+    rotated = aws.secret_value("depot/acme/token")
+    assert rotated is not None and rotated != tokens["acme"]
+    assert aws.parameter_value("/depot/acme/token") == rotated
+    assert aws.secret_value("depot/acme/token", stage="AWSPREVIOUS") == tokens["acme"]
+    assert_project_token_works(org, rotated, acme.id)
+    assert len(projects_by_name(client)["tenant-acme"].tokens) == 1
+    with DepotClient(base_url=org.url, token=tokens["acme"]) as old, pytest.raises(DepotError):
+        old.get_project(acme.id)
+
+    # By hand in AWS: globex's secret overwritten, acme's parameter deleted, acme's secret scheduled for deletion.
+    sm.put_secret_value(SecretId="depot/globex/token", SecretString="pasted-by-hand")
+    aws.client("ssm").delete_parameter(Name="/depot/acme/token")
+    sm.delete_secret(SecretId="depot/acme/token", RecoveryWindowInDays=30)
+    deployer.refresh()
+    assert deployer.up() == {
+        **{name: "same" for name in every},
+        "tenant-globex-token-secret": "update",
+        "tenant-acme-token-parameter": "create",
+        "tenant-acme-token-secret": "update",
+    }
+    assert aws.secret_value("depot/globex/token") == tokens["globex"]
+    assert aws.parameter_value("/depot/acme/token") == rotated
+    restored = aws.describe_secret("depot/acme/token")
+    assert restored is not None and restored.get("DeletedDate") is None
+    assert aws.secret_value("depot/acme/token") == rotated
+    assert unchanged(deployer.up())
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+    for tenant in ("acme", "globex"):
+        scheduled = aws.describe_secret(f"depot/{tenant}/token")
+        assert scheduled is not None and scheduled.get("DeletedDate") is not None  # restorable for 7 days
+        assert aws.parameter_value(f"/depot/{tenant}/token") is None
+    return [*tokens.values(), rotated]
+
+
+CYCLES: Final[dict[str, Callable[[Deployer, Org], object]]] = {
     "quickstart": quickstart,
     "github-trust": github_trust,
     "buildkite-trust": buildkite_trust,
     "circleci-trust": circleci_trust,
     "adopt-existing": adopt_existing,
     "tenant-fleet": tenant_fleet,
+    "tenant-tokens-aws": tenant_tokens_aws,
 }

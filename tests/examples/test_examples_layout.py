@@ -24,7 +24,7 @@ def test_example_is_a_python_pulumi_project(example: str) -> None:
     assert project.get("description")
     compile((directory / "__main__.py").read_text(), str(directory / "__main__.py"), "exec")
     requirements = [line.split("#", 1)[0].strip() for line in (directory / "requirements.txt").read_text().splitlines()]
-    assert "pulumi-depot" in requirements
+    assert "pulumi-depot" in [line.split("[", 1)[0] for line in requirements]  # extras allowed: pulumi-depot[aws]
     readme = (directory / "README.md").read_text()
     assert readme.startswith("# ")
     assert "pulumi up" in readme

@@ -232,6 +232,15 @@ def test_a_grant_outside_allowed_trust_fails_at_preview_naming_tenant_policy_and
     assert fleet.resources() == three_tenants_state()
 
 
+PROJECT_IDS_ONLY_PROGRAM = """
+import pulumi
+import pulumi_depot as depot
+
+fleet = depot.tenant_fleet_from_file({path!r})
+pulumi.export("tenants_project_ids", fleet.project_ids)
+"""
+
+
 def test_a_fleet_file_adopting_existing_projects_changes_nothing_in_depot(
     org: Any, make_fleet: Callable[..., Fleet]
 ) -> None:
@@ -260,9 +269,19 @@ def test_a_fleet_file_adopting_existing_projects_changes_nothing_in_depot(
         }
     )
 
+    # The adopted token has no secret: export() refuses to forward it, naming the tenant, at preview (nothing done).
+    refusal = fails(fleet.stack.preview)
+    assert (
+        "depot.TenantFleet 'tenants': refusing to forward the token secret: the token of tenant 'legacy' was adopted "
+        "by import_id, so its secret cannot be read back" in refusal
+    )
+    assert "export fleet.project_ids instead of calling fleet.export()" in refusal and "Traceback" not in refusal
+    assert fleet.resources() == []
+    write_program(fleet.stack.program_dir, PROJECT_IDS_ONLY_PROGRAM.format(path=str(fleet.file)))
+
     fleet.stack.up()
 
-    assert fleet.stack.outputs()["tenants_project_ids"] == {"legacy": legacy.project_id}
+    assert fleet.stack.outputs() == {"tenants_project_ids": {"legacy": legacy.project_id}}
     assert [p.project_id for p in client.list_projects()] == [legacy.project_id]
     assert [p.trust_policy_id for p in client.list_trust_policies(legacy.project_id)] == [policy.trust_policy_id]
     assert [(t.token_id, t.description) for t in client.list_tokens(legacy.project_id)] == [
