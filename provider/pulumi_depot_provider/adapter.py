@@ -30,6 +30,7 @@ from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
 
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
+from pulumi_depot_provider.compare import differs as _differs
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings, client_for
 from pulumi_depot_provider.resources.create_journal import JOURNAL
 from pulumi_depot_provider.resources.fields import (
@@ -209,23 +210,6 @@ def diff_inputs(model: type[InputModel], olds: Mapping[str, Any], news: Mapping[
     return PropertyDiff(tuple(changed), tuple(replaced))
 
 
-def _differs(new: Any, old: Any, *, partial: bool) -> bool:
-    if partial and new is None:
-        return False
-    if partial and isinstance(new, Mapping) and isinstance(old, Mapping):
-        return any(_differs(value, old.get(key), partial=True) for key, value in new.items())
-    return bool(_normal(new) != _normal(old))
-
-
-def _normal(value: Any) -> Any:
-    """Key order and absent-vs-None never count; 50 and 50.0 (state numbers are floats) compare equal."""
-    if isinstance(value, Mapping):
-        return {key: _normal(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_normal(item) for item in value]
-    return value
-
-
 # --- read: the declared part of the live object -----------------------------------------------------------------
 
 
@@ -345,7 +329,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return CheckResult(inputs if unknown else args.declared(), failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self._recorded()
+        self._recorded(id_)
         with self._one_line("diff", f"(id {id_})"):
             diff = self.diff_properties(olds, news)
             if diff.replaced:
@@ -389,7 +373,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return CreateResult(id_, self._outputs(state, args))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        self._recorded()
+        self._recorded(id_)
         state = self._state(id_, props, "read")
         with self._one_line("read", self._subject(state, id_)):
             try:
@@ -408,7 +392,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return ReadResult(id_, outputs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._recorded()
+        self._recorded(id_)
         old = self._state(id_, olds, "update")
         new = self._args(news, "update")
         with self._one_line("update", self._subject(old, id_)):
@@ -416,7 +400,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             return UpdateResult(self._outputs(self.update_resource(self._client(), id_, old, new, diff), new))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._recorded()
+        self._recorded(id_)
         state = self._state(id_, props, "delete")
         if (self.type_token, id_) in DepotProvider._adopted_here:
             pulumi.log.warn(
@@ -430,10 +414,10 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
 
     # -- plumbing --
 
-    def _recorded(self) -> None:
-        """The engine calls diff, read, update and delete only for a resource its state holds: whatever this
-        resource's create journal recorded has reached the state, and is no longer evidence of anything."""
-        JOURNAL.done(self.owner)
+    def _recorded(self, id_: str) -> None:
+        """The engine calls diff, read, update and delete only for a resource its state holds (as id_): whatever
+        this resource's create journal recorded has reached the state, and is no longer evidence of anything."""
+        JOURNAL.done(self.owner, held_id=id_)
 
     def _outputs(self, state: StateT, args: ArgsT) -> dict[str, Any]:
         return {**state.outputs(), DECLARED_INPUTS: declared_paths(self.args_model, args.declared())}

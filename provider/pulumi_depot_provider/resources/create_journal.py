@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,8 @@ class CreateJournal:
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
         self._warned = False
+        self._held: dict[str, set[str]] = {}
+        self._held_lock = threading.Lock()
 
     @property
     def directory(self) -> Path:
@@ -110,11 +113,25 @@ class CreateJournal:
             entry = PendingCreate.model_validate_json(self._path(owner).read_bytes())
             self._write(entry.model_copy(update={"created_id": created_id}))
 
-    def done(self, owner: str | None) -> None:
-        """The engine holds the resource (or it is gone): nothing is pending for this owner any more."""
-        if owner is not None:
-            with suppress(FileNotFoundError, OSError):
-                self._path(owner).unlink()
+    def done(self, owner: str | None, held_id: str | None = None) -> None:
+        """The engine holds the resource (or it is gone): nothing is pending for this owner any more. held_id: the
+        object the engine's state holds for it, remembered for this process (see `held`)."""
+        if owner is None:
+            return
+        with suppress(FileNotFoundError, OSError):
+            self._path(owner).unlink()
+        if held_id:
+            with self._held_lock:
+                self._held.setdefault(owner, set()).add(held_id)
+
+    def held(self, owner: str | None) -> frozenset[str]:
+        """Ids the engine's state holds for this owner, as seen in this deployment (the engine diffs a resource
+        before it replaces it). A create-before-delete replacement makes an object with the identity of the one it
+        replaces: that one is the stack's own, not a collision."""
+        if owner is None:
+            return frozenset()
+        with self._held_lock:
+            return frozenset(self._held.get(owner, ()))
 
     def _write(self, entry: PendingCreate) -> None:
         # Written whole to a temporary file and renamed, so a process killed mid-write leaves the old record or

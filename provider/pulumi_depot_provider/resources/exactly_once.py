@@ -176,6 +176,8 @@ def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
     interrupted create of this resource left behind is recovered (extra copies removed); any other is refused,
     naming it and the fix, rather than silently duplicated. None: nothing has this identity yet."""
     ours, others = claim.interrupted(existing)
+    replaced = claim.journal.held(claim.owner)
+    others = [item for item in others if claim.id_of(item) not in replaced]  # the one a replacement replaces
     if others:
         ids = ", ".join(claim.id_of(item) for item in others)
         first = claim.id_of(others[0])

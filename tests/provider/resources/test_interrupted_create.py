@@ -115,6 +115,30 @@ def test_another_resource_does_not_recover_it(server: Any, start: Callable[..., 
     assert len([p for p in client.list_projects() if p.name == "api"]) == 1
 
 
+def test_a_replacement_beside_the_project_it_replaces_is_not_a_collision(
+    server: Any, start: Callable[..., Any]
+) -> None:
+    """`pulumi up --replace` (create before delete): the engine diffs the resource, then creates its replacement
+    while the project it replaces, of the same name, still exists. That project is the stack's own: not refused.
+    Another resource of the same deployment is still refused that name."""
+    client: DepotClient = server.client()
+    host = start()
+    inputs = {"name": "api", "region": "us-east-1"}
+    api = EngineResource(host, project(), PROJECT, "api")
+    assert api.up(inputs) == "create"
+    old_id = api.id
+    assert api.diff(inputs).changes == "none"  # what the engine asks before a forced replacement
+    replacement = host.create(api.urn, api.check(inputs).inputs)
+    assert replacement.id != old_id
+    assert sorted(p.project_id for p in client.list_projects() if p.name == "api") == sorted([old_id, replacement.id])
+
+    other = EngineResource(host, project("shop/dev/depot:Project//api-copy"), PROJECT, "api-copy")
+    with pytest.raises(HostError, match="create refused"):
+        other.up(inputs)
+    host.delete(api.urn, old_id, api.outputs, old_inputs=api.inputs)
+    assert [p.project_id for p in client.list_projects() if p.name == "api"] == [replacement.id]
+
+
 def test_trust_policy_left_by_an_interrupted_create_is_recovered(server: Any, start: Callable[..., Any]) -> None:
     client: DepotClient = server.client()
     project_id = client.create_project("api", "us-east-1").project_id
