@@ -73,6 +73,10 @@ def _sorted_unique(value: list[str] | None) -> list[str] | None:
     return None if value is None else sorted(set(value))
 
 
+DEFAULT_KEY = "aws/secretsmanager"
+"""What a secret without a KmsKeyId of its own is encrypted with (DescribeSecret then reports none)."""
+
+
 class AwsSecretsManagerTokenArgs(InputModel):
     """A Depot project token delivered to an AWS Secrets Manager secret: created with the token as its value,
     rotated in place (the new token becomes AWSCURRENT, the old one AWSPREVIOUS) before the old token is deleted
@@ -234,6 +238,10 @@ class AwsSecretsManagerTokenProvider(AwsTokenProvider[AwsSecretsManagerTokenArgs
             elif current != state.value:
                 drift.append("the secret's current value is not the token (changed outside Pulumi): up writes it")
                 value = None
+        kms_key_id = state.kms_key_id
+        if kms_key_id is not None and not same_kms_key(live.get("KmsKeyId"), kms_key_id):
+            kms_key_id = live.get("KmsKeyId") or DEFAULT_KEY
+            drift.append(f"the secret is encrypted with {kms_key_id}, not the declared KMS key: up re-encrypts it")
         tags = user_tags(tag_map(live.get("Tags"))) if state.tags is not None else None
         readers = None
         if state.reader_arns is not None:
@@ -244,6 +252,7 @@ class AwsSecretsManagerTokenProvider(AwsTokenProvider[AwsSecretsManagerTokenArgs
             update={
                 "value": value,
                 "version_id": version_id,
+                "kms_key_id": kms_key_id,
                 "description": live.get("Description") if state.description is not None else None,
                 "tags": tags,
                 "reader_arns": readers,

@@ -67,6 +67,10 @@ ParameterName = Annotated[
 ]
 
 
+DEFAULT_KEY = "alias/aws/ssm"
+"""What a SecureString without a KeyId of its own is encrypted with."""
+
+
 class AwsSsmParameterTokenArgs(InputModel):
     """A Depot project token delivered to an SSM Parameter Store SecureString parameter: created with the token as
     its value and overwritten with the new token (a new parameter version) when the token rotates, before the old
@@ -166,10 +170,15 @@ class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, Aw
             drift.append("the parameter's value is not the token (changed outside Pulumi): up writes it")
             value = None
         meta = self._metadata(ssm, state.name)
+        kms_key_id = state.kms_key_id
+        if kms_key_id is not None and not same_kms_key(meta.get("KeyId"), kms_key_id):
+            kms_key_id = meta.get("KeyId") or DEFAULT_KEY
+            drift.append(f"the parameter is encrypted with {kms_key_id}, not the declared KMS key: up re-encrypts it")
         return state.model_copy(
             update={
                 "value": value,
                 "version": live.get("Version"),
+                "kms_key_id": kms_key_id,
                 "description": meta.get("Description") if state.description is not None else None,
                 "tags": user_tags(self._tags(ssm, state.name)) if state.tags is not None else None,
                 "drift": drift or None,

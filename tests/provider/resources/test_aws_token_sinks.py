@@ -180,6 +180,7 @@ def test_secrets_manager_drift_is_found_on_refresh_and_put_right_by_up(
         "value": Secret(token),
         "tags": {"tenant": "acme"},
         "reader_arns": [TENANT_ROLE],
+        "kms_key_id": "alias/depot-tokens",
     }
     assert sink.up(inputs) == "create"
     arn = sink.id
@@ -238,6 +239,20 @@ def test_secrets_manager_drift_is_found_on_refresh_and_put_right_by_up(
     assert {t["Key"] for t in live["Tags"]} == {"tenant", "managed-by"}
     policy = json.loads(sm.get_resource_policy(SecretId=arn)["ResourcePolicy"])
     assert policy["Statement"][0]["Principal"] == {"AWS": [TENANT_ROLE]}
+
+    # Re-encrypted with another KMS key by hand: refresh shows that key, up puts the declared one back.
+    sm.update_secret(SecretId=arn, KmsKeyId="alias/someone-elses")
+    refreshed = sink.refresh()
+    assert refreshed.outs["kms_key_id"] == "alias/someone-elses"
+    assert refreshed.outs["drift"] == [
+        "the secret is encrypted with alias/someone-elses, not the declared KMS key: up re-encrypts it"
+    ]
+    assert sink.diff(inputs).changes == "some"
+    assert sink.up(inputs) == "update"
+    live = aws.describe_secret("depot/acme/token")
+    assert live is not None and live.get("KmsKeyId") == "alias/depot-tokens"
+    assert aws.secret_value("depot/acme/token") == token
+    assert sink.refresh().outs.get("drift") is None
 
     # Deleted for good by hand: refresh forgets it, up creates a new secret.
     sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
@@ -358,6 +373,17 @@ def test_ssm_parameter_create_read_back_rotate_drift_and_delete(host: DynamicPro
     assert sink.up(inputs) == "update"
     assert ssm.get_parameter(Name="/depot/acme/token")["Parameter"]["Type"] == "SecureString"
 
+    # Re-encrypted with another KMS key by hand: found on refresh, the declared key put back by up.
+    ssm.put_parameter(Name="/depot/acme/token", Value=second, Type="SecureString", KeyId="alias/other", Overwrite=True)
+    refreshed = sink.refresh()
+    assert refreshed.outs["kms_key_id"] == "alias/other"
+    assert refreshed.outs["drift"] == [
+        "the parameter is encrypted with alias/other, not the declared KMS key: up re-encrypts it"
+    ]
+    assert sink.up(inputs) == "update"
+    (meta,) = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/depot/acme/token"]}])["Parameters"]
+    assert meta["KeyId"] == "alias/depot-tokens"
+
     # Deleted by hand: refresh forgets it, up creates it again.
     ssm.delete_parameter(Name="/depot/acme/token")
     assert sink.refresh().id == ""
@@ -421,10 +447,12 @@ def test_aws_errors_are_one_line_without_the_token(start_aws_host: Callable[...,
     with pytest.raises(HostError) as failure:
         secret_sink(host).up(inputs)
     details = one_line(failure.value, token)
+    # botocore says "Could not connect to the endpoint URL" or, on a loaded machine, "Connect timeout on endpoint URL".
     assert details.startswith(
         "DepotResourceError: depot:AwsSecretsManagerToken 'depot/acme/token' in us-east-1: create failed: "
-        "DescribeSecret: cannot reach AWS: Could not connect to the endpoint URL"
+        "DescribeSecret: cannot reach AWS: "
     ), details
+    assert "endpoint URL" in details, details
 
     # A plain-http endpoint off this machine is refused at check, naming the setting.
     remote = start_aws_host("http://aws.example.com")
