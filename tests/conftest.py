@@ -210,6 +210,16 @@ class DepotServer:
         return DepotOrg(self.url, self.token, self.org_id, self.admin_url, self).client(**kwargs)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def create_journal_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Programs run in this process (the SDK tests' mocks) record what they hold in the create journal: keep it
+    out of the developer's ~/.pulumi. Stacks under the real CLI use their own PULUMI_HOME (pulumi_stack.py)."""
+    directory = tmp_path_factory.mktemp("create-journal")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PULUMI_DEPOT_JOURNAL_DIR", str(directory))
+        yield directory
+
+
 @pytest.fixture(scope="session")
 def depot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DepotServer]:
     """The session-wide server behind `depot`. Do not inject faults into it: use start_depot_server."""

@@ -319,6 +319,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             # import_id stays in the checked inputs even once the resource exists: the engine re-runs Check with
             # no old inputs when it replaces a resource, so anything dropped here would come back on a
             # replacement anyway. Diff refuses that replacement instead (see refuse_replacing_an_import).
+            self._note_state(olds)
             inputs = plain_properties(news)
             unknown = unknown_paths(inputs)
             failures.extend(self.input_failures(inputs))
@@ -411,8 +412,15 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         # NotFound: already gone, which is what delete asks for.
         with self._one_line("delete", self._subject(state, id_)), suppress(NotFound):
             self.delete_resource(self._client(), id_, state)
+        JOURNAL.release(self.owner, id_)
 
     # -- plumbing --
+
+    def _note_state(self, olds: Mapping[str, Any]) -> None:
+        """Check gets old inputs only when the engine's state holds the resource: whatever its create journal
+        recorded has then reached the state, and is no longer evidence of anything."""
+        if olds:
+            JOURNAL.done(self.owner)
 
     def _recorded(self, id_: str) -> None:
         """The engine calls diff, read, update and delete only for a resource its state holds (as id_): whatever

@@ -1,4 +1,5 @@
-"""Each resource's provider instance, with the owner key that names the resource in the create journal."""
+"""Each resource's provider instance, with the owner key that names the resource in the create journal, and the
+journal's record of what the engine's state holds for it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TypeVar
 
 import pulumi
 from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.resources.create_journal import JOURNAL
 
 P = TypeVar("P", bound=DepotProvider)  # type: ignore[type-arg]
 
@@ -16,3 +18,18 @@ def provider_for(provider: type[P], resource_name: str, opts: pulumi.ResourceOpt
     synchronously here)."""
     parent = getattr(opts.parent, "_name", "") if opts and opts.parent else ""
     return provider(f"{pulumi.get_project()}/{pulumi.get_stack()}/{provider.type_token}/{parent}/{resource_name}")
+
+
+def settle(resource: pulumi.CustomResource, provider: DepotProvider) -> None:  # type: ignore[type-arg]
+    """When the program receives the resource's id, the engine has recorded it in the stack's state: the create
+    journal's record of an interrupted create (if any) is void, and the id is the one this resource holds. The
+    provider cannot learn either for `pulumi up --replace`, where the engine calls neither Diff nor Check with
+    the old state before it creates the replacement (the replacement would otherwise take the object it replaces
+    for what an interrupted create left behind, or for a name collision)."""
+    owner = provider.owner
+
+    def record(id_: str | None) -> None:
+        if id_:
+            JOURNAL.done(owner, held_id=id_)
+
+    resource.id.apply(record)

@@ -8,7 +8,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
 
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 from pulumi_depot.project_token import ProjectToken
 
 __all__ = ["AwsSecretsManagerToken", "token_value_inputs"]
@@ -132,9 +132,11 @@ class AwsSecretsManagerToken(pulumi.dynamic.Resource, module="depot", name="AwsS
             "drift": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        provider = provider_for(AwsSecretsManagerTokenProvider, resource_name, opts)
         super().__init__(
-            provider_for(AwsSecretsManagerTokenProvider, resource_name, opts),
+            provider,
             resource_name,
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
+        settle(self, provider)

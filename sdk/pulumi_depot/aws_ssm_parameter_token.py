@@ -8,7 +8,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
 
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 from pulumi_depot.aws_secrets_manager_token import token_value_inputs
 from pulumi_depot.project_token import ProjectToken
 
@@ -97,9 +97,11 @@ class AwsSsmParameterToken(pulumi.dynamic.Resource, module="depot", name="AwsSsm
             "drift": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        provider = provider_for(AwsSsmParameterTokenProvider, resource_name, opts)
         super().__init__(
-            provider_for(AwsSsmParameterTokenProvider, resource_name, opts),
+            provider,
             resource_name,
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
+        settle(self, provider)

@@ -10,7 +10,7 @@ from pulumi_depot_provider.resources.project import ProjectProvider
 
 from pulumi_depot._inputs import CachePolicyArgs
 from pulumi_depot._outputs import CachePolicy
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 
 __all__ = ["Project"]
 
@@ -85,4 +85,6 @@ class Project(pulumi.dynamic.Resource, module="depot", name="Project"):
             "created_at": None,
             "import_changes": None,
         }
-        super().__init__(provider_for(ProjectProvider, resource_name, opts), resource_name, props, opts)
+        provider = provider_for(ProjectProvider, resource_name, opts)
+        super().__init__(provider, resource_name, props, opts)
+        settle(self, provider)

@@ -9,7 +9,7 @@ import pulumi.dynamic
 from pulumi.output import contains_unknowns
 from pulumi_depot_provider.resources.project_token import LEGACY_ADOPTED_SECRET, ProjectTokenProvider
 
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 
 __all__ = ["AdoptedTokenSecretError", "ProjectToken"]
 
@@ -74,12 +74,14 @@ class ProjectToken(pulumi.dynamic.Resource, module="depot", name="ProjectToken")
             "secret_known": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        provider = provider_for(ProjectTokenProvider, resource_name, opts)
         super().__init__(
-            provider_for(ProjectTokenProvider, resource_name, opts),
+            provider,
             resource_name,
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
+        settle(self, provider)
         # State written before secret_known existed holds LEGACY_ADOPTED_SECRET (a sentence) as an adopted token's
         # secret and no secret_known, until a refresh or an update rewrites it: read it as the provider now does.
         stored_secret = self.secret

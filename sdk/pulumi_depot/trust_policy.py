@@ -11,7 +11,7 @@ from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 from pulumi_depot._claims import claim_project
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 
 __all__ = ["TrustPolicy"]
 
@@ -68,4 +68,6 @@ class TrustPolicy(pulumi.dynamic.Resource, module="depot", name="TrustPolicy"):
             "circleci": circleci,
             "import_id": import_id,
         }
-        super().__init__(provider_for(TrustPolicyProvider, resource_name, opts), resource_name, props, opts)
+        provider = provider_for(TrustPolicyProvider, resource_name, opts)
+        super().__init__(provider, resource_name, props, opts)
+        settle(self, provider)

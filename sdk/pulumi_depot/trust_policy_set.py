@@ -13,7 +13,7 @@ from pulumi_depot._checks import is_computed, kind
 from pulumi_depot._claims import SET, claim_project
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
-from pulumi_depot._owner import provider_for
+from pulumi_depot._owner import provider_for, settle
 from pulumi_depot.tenants_file import TenantsFileError
 
 __all__ = ["TrustPolicyEntry", "TrustPolicyEntryArgs", "TrustPolicySet", "trust_entry"]
@@ -181,4 +181,6 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
             "changes": None,
             "drift": None,
         }
-        super().__init__(provider_for(TrustPolicySetProvider, resource_name, opts), resource_name, props, opts)
+        provider = provider_for(TrustPolicySetProvider, resource_name, opts)
+        super().__init__(provider, resource_name, props, opts)
+        settle(self, provider)

@@ -83,8 +83,8 @@ def test_project_lifecycle(
     # replacement, create-before-delete (forced with --replace: nothing else replaces a project). Delete failing
     # shows the order from Depot's side: the new project exists beside the old one. The next up finishes it.
     server.set_faults(unavailable_rate=1.0, methods=["DeleteProject"])
-    fails(stack.up, replace=[urn_of(stack, "api")])
-    assert sorted(projects(client).values()) == ["api-2", "api-2", "web"]
+    failed = fails(stack.up, replace=[urn_of(stack, "api")])
+    assert sorted(projects(client).values()) == ["api-2", "api-2", "web"], failed
     server.set_faults()
     stack.up()
     second_id = api().project_id

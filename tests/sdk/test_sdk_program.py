@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -18,6 +19,7 @@ from dynamic_host import (
     mark_secret_outputs,
     run_program,
 )
+from pulumi_depot_provider.resources.create_journal import CreateJournal
 
 PROJECT = "pulumi-python:dynamic/depot:Project"
 TRUST_POLICY = "pulumi-python:dynamic/depot:TrustPolicy"
@@ -171,3 +173,22 @@ def test_the_example_runs_against_the_local_depot_api_through_the_real_host(
     assert sorted(p.name for p in client.list_projects()) == ["api", "legacy"]
     token = run.outputs["token"]
     assert isinstance(token, Secret) and token.value.startswith("depot")
+
+
+def test_the_id_the_program_receives_is_recorded_as_held_and_voids_an_interrupted_create(
+    create_journal_dir: Path,
+) -> None:
+    """`pulumi up --replace` creates the replacement without a Diff or a Check with the old state, so only the
+    program can tell the provider's create journal which object the stack holds: when it receives the id."""
+    journal = CreateJournal(create_journal_dir)
+    owner = "project/stack/depot:Project//api"
+    journal.begin(owner, "project", {"name": "api"}, before=[])
+    journal.answered(owner, "api-id")  # the create the engine then recorded: not an interrupted one
+    assert journal.pending(owner, "project", {"name": "api"}) is not None
+
+    run_program(issue_example, new_resource=fake_depot)
+
+    assert journal.pending(owner, "project", {"name": "api"}) is None
+    # On disk, for the next deployment (beside what other tests' programs of this project and stack recorded).
+    assert "api-id" in CreateJournal(create_journal_dir).held(owner)
+    assert "ci-id" in CreateJournal(create_journal_dir).held("project/stack/depot:ProjectToken//ci")

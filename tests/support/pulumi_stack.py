@@ -38,7 +38,15 @@ Ops = dict[str, str]
 
 _REPLACEMENT_OPS: Final = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
 # Variables of the test process that must not reach the CLI, the program or the provider host.
-_SCRUBBED: Final = ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME")
+# PULUMI_DEPOT_JOURNAL_DIR: each stack's create journal lives in its own PULUMI_HOME, as on a user's machine.
+_SCRUBBED: Final = (
+    "DEPOT_TOKEN",
+    "DEPOT_API_URL",
+    "PULUMI_ACCESS_TOKEN",
+    "PULUMI_BACKEND_URL",
+    "PULUMI_HOME",
+    "PULUMI_DEPOT_JOURNAL_DIR",
+)
 
 
 def pulumi_available() -> str | None:
@@ -56,6 +64,9 @@ def cli_environment(home: Path, backend: Path, extra: Mapping[str, str] | None =
             # provider host's Python).
             "PATH": os.pathsep.join([str(PULUMI.parent), str(Path(sys.executable).parent), env.get("PATH", "")]),
             "PULUMI_HOME": str(home),
+            # Explicit, not only scrubbed: the Automation API adds os.environ under env_vars, so a variable the
+            # test process has would otherwise reach `up` but not `running_cli`.
+            "PULUMI_DEPOT_JOURNAL_DIR": str(home / "depot" / "journal"),
             "PULUMI_BACKEND_URL": f"file://{backend}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",

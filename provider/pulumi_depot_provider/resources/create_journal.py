@@ -17,6 +17,7 @@ instead of guessing (see exactly_once.claim_or_refuse).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -115,33 +116,64 @@ class CreateJournal:
 
     def done(self, owner: str | None, held_id: str | None = None) -> None:
         """The engine holds the resource (or it is gone): nothing is pending for this owner any more. held_id: the
-        object the engine's state holds for it, remembered for this process (see `held`)."""
+        object the engine's state holds for it (see `held`)."""
         if owner is None:
             return
         with suppress(FileNotFoundError, OSError):
             self._path(owner).unlink()
         if held_id:
-            with self._held_lock:
-                self._held.setdefault(owner, set()).add(held_id)
+            self._update_held(owner, add=held_id)
+
+    def release(self, owner: str | None, object_id: str) -> None:
+        """The object is deleted: the stack no longer holds it."""
+        if owner is not None:
+            self._update_held(owner, remove=object_id)
 
     def held(self, owner: str | None) -> frozenset[str]:
-        """Ids the engine's state holds for this owner, as seen in this deployment (the engine diffs a resource
-        before it replaces it). A create-before-delete replacement makes an object with the identity of the one it
-        replaces: that one is the stack's own, not a collision."""
+        """Ids the engine's state has held for this owner, as seen on this machine (by diff, read, update and the
+        program receiving the id). A create-before-delete replacement makes an object with the identity of the
+        one it replaces, and for `up --replace` the engine calls neither Diff nor Check with the old state: this
+        record is how the provider knows the one it replaces is the stack's own, not a collision."""
         if owner is None:
             return frozenset()
         with self._held_lock:
-            return frozenset(self._held.get(owner, ()))
+            return frozenset(self._load_held(owner))
+
+    def _held_path(self, owner: str) -> Path:
+        return self._path(owner).with_suffix(".held")
+
+    def _load_held(self, owner: str) -> set[str]:
+        if owner not in self._held:
+            try:
+                ids = json.loads(self._held_path(owner).read_bytes())
+                self._held[owner] = {i for i in ids if isinstance(i, str)} if isinstance(ids, list) else set()
+            except (OSError, ValueError):
+                self._held[owner] = set()
+        return self._held[owner]
+
+    def _update_held(self, owner: str, *, add: str | None = None, remove: str | None = None) -> None:
+        with self._held_lock:
+            ids = self._load_held(owner)
+            if (add is None or add in ids) and (remove is None or remove not in ids):
+                return  # unchanged: no write (diff and read call this for every resource)
+            if add is not None:
+                ids.add(add)
+            if remove is not None:
+                ids.discard(remove)
+            self._atomic_write(self._held_path(owner), json.dumps(sorted(ids)).encode())
 
     def _write(self, entry: PendingCreate) -> None:
+        self._atomic_write(self._path(entry.owner), entry.model_dump_json().encode())
+
+    def _atomic_write(self, path: Path, content: bytes) -> None:
         # Written whole to a temporary file and renamed, so a process killed mid-write leaves the old record or
         # the new one, never half of one.
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "wb") as file:
-                file.write(entry.model_dump_json().encode())
-            os.replace(temporary, self._path(entry.owner))
+                file.write(content)
+            os.replace(temporary, path)
         except OSError as error:
             if not self._warned:
                 self._warned = True

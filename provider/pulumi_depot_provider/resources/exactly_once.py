@@ -184,7 +184,10 @@ def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
         raise DepotResourceError(
             f"{claim.label}: create refused: {claim.kind} {ids} is already {claim.same}, and this stack does not "
             f"hold it (it was not created by an interrupted create of this resource on this machine). Adopt it "
-            f"with import_id={first!r}, or delete it in Depot, then run up again"
+            f"with import_id={first!r}, or delete it in Depot, then run up again. If this create replaces the "
+            "resource that holds it (`pulumi up --replace`, replace_with), the engine does not say so: run "
+            "`pulumi preview` on this machine first, which records what the stack holds, or give it "
+            "delete_before_replace=True"
         )
     if not ours:
         return None

@@ -17,6 +17,7 @@ from engine_steps import EngineResource
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import PROVIDER_RETRY
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.create_journal import CreateJournal
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
@@ -66,7 +67,10 @@ def interrupted_up(server: Any, resource: EngineResource, inputs: dict[str, Any]
     return failed.value.details
 
 
-def project(owner: str = "shop/dev/depot:Project//api") -> ProjectProvider:
+OWNER = "shop/dev/depot:Project//api"
+
+
+def project(owner: str = OWNER) -> ProjectProvider:
     return ProjectProvider(owner)
 
 
@@ -115,20 +119,27 @@ def test_another_resource_does_not_recover_it(server: Any, start: Callable[..., 
     assert len([p for p in client.list_projects() if p.name == "api"]) == 1
 
 
+@pytest.mark.parametrize("diffed", [True, False], ids=["replaced-after-diff", "up-replace-without-diff"])
 def test_a_replacement_beside_the_project_it_replaces_is_not_a_collision(
-    server: Any, start: Callable[..., Any]
+    server: Any, start: Callable[..., Any], journal: Path, diffed: bool
 ) -> None:
-    """`pulumi up --replace` (create before delete): the engine diffs the resource, then creates its replacement
-    while the project it replaces, of the same name, still exists. That project is the stack's own: not refused.
+    """A create-before-delete replacement creates the new project while the one it replaces, of the same name,
+    still exists. That project is the stack's own: not refused. The engine either diffs first (a replacing change)
+    or, for `up --replace`, only checks with the old inputs (step_generator.go skips Diff for a targeted replace).
     Another resource of the same deployment is still refused that name."""
     client: DepotClient = server.client()
-    host = start()
     inputs = {"name": "api", "region": "us-east-1"}
+    first = EngineResource(start(), project(), PROJECT, "api")
+    assert first.up(inputs) == "create"
+    old_id = first.id
+    host = start()  # the next deployment
     api = EngineResource(host, project(), PROJECT, "api")
-    assert api.up(inputs) == "create"
-    old_id = api.id
-    assert api.diff(inputs).changes == "none"  # what the engine asks before a forced replacement
-    replacement = host.create(api.urn, api.check(inputs).inputs)
+    api.id, api.inputs, api.outputs = first.id, first.inputs, first.outputs
+    if diffed:
+        assert api.diff(inputs).changes == "none"
+    else:  # what the program records when it receives the id (pulumi_depot._owner.settle), in any deployment
+        CreateJournal(journal).done(OWNER, held_id=old_id)
+    replacement = host.create(api.urn, api.check(inputs).inputs)  # check with the old inputs, as the engine does
     assert replacement.id != old_id
     assert sorted(p.project_id for p in client.list_projects() if p.name == "api") == sorted([old_id, replacement.id])
 
