@@ -6,6 +6,10 @@ file, and holds the SDK (sdk/pulumi_depot) to it.
 Resources are keyed by the type token the SDK registers (pulumi-python:dynamic/depot:Project); property names are
 the ones on the wire and in state (snake_case, as the SDK's keywords). Descriptions, required properties,
 replaceOnChanges and secret come from the models' Field descriptions and Behaviour metadata.
+
+It also writes provider/pulumi_depot_provider/native/schema.json, the same models as the package schema of the
+native provider plugin (pulumi-resource-depot, which returns it from GetSchema): tokens depot:index:<Name>, the
+resources that plugin serves, and its configuration.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schema.json"
+NATIVE_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
 TOKEN_PREFIX = "pulumi-python:dynamic/depot:"
+NATIVE_PREFIX = "depot:index:"
 PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
     ProjectProvider,
     TrustPolicyProvider,
@@ -47,11 +53,9 @@ ENUMS: dict[Any, tuple[str, str]] = {
     ),
 }
 SCALARS: dict[Any, dict[str, str]] = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"}}
+NATIVE_PROVIDERS = PROVIDERS[:4]  # Project, TrustPolicy, ProjectToken, TrustPolicySet
+NATIVE_CONFIG = ("token", "apiUrl", "allowInsecureHttp", "allowedTrust")
 ANY = {"$ref": "pulumi.json#/Any"}
-
-
-def token(name: str) -> str:
-    return TOKEN_PREFIX + name
 
 
 def schema_name(model: type[BaseModel]) -> str:
@@ -70,9 +74,13 @@ def _strip(annotation: Any) -> Any:
 
 
 class SchemaBuilder:
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = TOKEN_PREFIX) -> None:
         self.types: dict[str, dict[str, Any]] = {}
         self._models: dict[str, type[BaseModel]] = {}
+        self.prefix = prefix
+
+    def token(self, name: str) -> str:
+        return self.prefix + name
 
     def type_spec(self, annotation: Any) -> dict[str, Any]:
         annotation = _strip(annotation)
@@ -81,19 +89,19 @@ class SchemaBuilder:
         if annotation in SCALARS:
             return dict(SCALARS[annotation])
         if annotation in ENUMS:
-            return {"$ref": f"#/types/{token(self._enum(annotation))}"}
+            return {"$ref": f"#/types/{self.token(self._enum(annotation))}"}
         if typing.get_origin(annotation) is list:
             return {"type": "array", "items": self.type_spec(typing.get_args(annotation)[0])}
         if typing.get_origin(annotation) is dict:
             return {"type": "object", "additionalProperties": self.type_spec(typing.get_args(annotation)[1])}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return {"$ref": f"#/types/{token(self._object(annotation))}"}
+            return {"$ref": f"#/types/{self.token(self._object(annotation))}"}
         raise TypeError(f"no schema type for {annotation!r}: extend scripts/gen_schema.py")
 
     def _enum(self, literal: Any) -> str:
         name, description = ENUMS[literal]
         self.types.setdefault(
-            token(name),
+            self.token(name),
             {
                 "description": description,
                 "type": "string",
@@ -110,7 +118,7 @@ class SchemaBuilder:
                 raise TypeError(f"{seen.__name__} and {model.__name__} are both schema type {name} but differ")
             return name
         self._models[name] = model
-        self.types[token(name)] = {}  # reserve the name before recursing
+        self.types[self.token(name)] = {}  # reserve the name before recursing
         spec: dict[str, Any] = {
             "description": _doc(model),
             "type": "object",
@@ -119,7 +127,7 @@ class SchemaBuilder:
         required = [field for field, info in model.model_fields.items() if info.is_required()]
         if required:
             spec["required"] = required
-        self.types[token(name)] = spec
+        self.types[self.token(name)] = spec
         return name
 
     def property_spec(self, field: FieldInfo, fallback: FieldInfo | None = None) -> dict[str, Any]:
@@ -158,9 +166,11 @@ def _doc(model: type[BaseModel]) -> str:
     return " ".join((model.__doc__ or "").split())
 
 
-def build_schema() -> dict[str, Any]:
-    builder = SchemaBuilder()
-    resources = {token(provider.type_token.split(":", 1)[1]): builder.resource(provider) for provider in PROVIDERS}
+def build_schema(
+    prefix: str = TOKEN_PREFIX, providers: tuple[type[DepotProvider[Any, Any]], ...] = PROVIDERS
+) -> dict[str, Any]:
+    builder = SchemaBuilder(prefix)
+    resources = {builder.token(p.type_token.split(":", 1)[1]): builder.resource(p) for p in providers}
     return {
         "name": "depot",
         "displayName": "Depot",
@@ -208,10 +218,28 @@ def build_schema() -> dict[str, Any]:
     }
 
 
+def build_native_schema() -> dict[str, Any]:
+    """The package schema of the native provider plugin: the same models under depot:index: tokens."""
+    schema = build_schema(NATIVE_PREFIX, NATIVE_PROVIDERS)
+    schema["description"] = (
+        "Depot (depot.dev) as a native Pulumi provider: projects, trust policies (one by one or as an "
+        "authoritative set) and project tokens."
+    )
+    variables = schema["config"]["variables"]
+    schema["config"]["variables"] = {name: variables[name] for name in NATIVE_CONFIG}
+    return schema
+
+
 def render() -> str:
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_native() -> str:
+    return json.dumps(build_native_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
     out.write_text(render(), encoding="utf-8")
+    if len(sys.argv) <= 1:
+        NATIVE_OUT.write_text(render_native(), encoding="utf-8")

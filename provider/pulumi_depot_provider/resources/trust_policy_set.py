@@ -246,26 +246,30 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
         return CheckResult(inputs, [])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return self.diff_with_plan(id_, olds, news)[0]
+
+    def diff_with_plan(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[DiffResult, Plan | None]:
+        """The diff, and the reconciliation it is based on: None when the project changes, is not known yet or is
+        gone (the native provider's detailed diff names each policy from it)."""
         with self._one_line("diff", f"(id {id_})"):
             old, new = plain_properties(olds), plain_properties(news)
             project_id = new.get("project_id")
             if unknown_paths(project_id) or project_id != old.get("project_id"):
-                return DiffResult(changes=True, replaces=["project_id"], delete_before_replace=False)
+                return DiffResult(changes=True, replaces=["project_id"], delete_before_replace=False), None
             if unknown_paths(new.get("policies")):
-                return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+                return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
             declared = self._declared(news, "diff")
             state = self._state(id_, olds, "diff")
             try:
                 live = self._client().list_trust_policies(declared.project_id)
             except NotFound:
-                return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+                return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
             steps = plan(declared.policies, live, state.policy_ids)
             for line in steps.lines():
                 pulumi.log.info(f"depot:TrustPolicySet {self.describe(declared)}: {line}")
             recorded = set(state.granted) != {entry.key() for entry in declared.policies}
-            return DiffResult(
-                changes=bool(steps.added or steps.removed or recorded), replaces=[], delete_before_replace=False
-            )
+            changes = bool(steps.added or steps.removed or recorded)
+            return DiffResult(changes=changes, replaces=[], delete_before_replace=False), steps
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = self._declared(props, "create")

@@ -1,0 +1,105 @@
+"""The plugin's gRPC server: `pulumi-resource-depot <engine address>` prints its port and serves the provider.
+
+The SDK's servicer reports a failure with the Python traceback appended; this one reports the resource code's own
+one-line message (DepotResourceError: the resource, the operation, Depot's code and message), as the dynamic
+resources do, and writes the traceback of anything else to stderr (the engine's verbose log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+import grpc
+import grpc.aio
+from pulumi.provider.experimental import provider as rpc
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.server import ProviderServicer
+from pulumi.runtime import proto, settings
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2_grpc
+
+from pulumi_depot_provider.adapter import DepotResourceError
+from pulumi_depot_provider.native.provider import DepotNativeProvider, plugin_version
+
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+METHODS = ("GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+
+
+def failure_message(error: BaseException) -> str:
+    """The message the user sees: the resource code's own line, else the error in one line."""
+    cause = error.__context__ if error.__context__ is not None else error  # the SDK wraps it in a plain Exception
+    if isinstance(cause, DepotResourceError):
+        return str(cause)
+    traceback.print_exception(cause, file=sys.stderr)
+    return f"internal error in pulumi-resource-depot: {type(cause).__name__}: {str(cause).splitlines()[0]}"
+
+
+def _one_line(handler: Handler) -> Handler:
+    async def method(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await handler(self, request, context)
+        except Exception as error:
+            await context.abort(grpc.StatusCode.UNKNOWN, failure_message(error))
+
+    return method
+
+
+class DepotServicer(ProviderServicer):
+    """The SDK's servicer, with failures as one line, and a Read that can say "gone"."""
+
+    async def Read(self, request: proto.ReadRequest, context: grpc.aio.ServicerContext) -> proto.ReadResponse:
+        """The SDK's Read always sends properties, so the engine never learns that an object is gone (it tests for
+        no properties at all: refresh drops the resource, import fails with "does not exist"). No id: gone."""
+        answer = await self._provider.read(
+            rpc.ReadRequest(
+                request.urn,
+                request.id,
+                PropertyValue.unmarshal_map(request.properties),
+                PropertyValue.unmarshal_map(request.inputs),
+            )
+        )
+        if not answer.resource_id:
+            return proto.ReadResponse()
+        return proto.ReadResponse(
+            id=answer.resource_id,
+            properties=PropertyValue.marshal_map(answer.properties),
+            inputs=PropertyValue.marshal_map(answer.inputs),
+        )
+
+
+for _name in METHODS:
+    _handler = DepotServicer.Read if _name == "Read" else getattr(ProviderServicer, _name)
+    setattr(DepotServicer, _name, _one_line(_handler))
+
+
+async def serve(engine_address: str, arguments: list[str]) -> None:
+    server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+    servicer = DepotServicer(arguments, plugin_version(), DepotNativeProvider(), engine_address=engine_address)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+    port = server.add_insecure_port(address="127.0.0.1:0")
+    await server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.buffer.flush()
+    await server.wait_for_termination()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="pulumi-resource-depot", description="Depot's native Pulumi provider plugin (started by the engine)."
+    )
+    parser.add_argument("engine", help="the Pulumi engine's gRPC address")
+    known, _ = parser.parse_known_args()  # the engine may add flags such as --logtostderr
+    # pulumi.log (what the resource code logs: adoptions, trust policies added and removed) reaches the engine.
+    settings.reset_options(engine_address=known.engine)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(serve(known.engine, sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

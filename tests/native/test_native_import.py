@@ -1,0 +1,143 @@
+"""`pulumi import` through the native plugin under the real `pulumi`: every resource type is imported from
+depot-local by the engine's own import (Read with only an id), then the program declaring them previews with no
+changes and `up` changes nothing in Depot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from native_stack import native_resources, up
+from pulumi import automation as auto
+from pulumi_depot_provider.proto import pb
+from pulumi_stack import PulumiStack, write_program
+
+PROGRAM = """
+import pulumi
+
+config = pulumi.Config()
+legacy = pulumi.CustomResource("depot:index:Project", "legacy", {
+    "name": "legacy",
+    "region": "eu-central-1",
+    "cache_policy": {"keep_gb": 80},
+})
+pulumi.CustomResource("depot:index:TrustPolicySet", "legacy-trust", {
+    "project_id": legacy.id,
+    "policies": [{"github": {"repository_owner": "acme", "repository": "legacy"}}],
+})
+other = config.require("otherProject")
+pulumi.CustomResource("depot:index:TrustPolicy", "other-deploy", {
+    "project_id": other,
+    "buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"},
+})
+pulumi.CustomResource("depot:index:ProjectToken", "other-ci", {"project_id": other, "description": "CI builds"})
+"""
+
+
+def depot_view(client: Any) -> dict[str, Any]:
+    """Every project with its settings, trust policy ids and token ids."""
+    return {
+        p.project_id: (
+            p.name,
+            p.region_id,
+            p.cache_policy.keep_gb,
+            sorted(t.trust_policy_id for t in client.list_trust_policies(p.project_id)),
+            sorted((t.token_id, t.description) for t in client.list_tokens(p.project_id)),
+        )
+        for p in client.list_projects()
+    }
+
+
+def test_pulumi_import_of_every_resource_then_no_changes(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    client = depot.client()
+    legacy = client.create_project("legacy", "eu-central-1", cache_policy=pb.CachePolicy(keep_gb=80, keep_days=7))
+    client.add_trust_policy(
+        legacy.project_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="legacy")
+    )
+    other = client.create_project("other", "us-east-1")
+    policy = client.add_trust_policy(
+        other.project_id, buildkite=pb.TrustPolicy.Buildkite(organization_slug="acme", pipeline_slug="deploy")
+    )
+    token = client.create_token(other.project_id, "CI builds")
+    before = depot_view(client)
+
+    program = write_program(tmp_path / "program", PROGRAM)
+    stack = pulumi_stack(program, depot)
+    stack.set_config("otherProject", other.project_id)
+    imports = tmp_path / "import.json"
+    imports.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {"type": "depot:index:Project", "name": "legacy", "id": legacy.project_id},
+                    {"type": "depot:index:TrustPolicySet", "name": "legacy-trust", "id": legacy.project_id},
+                    {
+                        "type": "depot:index:TrustPolicy",
+                        "name": "other-deploy",
+                        "id": f"{other.project_id}/{policy.trust_policy_id}",
+                    },
+                    {
+                        "type": "depot:index:ProjectToken",
+                        "name": "other-ci",
+                        "id": f"{other.project_id}/{token.token_id}",
+                    },
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    stack.cli("import", "--file", str(imports), "--yes", "--generate-code=false", "--protect=false")
+
+    state = native_resources(stack)
+    assert {name: r["id"] for name, r in state.items()} == {
+        "legacy": legacy.project_id,
+        "legacy-trust": legacy.project_id,
+        "other-deploy": policy.trust_policy_id,
+        "other-ci": token.token_id,
+    }
+    assert state["legacy"]["inputs"]["cache_policy"] == {"keep_gb": 80, "keep_days": 7}
+    assert state["other-ci"]["outputs"]["secret_known"] is False
+    assert "secret" not in state["other-ci"]["outputs"]  # Depot shows a secret only at creation
+
+    stack.preview(expect_no_changes=True)
+    assert up(stack) == dict.fromkeys(state, "same")
+    assert depot_view(client) == before
+
+
+def test_import_of_a_missing_project_fails_naming_it(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    stack = pulumi_stack(write_program(tmp_path / "program", "import pulumi\n"), depot)
+    with pytest.raises(auto.CommandError) as failure:
+        stack.cli("import", "depot:index:Project", "ghost", "nosuchproject", "--yes", "--generate-code=false")
+    assert "resource 'nosuchproject' does not exist" in str(failure.value)
+    assert native_resources(stack) == {}
+
+
+IMPORT_OPTION_PROGRAM = """
+import pulumi
+
+config = pulumi.Config()
+pulumi.CustomResource("depot:index:Project", "legacy", {"name": "legacy", "region": "us-east-1"},
+    pulumi.ResourceOptions(import_=config.require("projectId")))
+"""
+
+
+def test_import_resource_option_adopts_the_project(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    client = depot.client()
+    legacy = client.create_project("legacy", "us-east-1")
+    before = depot_view(client)
+    stack = pulumi_stack(write_program(tmp_path / "program", IMPORT_OPTION_PROGRAM), depot)
+    stack.set_config("projectId", legacy.project_id)
+
+    assert up(stack) == {"legacy": "import"}
+    assert native_resources(stack)["legacy"]["id"] == legacy.project_id
+    assert depot_view(client) == before
+    stack.preview(expect_no_changes=True)

@@ -1,0 +1,66 @@
+"""The native plugin's package schema: generated from the resource models (fresh), valid for the real `pulumi`
+(`pulumi schema check`), and what the plugin's GetSchema returns to the engine (`pulumi package get-schema`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+from native_stack import PLUGIN
+from pulumi_depot_provider.native.provider import RESOURCES, plugin_version
+from pulumi_stack import PULUMI, cli_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+NATIVE_SCHEMA = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_schema", ROOT / "scripts" / "gen_schema.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pulumi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = cli_environment(tmp_path / "home", tmp_path / "backend")
+    return subprocess.run(
+        [str(PULUMI), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_native_schema_is_fresh() -> None:
+    assert _generator().render_native() == NATIVE_SCHEMA.read_text(encoding="utf-8"), (
+        "provider/pulumi_depot_provider/native/schema.json is stale: run python scripts/gen_schema.py"
+    )
+
+
+def test_native_schema_names_the_plugins_resources_under_depot_index() -> None:
+    schema = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["name"] == "depot"
+    assert sorted(schema["resources"]) == sorted(RESOURCES)
+    assert all(token.startswith("depot:index:") for token in schema["types"])
+    assert schema["config"]["variables"]["token"]["secret"] is True
+    assert schema["resources"]["depot:index:ProjectToken"]["properties"]["secret"]["secret"] is True
+    assert schema["resources"]["depot:index:Project"]["inputProperties"]["organization_id"]["replaceOnChanges"]
+
+
+def test_pulumi_schema_check_accepts_it_and_rejects_the_dynamic_one(pulumi_cli: Path, tmp_path: Path) -> None:
+    checked = _pulumi(tmp_path, "schema", "check", str(NATIVE_SCHEMA))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    dynamic = _pulumi(tmp_path, "schema", "check", str(ROOT / "schema.json"))
+    assert "invalid token 'pulumi-python:dynamic/depot:Project' (must have package name 'depot')" in dynamic.stderr
+
+
+def test_get_schema_returns_it_with_the_plugins_version(pulumi_cli: Path, tmp_path: Path) -> None:
+    fetched = _pulumi(tmp_path, "package", "get-schema", str(PLUGIN))
+    assert fetched.returncode == 0, fetched.stderr
+    assert json.loads(fetched.stdout) == {
+        **json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8")),
+        "version": plugin_version(),
+    }
+    info = _pulumi(tmp_path, "package", "info", str(PLUGIN))
+    assert "Resources: 4" in info.stdout, info.stdout + info.stderr
