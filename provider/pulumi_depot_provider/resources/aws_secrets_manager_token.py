@@ -41,6 +41,7 @@ from pulumi_depot_provider.resources.aws_store import (
     AwsTokenProvider,
     KmsKeyId,
     Tags,
+    TokenSinkState,
     aws_tags,
     call,
     is_managed,
@@ -50,7 +51,7 @@ from pulumi_depot_provider.resources.aws_store import (
     tag_map,
     user_tags,
 )
-from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel, OutputModel, WholeNumber
+from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel, WholeNumber
 
 SERVICE = "secretsmanager"
 POLICY_SID = "DepotTokenRead"
@@ -118,28 +119,18 @@ class AwsSecretsManagerTokenArgs(InputModel):
     )
 
 
-class AwsSecretsManagerTokenState(OutputModel):
+class AwsSecretsManagerTokenState(TokenSinkState):
     """The secret as AWS has it; the value is the token last written (a Pulumi secret)."""
 
-    name: str
-    region: str
     value: Annotated[str | None, SECRET] = Field(
         None,
         description="The token written as the secret's AWSCURRENT value (a Pulumi secret). Absent after a refresh "
         "found it changed or the secret scheduled for deletion (see drift): the next up writes it again.",
     )
-    value_known: bool | None = None
-    token_name: str | None = None
-    kms_key_id: str | None = None
-    description: str | None = None
-    tags: dict[str, str] | None = None
     reader_arns: list[str] | None = None
     recovery_window_days: int | None = None
     arn: str = Field(description="The secret's ARN (also the resource's id).")
     version_id: str | None = Field(None, description="The id of the secret's AWSCURRENT version.")
-    drift: list[str] | None = Field(
-        None, description="What the last refresh found changed outside Pulumi; the next up puts it right."
-    )
 
 
 def reader_policy(principals: list[str]) -> dict[str, Any]:

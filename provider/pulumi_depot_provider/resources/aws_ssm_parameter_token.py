@@ -32,6 +32,7 @@ from pulumi_depot_provider.resources.aws_store import (
     AwsTokenProvider,
     KmsKeyId,
     Tags,
+    TokenSinkState,
     aws_tags,
     call,
     is_managed,
@@ -41,7 +42,7 @@ from pulumi_depot_provider.resources.aws_store import (
     tag_map,
     user_tags,
 )
-from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel, OutputModel
+from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel
 
 SERVICE = "ssm"
 SECURE_STRING = "SecureString"
@@ -99,26 +100,16 @@ class AwsSsmParameterTokenArgs(InputModel):
     )
 
 
-class AwsSsmParameterTokenState(OutputModel):
+class AwsSsmParameterTokenState(TokenSinkState):
     """The parameter as AWS has it; the value is the token last written (a Pulumi secret)."""
 
-    name: str
-    region: str
     value: Annotated[str | None, SECRET] = Field(
         None,
         description="The token written as the parameter's value (a Pulumi secret). Absent after a refresh found it "
         "changed (see drift): the next up writes it again.",
     )
-    value_known: bool | None = None
-    token_name: str | None = None
-    kms_key_id: str | None = None
-    description: str | None = None
-    tags: dict[str, str] | None = None
     arn: str = Field(description="The parameter's ARN (also the resource's id).")
     version: int | None = Field(None, description="The parameter's version holding the token.")
-    drift: list[str] | None = Field(
-        None, description="What the last refresh found changed outside Pulumi; the next up puts it right."
-    )
 
 
 class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, AwsSsmParameterTokenState]):

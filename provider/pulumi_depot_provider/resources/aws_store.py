@@ -101,6 +101,22 @@ def secret_value_field(store: str) -> Any:
     )
 
 
+class TokenSinkState(OutputModel):
+    """What both stores' states hold: where the token is, how it is stored, and what a refresh found changed.
+    Each store's state adds its value (the token last written, a Pulumi secret), ARN and version."""
+
+    name: str
+    region: str
+    value_known: bool | None = None
+    token_name: str | None = None
+    kms_key_id: str | None = None
+    description: str | None = None
+    tags: dict[str, str] | None = None
+    drift: list[str] | None = Field(
+        None, description="What the last refresh found changed outside Pulumi; the next up puts it right."
+    )
+
+
 VALUE_KNOWN_DOC = (
     "Whether the token's secret is held by Pulumi (a depot.ProjectToken's `secret_known`): false for a token "
     "adopted by import_id, which is then refused. Only read by check."
