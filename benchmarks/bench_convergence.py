@@ -29,20 +29,10 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_client import local_server  # noqa: E402
+from fleet_program import FLEET_PROGRAM as PROGRAM  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 from pulumi_depot_provider.client import DepotClient  # noqa: E402
 from pulumi_stack import PulumiStack, pulumi_available, write_program  # noqa: E402
-
-PROGRAM = """
-import pulumi_depot as depot
-
-for number in range({tenants}):
-    name = f"tenant-{{number:04d}}"
-    project = depot.Project(name, name=name, region="us-east-1")
-    depot.ProjectToken(f"{{name}}-ci", project_id=project.id, description="CI builds")
-    depot.TrustPolicy(f"{{name}}-gh", project_id=project.id,
-                      github=depot.GitHubTrustArgs(repository_owner="acme", repository=name))
-"""
 
 
 class Faults:

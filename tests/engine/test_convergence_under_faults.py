@@ -9,20 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fleet_program import FLEET_PROGRAM
 from pulumi import automation as auto
 from pulumi_stack import PulumiStack, write_program
 
 TENANTS = 30
-PROGRAM = f"""
-import pulumi_depot as depot
-
-for number in range({TENANTS}):
-    name = f"tenant-{{number}}"
-    project = depot.Project(name, name=name, region="us-east-1")
-    depot.ProjectToken(f"{{name}}-ci", project_id=project.id, description="CI builds")
-    depot.TrustPolicy(f"{{name}}-gh", project_id=project.id,
-                      github=depot.GitHubTrustArgs(repository_owner="acme", repository=name))
-"""
+PROGRAM = FLEET_PROGRAM.format(tenants=TENANTS)
 FAULTS = {"unavailable_rate": 0.2, "commit_then_unavailable_rate": 0.2, "seed": 11}
 
 
