@@ -9,6 +9,7 @@ Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DE
 ``depot:allowedTrust`` limits which CI pipelines trust policies may grant (``pulumi_depot_provider.guardrail``).
 """
 
+from pulumi_depot import _serialization
 from pulumi_depot._claims import TrustOwnershipError
 from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust
@@ -24,6 +25,8 @@ from pulumi_depot.token_sink import AwsSecretsManagerSinkSpec as AwsSecretsManag
 from pulumi_depot.token_sink import AwsSsmParameterSinkSpec as AwsSsmParameterSinkArgs
 from pulumi_depot.trust_policy import TrustPolicy
 from pulumi_depot.trust_policy_set import TrustPolicyEntry, TrustPolicyEntryArgs, TrustPolicySet
+
+_serialization.install()  # more than ~980 dynamic resources per program: see _serialization
 
 __all__ = [
     "AwsSecretsManagerSinkArgs",
