@@ -51,6 +51,28 @@ def _rpcs() -> dict[str, Rpc]:
 RPCS: dict[str, Rpc] = _rpcs()
 
 
+# httpx's own defaults: 100 connections, of which 20 are kept open between calls.
+DEFAULT_CONCURRENCY = 20
+_DEFAULT_MAX_CONNECTIONS = 100
+
+
+def pool_limits(concurrency: int) -> httpx.Limits:
+    """Connection pool limits for a client that makes `concurrency` calls at once: never below httpx's defaults.
+
+    Over HTTP/1.1 a connection carries one call at a time, so every call in flight holds a connection of its own.
+    With fewer connections kept alive than concurrent callers, httpx closes the surplus after each call and the next
+    call pays a new TCP (and TLS) handshake; with fewer connections allowed than callers, the extra callers queue
+    for one (and fail with PoolTimeout after `timeout`). The dynamic provider host runs 4 calls at once, within
+    httpx's defaults; a provider that follows the engine's --parallel (issue 10) runs more.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be a positive whole number, got {concurrency!r}")
+    return httpx.Limits(
+        max_connections=max(_DEFAULT_MAX_CONNECTIONS, concurrency),
+        max_keepalive_connections=max(DEFAULT_CONCURRENCY, concurrency),
+    )
+
+
 def _hardware(value: int | None) -> pb.Hardware | None:
     # Any int goes through (proto3 enums are open): a value this client does not know may be one Depot added.
     return cast("pb.Hardware", value)
@@ -71,7 +93,8 @@ class DepotClient:
 
     `timeout` bounds each attempt (sent as Connect-Timeout-Ms); `retry.total_timeout` bounds a whole call.
     `sleep`, `clock` and `rng` drive the backoff (tests inject fakes). `http2=True` speaks HTTP/2 only: h2c with
-    prior knowledge to an http:// URL, as Depot's own CLI and Node SDK do.
+    prior knowledge to an http:// URL, as Depot's own CLI and Node SDK do. `concurrency` is how many calls the
+    caller makes at once: the connection pool keeps at least that many connections (see pool_limits).
 
     An http:// base URL must be loopback (127.0.0.0/8, ::1, localhost): the token goes with every call.
     `allow_insecure_http=True` accepts any host; None (the default) reads DEPOT_ALLOW_INSECURE_HTTP=1.
@@ -86,6 +109,7 @@ class DepotClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         http2: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
         allow_insecure_http: bool | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -106,15 +130,17 @@ class DepotClient:
         # HTTPS_PROXY and SSL_CERT_FILE matter behind corporate networks; a loopback API never goes via a
         # proxy, and an injected transport is used as given (env proxies would be mounted over it).
         trust_env = transport is None and not is_loopback(self._base_url)
+        limits = pool_limits(concurrency)
         if http2 and transport is None:
             # httpx's own sync HTTP/2 breaks when threads share a connection: see h2_transport.
-            transport = ThreadSafeHTTP2Transport(trust_env=trust_env)
+            transport = ThreadSafeHTTP2Transport(trust_env=trust_env, limits=limits)
         self._http = httpx.Client(
             http1=not http2,
             http2=http2,
             transport=transport,
             trust_env=trust_env,
             follow_redirects=False,
+            limits=limits,  # applies to httpx's own transport; an injected one brings its own
         )
         self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())
         self._retrier = Retrier(

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 T = TypeVar("T")
+_HTTPX_DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 async def _next_chunk(iterator: Any) -> bytes | None:
@@ -36,8 +37,10 @@ class ThreadSafeHTTP2Transport(httpx.BaseTransport):
     """A synchronous httpx transport that speaks HTTP/2 only (h2c with prior knowledge to http:// URLs) through
     httpx.AsyncHTTPTransport on a private event loop. Safe to use from any number of threads at once."""
 
-    def __init__(self, *, trust_env: bool = True) -> None:
-        self._transport = httpx.AsyncHTTPTransport(http1=False, http2=True, trust_env=trust_env)
+    def __init__(self, *, trust_env: bool = True, limits: httpx.Limits | None = None) -> None:
+        self._transport = httpx.AsyncHTTPTransport(
+            http1=False, http2=True, trust_env=trust_env, limits=limits or _HTTPX_DEFAULT_LIMITS
+        )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="depot-client-http2", daemon=True)
         self._thread.start()
