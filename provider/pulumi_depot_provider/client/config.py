@@ -73,29 +73,42 @@ def resolve_base_url(base_url: str | None, *, source: str = "base_url", allow_in
             f"{source} is empty: give the Depot API's URL (such as http://127.0.0.1:8787) "
             f"or leave it unset to use {DEFAULT_BASE_URL}"
         )
+    return checked_url(
+        text,
+        source,
+        allow_insecure_http=allow_insecure_http,
+        example=DEFAULT_BASE_URL,
+        credentials_fix=f"give the token through {TOKEN_ENV} instead",
+        cleartext=(
+            "the Depot token would cross the network in cleartext. Use https://; or, only on a network you trust, "
+            f"allow it explicitly with allow_insecure_http=True (DepotClient), {INSECURE_HTTP_ENV}=1, or "
+            f"`pulumi config set {INSECURE_HTTP_KEY} true`"
+        ),
+    )
+
+
+def checked_url(
+    text: str, source: str, *, allow_insecure_http: bool, example: str, credentials_fix: str, cleartext: str
+) -> str:
+    """`text` (stripped) as a usable http(s) base URL without a trailing slash, or a ConfigurationError naming
+    `source`: the rules of every URL setting (Depot's API, an AWS endpoint); `example`, `credentials_fix` and
+    `cleartext` (what crosses the network, and the fix) word the errors for the setting."""
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL as error:
-        raise ConfigurationError(f"{source} is not a valid URL ({error}); use e.g. {DEFAULT_BASE_URL}") from None
+        raise ConfigurationError(f"{source} is not a valid URL ({error}); use e.g. {example}") from None
     shown = repr(text[:200])
     if url.scheme not in ("http", "https"):
-        raise ConfigurationError(f"{source}={shown} must start with http:// or https://, e.g. {DEFAULT_BASE_URL}")
+        raise ConfigurationError(f"{source}={shown} must start with http:// or https://, e.g. {example}")
     if not url.host:
-        raise ConfigurationError(f"{source}={shown} has no host; use e.g. {DEFAULT_BASE_URL}")
+        raise ConfigurationError(f"{source}={shown} has no host; use e.g. {example}")
     if url.userinfo:
         # Shown without the URL itself: the user part may be a password.
-        raise ConfigurationError(
-            f"{source} must not contain credentials (user:password@); give the token through {TOKEN_ENV} instead"
-        )
+        raise ConfigurationError(f"{source} must not contain credentials (user:password@); {credentials_fix}")
     if url.query or url.fragment:
         raise ConfigurationError(f"{source}={shown} must not have a query or fragment; give only scheme://host[:port]")
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(text):
-        raise ConfigurationError(
-            f"{source}={shown} is plain http:// to a host that is not this machine: the Depot token would cross "
-            "the network in cleartext. Use https://; or, only on a network you trust, allow it explicitly with "
-            f"allow_insecure_http=True (DepotClient), {INSECURE_HTTP_ENV}=1, or "
-            f"`pulumi config set {INSECURE_HTTP_KEY} true`"
-        )
+        raise ConfigurationError(f"{source}={shown} is plain http:// to a host that is not this machine: {cleartext}")
     return text.rstrip("/")
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, ClassVar, TypeVar
 
-import httpx
 from pulumi.dynamic import CheckFailure, ConfigureRequest
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -41,7 +40,7 @@ from pulumi_depot_provider.adapter import (
     is_unknown,
     plain_properties,
 )
-from pulumi_depot_provider.client.config import is_loopback, parse_flag
+from pulumi_depot_provider.client.config import checked_url, parse_flag
 from pulumi_depot_provider.client.errors import ConfigurationError
 from pulumi_depot_provider.config import ALLOW_INSECURE_HTTP_KEY, INSECURE_HTTP_ENV
 from pulumi_depot_provider.resources.fields import Behaviour, InputModel, OnChange, OutputModel
@@ -150,30 +149,15 @@ class AwsSettings:
 
 
 def endpoint_url(text: str, *, allow_insecure_http: bool) -> str:
-    source = ENDPOINT_KEY
-    text = text.strip()
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL as error:
-        raise ConfigurationError(f"{source} is not a valid URL ({error}); use e.g. http://127.0.0.1:5000") from None
-    shown = repr(text[:200])
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(
-            f"{source}={shown} must be http:// or https:// with a host, e.g. http://127.0.0.1:5000"
-        )
-    if url.userinfo:
-        raise ConfigurationError(
-            f"{source} must not contain credentials (user:password@): use the AWS credential chain"
-        )
-    if url.query or url.fragment:
-        raise ConfigurationError(f"{source}={shown} must not have a query or fragment")
-    if url.scheme == "http" and not allow_insecure_http and not is_loopback(text):
-        raise ConfigurationError(
-            f"{source}={shown} is plain http:// to a host that is not this machine: the tokens would cross the "
-            f"network in cleartext. Use https://, or on a network you trust `pulumi config set "
-            f"{ALLOW_INSECURE_HTTP_KEY} true`"
-        )
-    return text.rstrip("/")
+    return checked_url(
+        text.strip(),
+        ENDPOINT_KEY,
+        allow_insecure_http=allow_insecure_http,
+        example="http://127.0.0.1:5000",
+        credentials_fix="use the AWS credential chain",
+        cleartext="the tokens would cross the network in cleartext. Use https://, or on a network you trust "
+        f"`pulumi config set {ALLOW_INSECURE_HTTP_KEY} true`",
+    )
 
 
 def _boto3() -> Any:
