@@ -24,6 +24,7 @@ from pulumi_depot_provider.client.config import (
 )
 from pulumi_depot_provider.client.errors import Code, ConfigurationError, TransportError
 from pulumi_depot_provider.client.h2_transport import ThreadSafeHTTP2Transport
+from pulumi_depot_provider.client.ledger import ProjectLedger
 from pulumi_depot_provider.client.retry import Retrier, RetryPolicy
 from pulumi_depot_provider.client.wire import Exchange, Rpc
 from pulumi_depot_provider.proto import pb
@@ -142,6 +143,8 @@ class DepotClient:
             follow_redirects=False,
             limits=limits,  # applies to httpx's own transport; an injected one brings its own
         )
+        # What this client put on the projects it created (see ledger.py): creates on them need no listing.
+        self.ledger = ProjectLedger()
         self._exchange = Exchange(self._http, self._base_url, token_secret, user_agent())
         self._retrier = Retrier(
             retry if retry is not None else RetryPolicy(),
@@ -188,12 +191,17 @@ class DepotClient:
         if rpc.response is not response_type:
             raise TypeError(f"{method} answers {rpc.response.DESCRIPTOR.name}, not {response_type.__name__}")
         chosen: Codec = codec or self._codec
-        answer = self._retrier.run(
-            lambda budget: self._exchange.call(rpc, request, chosen, budget),
-            idempotent=rpc.idempotent,
-            timeout=self._timeout,
-        )
+        try:
+            answer = self._retrier.run(
+                lambda budget: self._exchange.call(rpc, request, chosen, budget),
+                idempotent=rpc.idempotent,
+                timeout=self._timeout,
+            )
+        except BaseException:
+            self.ledger.failed(method, request)
+            raise
         assert isinstance(answer, response_type)
+        self.ledger.succeeded(method, request, answer)
         return answer
 
     def list_projects(self, *, region_id: str | None = None, page_size: int | None = None) -> list[pb.Project]:

@@ -175,7 +175,8 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             id_of=lambda token: token.token_id,
             remove=lambda token: client.delete_token(token.token_id),
         )
-        tokens = client.list_tokens(args.project_id)
+        known = client.ledger.tokens(args.project_id)
+        tokens = client.list_tokens(args.project_id) if known is None else known
         same = [token for token in tokens if token.description == args.description]
         removed = {token.token_id for token in remove_interrupted(claim, same, "secret")}
         before = {token.token_id for token in tokens} - removed

@@ -206,7 +206,8 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
             id_of=lambda policy: policy.trust_policy_id,
             remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
         )
-        live = client.list_trust_policies(args.project_id)
+        known = client.ledger.trust_policies(args.project_id)
+        live = client.list_trust_policies(args.project_id) if known is None else known
         recovered = recover_or_refuse(claim, [p for p in live if matches(p, args)])
         if recovered is not None:
             return recovered
