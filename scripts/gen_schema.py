@@ -1,15 +1,17 @@
 """Generate schema.json, the Pulumi package schema of pulumi-depot, from the resources' pydantic models.
 
-Run: python scripts/gen_schema.py [OUT_FILE]. tests/test_schema.py regenerates it and compares with the committed
-file, and holds the SDK (sdk/pulumi_depot) to it.
+Run: python scripts/gen_schema.py [OUT_FILE] (no argument: writes schema.json and its packaged copy
+provider/pulumi_depot_provider/native/schema.json, byte-identical; the native provider plugin
+pulumi-resource-depot returns that copy from GetSchema). tests/test_schema.py and tests/native/test_native_schema.py
+regenerate it and compare with both committed files, and hold the dynamic SDK (sdk/pulumi_depot) to it.
 
-Resources are keyed by the type token the SDK registers (pulumi-python:dynamic/depot:Project); property names are
-the ones on the wire and in state (snake_case, as the SDK's keywords). Descriptions, required properties,
-replaceOnChanges and secret come from the models' Field descriptions and Behaviour metadata.
-
-It also writes provider/pulumi_depot_provider/native/schema.json, the same models as the package schema of the
-native provider plugin (pulumi-resource-depot, which returns it from GetSchema): tokens depot:index:<Name>, the
-resources that plugin serves, and its configuration.
+It is the plugin's schema: package `depot`, tokens depot:index:<Name> (the dynamic SDK registers the same resources
+as pulumi-python:dynamic/depot:<Name>; pulumi_depot_provider.tokens.native_token maps one to the other), the
+resources and functions (invokes) the plugin serves, and its configuration. Property names are the ones on the
+wire and in state (snake_case, as the dynamic SDK's keywords). Descriptions, required properties, replaceOnChanges
+and secret come from the models' Field descriptions and Behaviour metadata; functions' from
+resources/project_lookup.py. The AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) are dynamic
+resources only (the plugin does not serve them), so they are not in it.
 """
 
 from __future__ import annotations
@@ -18,33 +20,36 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES
+from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
 from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
 from pulumi_depot_provider.resources.fields import OnChange, behaviour
-from pulumi_depot_provider.resources.project import HardwareName, ProjectProvider, Region
-from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
-from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
+from pulumi_depot_provider.resources.project import HardwareName, Region
+from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
 from pydantic import BaseModel, JsonValue
 from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schema.json"
-NATIVE_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
-TOKEN_PREFIX = "pulumi-python:dynamic/depot:"
-NATIVE_PREFIX = "depot:index:"
-PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
-    ProjectProvider,
-    TrustPolicyProvider,
-    ProjectTokenProvider,
-    TrustPolicySetProvider,
+PACKAGED_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
+PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = tuple(cls for cls, _ in RESOURCES.values())
+# Dynamic resources the plugin does not serve: not in the schema; tests/test_schema.py holds their SDK classes to
+# what SchemaBuilder.resource makes of them.
+DYNAMIC_ONLY_PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
     AwsSecretsManagerTokenProvider,
     AwsSsmParameterTokenProvider,
 )
+# Function token -> (its description, its result model); its arguments model is the plugin's (FUNCTIONS).
+RESULTS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
+    "depot:index:getProject": (project_lookup.get_project, project_lookup.ProjectInfo),
+    "depot:index:listProjects": (project_lookup.list_projects, project_lookup.ListProjectsResult),
+}
 ENUMS: dict[Any, tuple[str, str]] = {
     Region: ("Region", "A Depot region."),
     HardwareName: (
@@ -53,8 +58,6 @@ ENUMS: dict[Any, tuple[str, str]] = {
     ),
 }
 SCALARS: dict[Any, dict[str, str]] = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"}}
-NATIVE_PROVIDERS = PROVIDERS[:4]  # Project, TrustPolicy, ProjectToken, TrustPolicySet
-NATIVE_CONFIG = ("token", "apiUrl", "allowInsecureHttp", "allowedTrust")
 ANY = {"$ref": "pulumi.json#/Any"}
 
 
@@ -74,7 +77,7 @@ def _strip(annotation: Any) -> Any:
 
 
 class SchemaBuilder:
-    def __init__(self, prefix: str = TOKEN_PREFIX) -> None:
+    def __init__(self, prefix: str = NATIVE_PREFIX) -> None:
         self.types: dict[str, dict[str, Any]] = {}
         self._models: dict[str, type[BaseModel]] = {}
         self.prefix = prefix
@@ -161,22 +164,44 @@ class SchemaBuilder:
             "required": [name for name, info in state.model_fields.items() if info.is_required()],
         }
 
+    def object_spec(self, model: type[BaseModel]) -> dict[str, Any]:
+        """A function's inputs or outputs: the model's fields as properties."""
+        spec: dict[str, Any] = {
+            "description": _doc(model),
+            "type": "object",
+            "properties": {name: self.property_spec(info) for name, info in model.model_fields.items()},
+        }
+        required = [name for name, info in model.model_fields.items() if info.is_required()]
+        if required:
+            spec["required"] = required
+        return spec
+
+    def function(self, token: str) -> dict[str, Any]:
+        arguments, _ = FUNCTIONS[token]
+        look_up, result = RESULTS[token]
+        return {
+            "description": (look_up.__doc__ or "").split("\n\n")[0].strip(),
+            "inputs": self.object_spec(arguments),
+            "outputs": self.object_spec(result),
+        }
+
 
 def _doc(model: type[BaseModel]) -> str:
     return " ".join((model.__doc__ or "").split())
 
 
-def build_schema(
-    prefix: str = TOKEN_PREFIX, providers: tuple[type[DepotProvider[Any, Any]], ...] = PROVIDERS
-) -> dict[str, Any]:
-    builder = SchemaBuilder(prefix)
-    resources = {builder.token(p.type_token.split(":", 1)[1]): builder.resource(p) for p in providers}
+def build_schema() -> dict[str, Any]:
+    builder = SchemaBuilder()
+    resources = {native_token(p.type_token): builder.resource(p) for p in PROVIDERS}
+    if set(RESULTS) != set(FUNCTIONS):
+        raise TypeError(f"RESULTS {sorted(RESULTS)} must describe every function the plugin serves {sorted(FUNCTIONS)}")
+    functions = {token: builder.function(token) for token in FUNCTIONS}
     return {
         "name": "depot",
         "displayName": "Depot",
-        "description": "Pulumi dynamic resources for Depot (depot.dev): projects, trust policies (one by one or as "
-        "an authoritative set) and project tokens, and the tokens' delivery to AWS Secrets Manager and SSM Parameter "
-        "Store.",
+        "description": "Depot (depot.dev) for Pulumi: projects, trust policies (one by one or as an authoritative "
+        "set) and project tokens, served by the native provider plugin pulumi-resource-depot; the same resources "
+        "are the dynamic SDK pulumi_depot's.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
         "config": {
@@ -196,14 +221,6 @@ def build_schema(
                     "description": "Accept an http:// apiUrl whose host is not loopback (the token then travels in "
                     "cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.",
                 },
-                "awsEndpointUrl": {
-                    "type": "string",
-                    "description": "The endpoint of the AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) "
-                    "instead of AWS: moto's server in tests, or an AWS-compatible store. Not set: boto3's own "
-                    "AWS_ENDPOINT_URL (and per-service variables), else AWS. Plain http:// only to this machine "
-                    "unless allowInsecureHttp. Credentials always come from boto3's chain (AWS_PROFILE, "
-                    "AWS_ACCESS_KEY_ID, roles).",
-                },
                 "allowedTrust": {
                     "type": "string",
                     "description": "JSON object limiting the CI pipelines trust policies may grant: "
@@ -215,31 +232,15 @@ def build_schema(
         },
         "types": dict(sorted(builder.types.items())),
         "resources": resources,
+        "functions": functions,
     }
-
-
-def build_native_schema() -> dict[str, Any]:
-    """The package schema of the native provider plugin: the same models under depot:index: tokens."""
-    schema = build_schema(NATIVE_PREFIX, NATIVE_PROVIDERS)
-    schema["description"] = (
-        "Depot (depot.dev) as a native Pulumi provider: projects, trust policies (one by one or as an "
-        "authoritative set) and project tokens."
-    )
-    variables = schema["config"]["variables"]
-    schema["config"]["variables"] = {name: variables[name] for name in NATIVE_CONFIG}
-    return schema
 
 
 def render() -> str:
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_native() -> str:
-    return json.dumps(build_native_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
 if __name__ == "__main__":
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
-    out.write_text(render(), encoding="utf-8")
-    if len(sys.argv) <= 1:
-        NATIVE_OUT.write_text(render_native(), encoding="utf-8")
+    text = render()
+    for out in [Path(sys.argv[1])] if len(sys.argv) > 1 else [DEFAULT_OUT, PACKAGED_OUT]:
+        out.write_text(text, encoding="utf-8")

@@ -41,6 +41,7 @@ from pulumi_depot_provider.resources.fields import (
     behaviour,
     forbidden_character,
 )
+from pulumi_depot_provider.tokens import native_token
 
 PROVIDER_KEY = "__provider"
 IMPORT_ID = "import_id"
@@ -241,6 +242,40 @@ def declared_part(outputs: Mapping[str, Any], paths: list[str]) -> dict[str, Any
     return inputs
 
 
+# --- the front end: who serves the resource, for messages ---------------------------------------------------------
+
+
+def import_id_fix(import_id: str) -> str:
+    """How a dynamic resource adopts an existing object: its own import_id input."""
+    return f"import_id={import_id!r}"
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """How messages name a resource's type and the way to adopt an existing object: the dynamic resources'
+    ("depot:Project", `import_id='…'`) or the native plugin's ("depot:index:Project", the engine's import)."""
+
+    native: bool = False
+
+    def label(self, type_token: str) -> str:
+        return native_token(type_token) if self.native else type_token
+
+    def adopt_fix(self, type_token: str, object_id: str, within: str | None = None) -> str:
+        """`within`: the project a trust policy or token belongs to (the native import id is then
+        "<project id>/<id>"; the dynamic import_id is the object's id, next to its project_id input)."""
+        if not self.native:
+            return import_id_fix(object_id)
+        import_id = f"{within}/{object_id}" if within else object_id
+        return (
+            f"the `import` resource option (ResourceOptions(import_={import_id!r})) or "
+            f"`pulumi import {self.label(type_token)} <name> {import_id}`"
+        )
+
+
+DYNAMIC = FrontEnd()
+NATIVE = FrontEnd(native=True)
+
+
 # --- the provider ------------------------------------------------------------------------------------------------
 
 ArgsT = TypeVar("ArgsT", bound=InputModel)
@@ -260,10 +295,15 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     # create journal, the evidence that lets a create recover what this resource's interrupted create left behind.
     # None for state written before it existed and for providers built by hand: nothing can then be proven ours.
     owner: str | None = None
+    # Who serves it (messages only). Not set on the instance for the dynamic resources: what the SDK pickles into
+    # `__provider` stays the class and `owner`.
+    front: FrontEnd = DYNAMIC
 
-    def __init__(self, owner: str | None = None) -> None:
+    def __init__(self, owner: str | None = None, front: FrontEnd | None = None) -> None:
         if owner is not None:
             self.owner = owner
+        if front is not None:
+            self.front = front
 
     type_token: ClassVar[str]
     args_model: ClassVar[type[InputModel]]
@@ -276,6 +316,15 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     # the engine forces without Diff, e.g. `up --replace` or replace_on_changes, while import_id is declared; or a
     # renamed resource adopting its predecessor's object). That object is now the new resource's: keep it.
     _adopted_here: ClassVar[set[tuple[str, str]]] = set()
+
+    @property
+    def label(self) -> str:
+        """The resource type as messages name it: "depot:Project", or "depot:index:Project" through the plugin."""
+        return self.front.label(self.type_token)
+
+    def adopt_fix(self, object_id: str, within: str | None = None) -> str:
+        """How to adopt this existing object instead of creating a duplicate (see FrontEnd.adopt_fix)."""
+        return self.front.adopt_fix(self.type_token, object_id, within)
 
     # -- typed hooks, one implementation per resource --
 
@@ -353,7 +402,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             subject = f"(id {id_})"
         changed = ", ".join(diff.replaced)
         raise DepotResourceError(
-            f"{self.type_token} {subject}: replace refused: {changed} changed, which replaces it, but import_id "
+            f"{self.label} {subject}: replace refused: {changed} changed, which replaces it, but import_id "
             f"{declared} is still declared (the replacement would adopt that object again and then delete "
             "it); remove import_id — it only matters at creation — then run up again"
         )
@@ -405,7 +454,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         state = self._state(id_, props, "delete")
         if (self.type_token, id_) in DepotProvider._adopted_here:
             pulumi.log.warn(
-                f"{self.type_token} {self._subject(state, id_)}: not deleted: this deployment adopted it by "
+                f"{self.label} {self._subject(state, id_)}: not deleted: this deployment adopted it by "
                 "import_id for another resource, which now holds it (remove import_id: it only matters at creation)"
             )
             return
@@ -474,12 +523,12 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     @contextmanager
     def _one_line(self, operation: str, subject: str) -> Iterator[None]:
         """Every failure leaves as one DepotResourceError line, printed by the host without a traceback."""
-        head = f"{self.type_token} {subject}".rstrip()
+        head = f"{self.label} {subject}".rstrip()
         try:
             yield
         except DepotResourceError as error:
             message = str(error)
-            if not message.startswith(self.type_token):
+            if not message.startswith(self.label):
                 message = f"{head}: {operation} failed: {message}"
             failure = DepotResourceError(self._redact(message))
         except DepotError as error:

@@ -115,7 +115,10 @@ def test_import_of_a_missing_project_fails_naming_it(
     stack = pulumi_stack(write_program(tmp_path / "program", "import pulumi\n"), depot)
     with pytest.raises(auto.CommandError) as failure:
         stack.cli("import", "depot:index:Project", "ghost", "nosuchproject", "--yes", "--generate-code=false")
-    assert "resource 'nosuchproject' does not exist" in str(failure.value)
+    assert (
+        "depot:index:Project (id nosuchproject): read failed: Depot has no object with this id in the token's "
+        "organization (the id of a depot:index:Project is its project id)"
+    ) in str(failure.value)
     assert native_resources(stack) == {}
 
 

@@ -1,5 +1,6 @@
-"""The native plugin's package schema: generated from the resource models (fresh), valid for the real `pulumi`
-(`pulumi schema check`), and what the plugin's GetSchema returns to the engine (`pulumi package get-schema`)."""
+"""The native plugin's package schema: generated from the resource models (fresh, and the same file as the top-level
+schema.json), valid for the real `pulumi` (`pulumi schema check`), and what the plugin's GetSchema returns to the
+engine (`pulumi package get-schema`): its resources, its functions (invokes) and its configuration."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from native_stack import PLUGIN
-from pulumi_depot_provider.native.provider import RESOURCES, plugin_version
+from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES, plugin_version
 from pulumi_stack import PULUMI, cli_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,10 +33,11 @@ def _pulumi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_native_schema_is_fresh() -> None:
-    assert _generator().render_native() == NATIVE_SCHEMA.read_text(encoding="utf-8"), (
+def test_native_schema_is_fresh_and_is_schema_json() -> None:
+    assert _generator().render() == NATIVE_SCHEMA.read_text(encoding="utf-8"), (
         "provider/pulumi_depot_provider/native/schema.json is stale: run python scripts/gen_schema.py"
     )
+    assert NATIVE_SCHEMA.read_bytes() == (ROOT / "schema.json").read_bytes()
 
 
 def test_native_schema_names_the_plugins_resources_under_depot_index() -> None:
@@ -46,13 +48,41 @@ def test_native_schema_names_the_plugins_resources_under_depot_index() -> None:
     assert schema["config"]["variables"]["token"]["secret"] is True
     assert schema["resources"]["depot:index:ProjectToken"]["properties"]["secret"]["secret"] is True
     assert schema["resources"]["depot:index:Project"]["inputProperties"]["organization_id"]["replaceOnChanges"]
+    assert set(schema["config"]["variables"]) == {"token", "apiUrl", "allowInsecureHttp", "allowedTrust"}
 
 
-def test_pulumi_schema_check_accepts_it_and_rejects_the_dynamic_one(pulumi_cli: Path, tmp_path: Path) -> None:
+def test_native_schema_describes_the_plugins_invokes() -> None:
+    functions = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))["functions"]
+    assert sorted(functions) == sorted(FUNCTIONS) == ["depot:index:getProject", "depot:index:listProjects"]
+    get_project = functions["depot:index:getProject"]
+    assert sorted(get_project["inputs"]["properties"]) == ["id", "name"]
+    assert "required" not in get_project["inputs"]  # exactly one of the two: the plugin checks it
+    assert sorted(get_project["outputs"]["required"]) == sorted(
+        ["id", "name", "region", "organization_id", "created_at", "cache_policy", "hardware"]
+    )
+    assert get_project["outputs"]["properties"]["cache_policy"] == {
+        "description": "The effective cache policy.",
+        "$ref": "#/types/depot:index:ProjectCachePolicy",
+    }
+    projects = functions["depot:index:listProjects"]["outputs"]["properties"]["projects"]
+    assert projects["items"] == {"$ref": "#/types/depot:index:ProjectInfo"}
+    for function in functions.values():
+        assert function["description"]
+        for part in ("inputs", "outputs"):
+            assert all(prop["description"] for prop in function[part]["properties"].values())
+
+
+def test_pulumi_schema_check_accepts_it(pulumi_cli: Path, tmp_path: Path) -> None:
     checked = _pulumi(tmp_path, "schema", "check", str(NATIVE_SCHEMA))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    dynamic = _pulumi(tmp_path, "schema", "check", str(ROOT / "schema.json"))
-    assert "invalid token 'pulumi-python:dynamic/depot:Project' (must have package name 'depot')" in dynamic.stderr
+    # ...and notices what is wrong in a schema: a function whose output names a type the schema lacks.
+    broken = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
+    broken["functions"]["depot:index:listProjects"]["outputs"]["properties"]["projects"]["items"] = {
+        "$ref": "#/types/depot:index:Missing"
+    }
+    (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    rejected = _pulumi(tmp_path, "schema", "check", str(tmp_path / "broken.json"))
+    assert rejected.returncode != 0 and "depot:index:Missing" in rejected.stdout + rejected.stderr
 
 
 def test_get_schema_returns_it_with_the_plugins_version(pulumi_cli: Path, tmp_path: Path) -> None:
@@ -64,3 +94,4 @@ def test_get_schema_returns_it_with_the_plugins_version(pulumi_cli: Path, tmp_pa
     }
     info = _pulumi(tmp_path, "package", "info", str(PLUGIN))
     assert "Resources: 4" in info.stdout, info.stdout + info.stderr
+    assert "Functions: 2" in info.stdout, info.stdout + info.stderr

@@ -60,8 +60,10 @@ def test_ambiguous_missing_and_wrong_arguments_are_clear_errors(org: Any) -> Non
         depot.get_project(name="nope")
     with pytest.raises(depot.DepotLookupError, match="no Depot project with id 'nosuchproj'"):
         depot.get_project(id="nosuchproj")
-    with pytest.raises(depot.DepotLookupError, match="exactly one of id= or name="):
+    with pytest.raises(depot.DepotLookupError, match="exactly one of id or name, not both"):
         depot.get_project(id=first, name="api")
+    with pytest.raises(depot.DepotLookupError, match=r"get_project: give exactly one of id or name \(neither"):
+        depot.get_project()
 
 
 def test_missing_token_says_how_to_set_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,13 @@ from pulumi_depot_provider.resources.trust_policy_set import state_of
 
 Imported = tuple[str, dict[str, Any], dict[str, Any]]
 Importer = Callable[[DepotClient, str], Imported | None]
+# What a read by id only (`pulumi import`, the `import` option, `Resource.get`) takes, for its "no such object".
+ID_FORMS = {
+    "depot:index:Project": "its project id",
+    "depot:index:TrustPolicySet": "its project's id",
+    "depot:index:TrustPolicy": "<project id>/<trust policy id>",
+    "depot:index:ProjectToken": "<project id>/<token id>",
+}
 
 
 def import_project(client: DepotClient, id_: str) -> Imported | None:

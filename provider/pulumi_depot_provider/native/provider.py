@@ -20,27 +20,38 @@ from typing import Any, TypeVar
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue
+from pydantic import BaseModel, ValidationError
 
-from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.adapter import NATIVE, DepotProvider, DepotResourceError, check_failures
+from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings
 from pulumi_depot_provider.guardrail import load_allowed_trust
 from pulumi_depot_provider.native import details, imports
 from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
+from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.fields import behaviour
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
+from pulumi_depot_provider.tokens import PACKAGE, native_token
 
-PACKAGE = "depot"
 THREADS_ENV = "PULUMI_DEPOT_PROVIDER_THREADS"
 ENGINE_PARALLEL_ENV = "PULUMI_PARALLEL"
 SECRET_CONFIG = ("token",)
 RESOURCES: dict[str, tuple[type[DepotProvider[Any, Any]], imports.Importer]] = {
-    "depot:index:Project": (ProjectProvider, imports.import_project),
-    "depot:index:TrustPolicy": (TrustPolicyProvider, imports.import_trust_policy),
-    "depot:index:ProjectToken": (ProjectTokenProvider, imports.import_project_token),
-    "depot:index:TrustPolicySet": (TrustPolicySetProvider, imports.import_trust_policy_set),
+    native_token(cls.type_token): (cls, importer)
+    for cls, importer in (
+        (ProjectProvider, imports.import_project),
+        (TrustPolicyProvider, imports.import_trust_policy),
+        (ProjectTokenProvider, imports.import_project_token),
+        (TrustPolicySetProvider, imports.import_trust_policy_set),
+    )
+}
+# The invokes: token -> (arguments model, look-up), both from resources/project_lookup.py.
+FUNCTIONS: dict[str, tuple[type[BaseModel], Callable[[DepotClient, Any], BaseModel]]] = {
+    f"{PACKAGE}:index:getProject": (project_lookup.GetProjectArgs, project_lookup.get_project),
+    f"{PACKAGE}:index:listProjects": (project_lookup.ListProjectsArgs, project_lookup.list_projects),
 }
 T = TypeVar("T")
 
@@ -96,7 +107,7 @@ class DepotNativeProvider(rpc.Provider):
         if type_ not in RESOURCES:
             raise ValueError(f"unknown resource type {type_!r}; this provider serves {', '.join(RESOURCES)}")
         cls, importer = RESOURCES[type_]
-        provider = cls(owner=urn)
+        provider = cls(owner=urn, front=NATIVE)
         provider.configure(ConfigureRequest(self._config))
         return provider, importer
 
@@ -124,6 +135,35 @@ class DepotNativeProvider(rpc.Provider):
         return rpc.ConfigureResponse(
             accept_secrets=True, supports_preview=False, accept_resources=False, accept_outputs=False
         )
+
+    # -- invokes --
+
+    async def invoke(self, request: rpc.InvokeRequest) -> rpc.InvokeResponse:
+        return await self._run(self._invoke, request)
+
+    def _invoke(self, request: rpc.InvokeRequest) -> rpc.InvokeResponse:
+        if request.tok not in FUNCTIONS:
+            raise DepotResourceError(f"unknown function {request.tok!r}; this provider serves {', '.join(FUNCTIONS)}")
+        model, look_up = FUNCTIONS[request.tok]
+        try:
+            args = model.model_validate(plain_map(request.args))
+        except ValidationError as error:
+            return rpc.InvokeResponse(failures=invoke_failures(model, error))
+        # The settings, their problems (a missing token) and the redaction are the resource code's.
+        provider = ProjectProvider(front=NATIVE)
+        provider.configure(ConfigureRequest(self._config))
+        try:
+            if isinstance(args, project_lookup.GetProjectArgs):
+                project_lookup.require_one_of(args)  # wrong arguments are named even without a token
+            problem = provider._configuration_problem()
+            if problem:
+                raise DepotResourceError(f"{request.tok}: {problem}")
+            answer = look_up(provider._client(), args)
+        except project_lookup.LookupFailed as error:
+            if error.argument:
+                return rpc.InvokeResponse(failures=[rpc.CheckFailure(error.argument, str(error))])
+            raise DepotResourceError(provider._redact(f"{request.tok}: {error}")) from None
+        return rpc.InvokeResponse(return_value=property_map(answer.model_dump(), set()))
 
     # -- resources --
 
@@ -175,12 +215,16 @@ class DepotNativeProvider(rpc.Provider):
     def _read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         provider, importer = self._provider(request.urn)
         secret = secret_keys(request.properties) | secret_keys(request.inputs) | secret_outputs(provider)
-        if not request.properties:  # an import: only the id is known
+        if not request.properties:  # an import or a Resource.get: only the id is known
             # The resource code's own error handling (one line naming the resource) and client.
-            with provider._one_line("import", f"(id {request.resource_id})"):
+            with provider._one_line("read", f"(id {request.resource_id})"):
                 found = importer(provider._client(), request.resource_id)
-            if found is None:
-                return rpc.ReadResponse()
+                if found is None:  # the engine would only say "does not exist"
+                    type_ = resource_type(request.urn)
+                    raise DepotResourceError(
+                        "Depot has no object with this id in the token's organization (the id of a "
+                        f"{type_} is {imports.ID_FORMS[type_]})"
+                    )
             id_, outputs, inputs = found
         else:
             result = provider.read(request.resource_id, plain_map(request.properties))
@@ -208,6 +252,11 @@ class DepotNativeProvider(rpc.Provider):
     def _delete(self, request: rpc.DeleteRequest) -> None:
         provider, _ = self._provider(request.urn)
         provider.delete(request.resource_id, plain_map(request.properties))
+
+
+def invoke_failures(model: type[BaseModel], error: ValidationError) -> list[rpc.CheckFailure]:
+    """The arguments' problems, one per argument, in the resource inputs' words (adapter.check_failures)."""
+    return [rpc.CheckFailure(f.property, f.reason) for f in check_failures(model, error, [])]
 
 
 def secret_outputs(provider: DepotProvider[Any, Any]) -> set[str]:

@@ -28,12 +28,25 @@ from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native.provider import DepotNativeProvider, plugin_version
 
 Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
-METHODS = ("GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+METHODS = (
+    "GetSchema",
+    "CheckConfig",
+    "Configure",
+    "Invoke",
+    "Check",
+    "Diff",
+    "Create",
+    "Read",
+    "Update",
+    "Delete",
+)
 
 
 def failure_message(error: BaseException) -> str:
     """The message the user sees: the resource code's own line, else the error in one line."""
-    cause = error.__context__ if error.__context__ is not None else error  # the SDK wraps it in a plain Exception
+    # The SDK's servicer wraps it in a plain Exception; our own Read does not (and a DepotResourceError raised
+    # `from None` still has the error it replaced as its __context__).
+    cause = error if isinstance(error, DepotResourceError) or error.__context__ is None else error.__context__
     if isinstance(cause, DepotResourceError):
         return str(cause)
     traceback.print_exception(cause, file=sys.stderr)

@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 
 import pulumi
 
-from pulumi_depot_provider.adapter import DepotResourceError
+from pulumi_depot_provider.adapter import DepotResourceError, import_id_fix
 from pulumi_depot_provider.client import Code, DepotError, NotFound, RetryPolicy
 from pulumi_depot_provider.resources.create_journal import JOURNAL, CreateJournal, split_ours
 
@@ -147,6 +147,7 @@ class Claim(Generic[T]):
 
     owner: the Pulumi resource (None when unknown: nothing can then be proven ours). identity: what names the
     object (recorded in the journal). same: how the refusal says what collides ("named 'api' in us-east-1").
+    adopt: the fix the refusal gives for an object's id (DepotProvider.adopt_fix: import_id, or the engine's import).
     """
 
     owner: str | None
@@ -157,6 +158,7 @@ class Claim(Generic[T]):
     id_of: Callable[[T], str]
     remove: Callable[[T], None]
     created_at: Callable[[T], datetime | None] = lambda _: None
+    adopt: Callable[[str], str] = import_id_fix
     journal: CreateJournal = JOURNAL
 
     def begin(self, before: Sequence[str]) -> None:
@@ -184,7 +186,7 @@ def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
         raise DepotResourceError(
             f"{claim.label}: create refused: {claim.kind} {ids} is already {claim.same}, and this stack does not "
             f"hold it (it was not created by an interrupted create of this resource on this machine). Adopt it "
-            f"with import_id={first!r}, or delete it in Depot, then run up again. If this create replaces the "
+            f"with {claim.adopt(first)}, or delete it in Depot, then run up again. If this create replaces the "
             "resource that holds it (`pulumi up --replace`, replace_with), the engine does not say so: run "
             "`pulumi preview` on this machine first, which records what the stack holds, or give it "
             "delete_before_replace=True"

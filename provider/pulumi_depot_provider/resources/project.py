@@ -238,7 +238,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         if recovered:
             project, changes = self._apply_declared(client, project, args)
             if changes:
-                pulumi.log.info(f"depot:Project {args.name!r}: changed {', '.join(changes)} on the recovered project")
+                pulumi.log.info(f"{self.label} {args.name!r}: changed {', '.join(changes)} on the recovered project")
         return project.project_id, project_state(project, cache_reset_trigger=args.cache_reset_trigger)
 
     def read_resource(self, client: DepotClient, id_: str, state: ProjectState) -> ProjectState:
@@ -253,7 +253,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             index_for(client).add(project)  # a rename moves it in the index
         if "cache_reset_trigger" in diff and new.cache_reset_trigger is not None:
             client.reset_project(id_)
-            pulumi.log.info(f"depot:Project {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
+            pulumi.log.info(f"{self.label} {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
         if project is None:
             project = client.get_project(id_)
         return project_state(project, **{**_kept(old), "cache_reset_trigger": new.cache_reset_trigger})
@@ -277,7 +277,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             )
         project, changes = self._apply_declared(client, project, args)
         pulumi.log.info(
-            f"depot:Project {args.name!r}: adopted project {project.project_id}"
+            f"{self.label} {args.name!r}: adopted project {project.project_id}"
             + (f"; changed {', '.join(changes)}" if changes else " with no changes")
         )
         state = project_state(
@@ -306,7 +306,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         project with the name and region that was not there before and was created after the call began is ours;
         extra ones (several attempts that all committed) are deleted.
         """
-        label = f"depot:Project {args.name!r}"
+        label = f"{self.label} {args.name!r}"
         index = index_for(client)
         claim: Claim[pb.Project] = Claim(
             owner=self.owner,
@@ -317,6 +317,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             id_of=lambda project: project.project_id,
             remove=lambda project: self._delete(client, project.project_id),
             created_at=lambda project: project.created_at.ToDatetime(tzinfo=UTC),
+            adopt=self.adopt_fix,
         )
         with index.reserve(args.name, args.region, label):
             existing = index.existing(args.name, args.region, args.organization_id)

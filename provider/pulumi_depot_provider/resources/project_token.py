@@ -147,7 +147,7 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             client.update_token(token.token_id, args.description)
             change = f"; changed description: {token.description!r} -> {args.description!r}"
         pulumi.log.info(
-            f"depot:ProjectToken {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "
+            f"{self.label} {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "
             f"secret again: no secret output, secret_known false){change}"
         )
         state = ProjectTokenState(
@@ -165,7 +165,7 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
         that were not there before the call are deleted, then the call is made again. Tokens an interrupted create
         of this resource left behind (create journal) are deleted first, for the same reason.
         """
-        label = f"depot:ProjectToken {self.describe(args)}"
+        label = f"{self.label} {self.describe(args)}"
         claim: Claim[pb.ListTokensResponse.Token] = Claim(
             owner=self.owner,
             kind="token",

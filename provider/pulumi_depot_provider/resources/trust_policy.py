@@ -187,7 +187,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
                 f"{_summary(*provider_of(args))}; trust policies cannot change in place: declare the existing "
                 "values to adopt it, or remove import_id to create a new policy"
             )
-        pulumi.log.info(f"depot:TrustPolicy {self.describe(args)}: adopted trust policy {policy.trust_policy_id}")
+        pulumi.log.info(f"{self.label} {self.describe(args)}: adopted trust policy {policy.trust_policy_id}")
         return policy.trust_policy_id, live
 
     def _add_exactly_once(self, client: DepotClient, args: TrustPolicyArgs) -> pb.TrustPolicy:
@@ -195,7 +195,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
         interrupted create of this resource left it (create journal), and refused otherwise: an orphan policy
         keeps granting build access. After an ambiguous failure, a policy with the declared provider fields that
         was not there before the call is ours (extra ones are removed)."""
-        label = f"depot:TrustPolicy {self.describe(args)}"
+        label = f"{self.label} {self.describe(args)}"
         kind, fields = provider_of(args)
         claim: Claim[pb.TrustPolicy] = Claim(
             owner=self.owner,
@@ -205,6 +205,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
             same=f"{_summary(kind, fields)} in project {args.project_id}",
             id_of=lambda policy: policy.trust_policy_id,
             remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
+            adopt=lambda policy_id: self.adopt_fix(policy_id, within=args.project_id),
         )
         known = client.ledger.trust_policies(args.project_id)
         live = client.list_trust_policies(args.project_id) if known is None else known

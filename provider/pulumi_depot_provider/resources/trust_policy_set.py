@@ -266,7 +266,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
                 return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
             steps = plan(declared.policies, live, state.policy_ids)
             for line in steps.lines():
-                pulumi.log.info(f"depot:TrustPolicySet {self.describe(declared)}: {line}")
+                pulumi.log.info(f"{self.label} {self.describe(declared)}: {line}")
             recorded = set(state.granted) != {entry.key() for entry in declared.policies}
             changes = bool(steps.added or steps.removed or recorded)
             return DiffResult(changes=changes, replaces=[], delete_before_replace=False), steps
@@ -305,7 +305,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
                 client.remove_trust_policy(state.project_id, policy_id)
             except NotFound:
                 continue  # already gone (or the project is): what delete asks for
-            pulumi.log.info(f"depot:TrustPolicySet {self.describe(state)}: - {key} (id {policy_id}): removed")
+            pulumi.log.info(f"{self.label} {self.describe(state)}: - {key} (id {policy_id}): removed")
 
     # -- reconciling --
 
@@ -324,7 +324,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
             added = self._add_exactly_once(client, project_id, entry)
             changes.append(f"+ {entry.key()} (id {added.trust_policy_id}): added")
         for line in changes:
-            pulumi.log.info(f"depot:TrustPolicySet {self.describe(args)}: {line}")
+            pulumi.log.info(f"{self.label} {self.describe(args)}: {line}")
         return state_of(project_id, client.list_trust_policies(project_id), changes=sorted(changes, key=_by_key))
 
     def _remove(self, client: DepotClient, project_id: str, policy: pb.TrustPolicy) -> None:
@@ -351,7 +351,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
             appeared=lambda: [p for p in client.list_trust_policies(project_id) if live_key(p) == key],
             remove=lambda policy: client.remove_trust_policy(project_id, policy.trust_policy_id),
             name_of=lambda policy: f"trust policy {policy.trust_policy_id}",
-            label=f"depot:TrustPolicySet of project {project_id}: {key}",
+            label=f"{self.label} of project {project_id}: {key}",
         )
 
     # -- plumbing --
