@@ -3,6 +3,8 @@
 # installs beside it the two Python plugins Pulumi's release archive would have shipped:
 #   pulumi-resource-pulumi-python  the dynamic-resource provider plugin (python -u -m pulumi.dynamic)
 #   pulumi-language-python         the Python language host (tools/pulumi-cli/language_host.py)
+# and pulumi-python-codegen (tools/pulumi-cli/python-codegen: Pulumi's Python SDK generator, from the same pkg/v3),
+# which that host runs for `pulumi package gen-sdk --language python`.
 # The language host is a launcher of our own because no version of its Go module
 # (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) can be fetched from the module proxy
 # here: every request for it is answered 403 "This module version is not available".
@@ -39,6 +41,9 @@ else
   mv "$BIN/pulumi.new" "$BIN/pulumi"
 fi
 
+# Seconds when Go's build cache holds pkg/v3 already (it does after the CLI's build).
+(cd "$MODULE_DIR" && go build -trimpath -o "$BIN/pulumi-python-codegen" ./python-codegen >>"$LOG" 2>&1) \
+  || fail "go build of tools/pulumi-cli/python-codegen failed: $(tail -n 1 "$LOG")"
 install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-resource-pulumi-python"
 install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-language-python"
 install -m 0644 "$MODULE_DIR/language_host.py" "$BIN/language_host.py"

@@ -6,6 +6,8 @@ LanguageRuntime protocol and does what Pulumi's host does for a program director
 interpreter that configures the Python SDK (monitor, engine, project, stack, config, dry run, parallelism) and
 runs the program's `__main__.py` inside the root stack, so one run's module state never leaks into the next.
 Nothing here installs dependencies or reads requirements.txt: the interpreter is the one the launcher chose.
+GeneratePackage (`pulumi package gen-sdk --language python`) runs pulumi-python-codegen beside this file: Pulumi's
+own Python code generator (tools/pulumi-cli/python-codegen).
 
     language_host.py [--tracing ADDR] [ENGINE_ADDRESS]         serve; prints the port on stdout
     language_host.py --run SETTINGS_JSON PROGRAM               (internal) run one program
@@ -21,6 +23,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import tempfile
 import traceback
 from concurrent import futures
 
@@ -92,6 +95,25 @@ def serve(engine_address: str) -> None:
         def About(self, request, context):  # type: ignore[no-untyped-def]
             version = ".".join(map(str, sys.version_info[:3]))
             return language_pb2.AboutResponse(executable=sys.executable, version=version)
+
+        def GeneratePackage(self, request, context):  # type: ignore[no-untyped-def]
+            # `pulumi package gen-sdk --language python`: Pulumi's own Python code generator, built by
+            # scripts/install-pulumi.sh beside this file (Pulumi's host links the same Go package in).
+            codegen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pulumi-python-codegen")
+            if request.extra_files or request.local_dependencies:
+                context.abort(grpc.StatusCode.UNIMPLEMENTED, "gen-sdk: overlays and local dependencies are unsupported")
+            with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as spec:
+                spec.write(request.schema)
+                spec.flush()
+                completed = subprocess.run(
+                    [codegen, spec.name, request.directory, request.loader_target],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+            if completed.returncode != 0:
+                context.abort(grpc.StatusCode.INTERNAL, completed.stderr.strip() or f"{codegen} failed")
+            return language_pb2.GeneratePackageResponse()
 
         def Run(self, request, context):  # type: ignore[no-untyped-def]
             info = request.info
