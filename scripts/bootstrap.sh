@@ -10,4 +10,6 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 # [dev] pulls in the other extras the tests need: [local] (depot-local), [aws] (boto3) and moto[server].
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
+# The native plugin's generated SDK (import pulumi_depot_native) is its own distribution; it depends on the above.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT/sdk/pulumi_depot_native"
 export PATH="$VENV/bin:$PATH"

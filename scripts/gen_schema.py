@@ -196,6 +196,31 @@ def build_schema() -> dict[str, Any]:
     if set(RESULTS) != set(FUNCTIONS):
         raise TypeError(f"RESULTS {sorted(RESULTS)} must describe every function the plugin serves {sorted(FUNCTIONS)}")
     functions = {token: builder.function(token) for token in FUNCTIONS}
+    # Stack config depot:* and an explicit provider's inputs: the same settings.
+    config: dict[str, Any] = {
+        "token": {
+            "type": "string",
+            "secret": True,
+            "description": "Depot organization token (`pulumi config set --secret depot:token ...`); "
+            "falls back to DEPOT_TOKEN.",
+        },
+        "apiUrl": {
+            "type": "string",
+            "description": "Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.",
+        },
+        "allowInsecureHttp": {
+            "type": "boolean",
+            "description": "Accept an http:// apiUrl whose host is not loopback (the token then travels in "
+            "cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.",
+        },
+        "allowedTrust": {
+            "type": "string",
+            "description": "JSON object limiting the CI pipelines trust policies may grant: "
+            '{"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. '
+            "A provider left out allows nothing; not set: no restriction. A TrustPolicy or "
+            "TrustPolicySet entry outside it fails at preview.",
+        },
+    }
     return {
         "name": "depot",
         "displayName": "Depot",
@@ -204,30 +229,22 @@ def build_schema() -> dict[str, Any]:
         "are the dynamic SDK pulumi_depot's.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
-        "config": {
-            "variables": {
-                "token": {
-                    "type": "string",
-                    "secret": True,
-                    "description": "Depot organization token (`pulumi config set --secret depot:token ...`); "
-                    "falls back to DEPOT_TOKEN.",
-                },
-                "apiUrl": {
-                    "type": "string",
-                    "description": "Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.",
-                },
-                "allowInsecureHttp": {
-                    "type": "boolean",
-                    "description": "Accept an http:// apiUrl whose host is not loopback (the token then travels in "
-                    "cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.",
-                },
-                "allowedTrust": {
-                    "type": "string",
-                    "description": "JSON object limiting the CI pipelines trust policies may grant: "
-                    '{"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. '
-                    "A provider left out allows nothing; not set: no restriction. A TrustPolicy or "
-                    "TrustPolicySet entry outside it fails at preview.",
-                },
+        "config": {"variables": config},
+        # An explicit provider (depot.Provider(..., token=..., api_url=...)) takes the same settings as stack config.
+        "provider": {
+            "description": "The Depot provider: the same settings as stack config depot:*.",
+            "inputProperties": config,
+        },
+        # The generated Python SDK (scripts/gen_native_sdk.py -> sdk/pulumi_depot_native): its own distribution,
+        # as Pulumi's codegen requires (its _utilities reads the version of the distribution named like the package),
+        # at the plugin's version (gen_native_sdk.py adds `version`, as GetSchema does), depending on pulumi-depot
+        # for the plugin itself. Options: pkg/v3/codegen/python/importer.go's PackageInfo.
+        "language": {
+            "python": {
+                "packageName": "pulumi_depot_native",
+                "respectSchemaVersion": True,
+                "pyproject": {"enabled": True},
+                "requires": {"pulumi-depot": ""},
             }
         },
         "types": dict(sorted(builder.types.items())),

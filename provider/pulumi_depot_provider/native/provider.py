@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata, resources
 from typing import Any, TypeVar
 
+from packaging.version import Version
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue
@@ -69,10 +70,31 @@ def worker_count(environ: Mapping[str, str] | None = None) -> int:
 
 
 def plugin_version() -> str:
+    """pulumi-depot's version as the engine reads versions (semver): GetPluginInfo, the schema, the plugin tarball."""
     try:
-        return metadata.version("pulumi-depot")
+        return semver_of(metadata.version("pulumi-depot"))
     except metadata.PackageNotFoundError:
         return "0.0.0"
+
+
+_SEMVER_PRE_TAGS = {"a": "alpha", "b": "beta", "rc": "rc"}
+
+
+def semver_of(pep440: str) -> str:
+    """A PEP 440 version as semver, converted exactly as the generated SDK's _utilities converts its own version
+    for the engine (0.2.0.dev3 -> 0.2.0-dev.3, 1.0.0rc1 -> 1.0.0-rc.1): in the plugin cache the engine matches a
+    prerelease version exactly, so the plugin must report the version the SDK asks for."""
+    version = Version(pep440)
+    major, minor, patch = (*version.release, 0, 0)[:3]
+    prerelease: str | None = None
+    if version.pre is not None:
+        tag, number = version.pre
+        prerelease = f"{_SEMVER_PRE_TAGS[tag]}.{number}"
+    elif version.dev is not None:
+        prerelease = f"dev.{version.dev}"
+    elif version.local is not None:
+        prerelease = version.local
+    return f"{major}.{minor}.{patch}" + (f"-{prerelease}" if prerelease else "")
 
 
 def schema_text() -> str:
