@@ -1,9 +1,11 @@
 """Test tooling for the native provider plugin (pulumi-resource-depot) under the real `pulumi`.
 
-Programs declare the plugin's resources directly, `pulumi.CustomResource("depot:index:Project", name, props)`
-(there is no generated SDK yet); the engine finds the plugin as `pulumi-resource-depot` in this interpreter's
-virtualenv, which the shared harness (tests/support/pulumi_stack.py) puts on the CLI's PATH. Local to tests/native/:
-the shared harness is not changed from here.
+Programs use the generated SDK, `import pulumi_depot_native as depot` (sdk/pulumi_depot_native: test_native_sdk.py,
+test_native_plugin_discovery.py), or declare the plugin's resources by token,
+`pulumi.CustomResource("depot:index:Project", name, props)`, which tests the plugin's protocol without the SDK in
+between (the wire names are the schema's). Unless a test says otherwise, the engine finds the plugin as
+`pulumi-resource-depot` in this interpreter's virtualenv, which the shared harness (tests/support/pulumi_stack.py)
+puts on the CLI's PATH. Local to tests/native/: the shared harness is not changed from here.
 """
 
 from __future__ import annotations
