@@ -105,9 +105,10 @@ def test_failures_are_one_line(depot: Any, tmp_path: Path, pulumi_stack: Callabl
     with pytest.raises(auto.CommandError) as failure:
         up(stack)
     assert (
-        f"error: depot:Project 'api': create refused: project {taken} is already named 'api' in us-east-1, and this "
-        "stack does not hold it"
+        f"error: depot:index:Project 'api': create refused: project {taken} is already named 'api' in us-east-1, and "
+        "this stack does not hold it"
     ) in str(failure.value)
+    assert f"pulumi import depot:index:Project <name> {taken}" in str(failure.value)
     assert "Traceback" not in str(failure.value) and "File " not in str(failure.value)
     assert [p.project_id for p in depot.client().list_projects()] == [taken]
 
