@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
+from pulumi_depot_provider.native.imports import ID_FORMS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -108,7 +109,7 @@ class Schema(BaseModel):
 
 
 def short_name(token: str) -> str:
-    """``pulumi-python:dynamic/depot:TrustPolicy`` -> ``TrustPolicy``."""
+    """``depot:index:TrustPolicy`` -> ``TrustPolicy``."""
     return token.rsplit(":", 1)[-1]
 
 
@@ -249,7 +250,7 @@ class Renderer:
         )
         lines += ["", "## Changes and replacement", "", *self.replacement(resource)]
         lines += ["", "## Secrets", "", *self.secrets(resource)]
-        lines += ["", "## Import", "", *self.import_section(resource)]
+        lines += ["", "## Import", "", *self.import_section(token, resource)]
         input_types = self.referenced_types((f"{inputs_owner} {p}", s) for p, s in resource.input_properties.items())
         output_types = self.referenced_types(
             (f"resource {name}, output {p}", s) for p, s in resource.properties.items()
@@ -292,22 +293,32 @@ class Renderer:
         lines.append("Pulumi encrypts them in state and masks them in output (`pulumi stack output --show-secrets`).")
         return [" ".join(lines)]
 
-    def import_section(self, resource: ResourceSpec) -> list[str]:
+    def import_section(self, token: str, resource: ResourceSpec) -> list[str]:
         if resource.is_component:
             return ["A component holds no Depot object of its own: adopt its children through their own inputs."]
-        note = (
-            f"`pulumi import` and the `import` resource option cannot reach dynamic resources ([pulumi/pulumi#16175]"
-            f"({PULUMI_IMPORT_ISSUE}))"
+        native = ""
+        if token in ID_FORMS:
+            form = ID_FORMS[token]
+            native = (
+                f"With the native plugin (`import pulumi_depot_native as depot`), `pulumi import {token} "
+                f"<name> <id>` and the `import` resource option adopt it; the id is "
+                + (f"`{form}`" if form.startswith("<") else form)
+                + "."
+            )
+        dynamic = (
+            "With the dynamic resources (`import pulumi_depot as depot`), `pulumi import` and the `import` resource "
+            f"option cannot reach it ([pulumi/pulumi#16175]({PULUMI_IMPORT_ISSUE}))"
         )
         spec = resource.input_properties.get(IMPORT_INPUT)
         if spec is None:
-            return [f"{note}, and this resource has no `{IMPORT_INPUT}` input: it cannot adopt an existing object."]
+            tail = "." if native else ": it cannot adopt an existing object."
+            return [f"{native} {dynamic}, and it has no `{IMPORT_INPUT}` input{tail}".strip()]
         return [
             f'To adopt an existing object instead of creating one, declare the resource with `{IMPORT_INPUT}="<id>"`:',
             "",
             f"> {cell(spec.description)}",
             "",
-            f"{note}, so adoption goes through this input.",
+            f"{dynamic}: adoption goes through this input. {native}".strip(),
         ]
 
     def type_section(self, token: str, *, as_input: bool) -> list[str]:
