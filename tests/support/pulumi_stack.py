@@ -32,9 +32,17 @@ TOOLS: Final = Path(os.environ.get("PULUMI_DEPOT_TOOLS", ROOT / ".tools"))
 PULUMI: Final = TOOLS / "bin" / "pulumi"
 PASSPHRASE: Final = "pulumi-depot-tests"
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic/"
+NATIVE_TYPES: Final = frozenset(json.loads((ROOT / "schema.json").read_text())["resources"])
+"""The native plugin's resource types (depot:index:Project, ...); not the TenantProject component's."""
+
+
+def is_depot_resource(type_token: str) -> bool:
+    """A Depot resource of either front end: the dynamic SDK's or the native plugin's (examples/native/)."""
+    return type_token.startswith(DYNAMIC_TYPE_PREFIX) or type_token in NATIVE_TYPES
+
 
 Ops = dict[str, str]
-"""Logical name -> step op, dynamic (Depot) resources only; a replacement's steps are one ``replace``."""
+"""Logical name -> step op, Depot resources only (dynamic or native); a replacement's steps are one ``replace``."""
 
 _REPLACEMENT_OPS: Final = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
 # Variables of the test process that must not reach the CLI, the program or the provider host.
@@ -82,7 +90,7 @@ def ops_of(events: list[auto.EngineEvent]) -> Ops:
     ops: Ops = {}
     for event in events:
         pre = event.resource_pre_event
-        if pre is None or not pre.metadata.type.startswith(DYNAMIC_TYPE_PREFIX):
+        if pre is None or not is_depot_resource(pre.metadata.type):
             continue
         name = pre.metadata.urn.rsplit("::", 1)[1]
         op = pre.metadata.op.value
@@ -120,6 +128,8 @@ class PulumiStack:
         self.set_config("depot:apiUrl", api_url)
         self.set_config("depot:token", token, secret=True)
         self.log: list[str] = []
+        self.depot_types: set[str] = set()
+        """The types of the Depot resources every up, preview and refresh so far stepped through."""
 
     @property
     def name(self) -> str:
@@ -135,15 +145,23 @@ class PulumiStack:
     def _output(self, line: str) -> None:
         self.log.append(line)
 
+    def _ops(self, events: list[auto.EngineEvent]) -> Ops:
+        self.depot_types |= {
+            e.resource_pre_event.metadata.type
+            for e in events
+            if e.resource_pre_event is not None and is_depot_resource(e.resource_pre_event.metadata.type)
+        }
+        return ops_of(events)
+
     def up(self, **options: Any) -> Ops:
         events: list[auto.EngineEvent] = []
         self.stack.up(on_output=self._output, on_event=events.append, **options)
-        return ops_of(events)
+        return self._ops(events)
 
     def preview(self, **options: Any) -> Ops:
         events: list[auto.EngineEvent] = []
         self.stack.preview(on_output=self._output, on_event=events.append, **options)
-        return ops_of(events)
+        return self._ops(events)
 
     def preview_text(self, *args: str) -> str:
         """`pulumi preview` as a user reads it (``--diff`` and the like), plain text."""
@@ -152,7 +170,7 @@ class PulumiStack:
     def refresh(self, **options: Any) -> Ops:
         events: list[auto.EngineEvent] = []
         self.stack.refresh(on_output=self._output, on_event=events.append, **options)
-        return ops_of(events)
+        return self._ops(events)
 
     def destroy(self, **options: Any) -> None:
         self.stack.destroy(on_output=self._output, **options)
@@ -171,11 +189,7 @@ class PulumiStack:
     def resources(self) -> dict[str, dict[str, Any]]:
         """The state's Depot resources by logical name (``id``, ``inputs``, ``outputs``, ``protect``, ...)."""
         deployment = self.export()["deployment"]
-        return {
-            r["urn"].rsplit("::", 1)[1]: r
-            for r in deployment.get("resources", [])
-            if r["type"].startswith(DYNAMIC_TYPE_PREFIX)
-        }
+        return {r["urn"].rsplit("::", 1)[1]: r for r in deployment.get("resources", []) if is_depot_resource(r["type"])}
 
     def cli(self, *args: str, check: bool = True) -> str:
         """The CLI itself, for what the Automation API does not wrap; returns stdout."""
@@ -195,6 +209,23 @@ class PulumiStack:
                 )
             )
         return completed.stdout
+
+    def restore_torn_checkpoint(self) -> bool:
+        """After a kill -9, put back the backend's ``<stack>.json.bak`` where the kill tore ``<stack>.json``.
+
+        The diy backend copies the checkpoint to ``.bak`` before each rewrite, so a kill during the rewrite leaves
+        an empty or partial stack file (`pulumi cancel` then fails: "failed to load checkpoint: EOF") beside the
+        previous checkpoint, which is what a user restores. Returns whether a checkpoint was restored."""
+        restored = False
+        for checkpoint in (self.work_dir / "pulumi-backend" / ".pulumi" / "stacks").rglob(f"{self.name}.json"):
+            try:
+                json.loads(checkpoint.read_text())
+            except ValueError:
+                backup = checkpoint.with_name(checkpoint.name + ".bak")
+                json.loads(backup.read_text())  # the previous checkpoint must itself be whole
+                checkpoint.write_bytes(backup.read_bytes())
+                restored = True
+        return restored
 
     @contextmanager
     def running_cli(self, *args: str) -> Iterator[subprocess.Popen[str]]:
