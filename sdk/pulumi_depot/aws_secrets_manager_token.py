@@ -16,6 +16,15 @@ __all__ = ["AwsSecretsManagerToken", "token_value_inputs"]
 SECRET_OUTPUTS = ["value"]
 
 
+def _token_classes() -> tuple[type, ...]:
+    """The ProjectToken classes a sink takes: this SDK's and, when installed, the native plugin's SDK's."""
+    try:
+        from pulumi_depot_native import ProjectToken as NativeProjectToken
+    except ImportError:
+        return (ProjectToken,)
+    return (ProjectToken, NativeProjectToken)
+
+
 def token_value_inputs(
     sink: str,
     token: ProjectToken | None,
@@ -28,7 +37,7 @@ def token_value_inputs(
     if (token is None) == (value is None):
         raise TypeError(f"{sink}: give exactly one of token= (a depot.ProjectToken) or value= (the token, a secret)")
     if token is not None:
-        if not isinstance(token, ProjectToken):
+        if not isinstance(token, _token_classes()):
             raise TypeError(f"{sink}: token= must be a depot.ProjectToken, not a {type(token).__name__}")
         value = token.secret
         value_known = getattr(token, "secret_known", None) if value_known is None else value_known

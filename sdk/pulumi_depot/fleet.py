@@ -112,6 +112,7 @@ class TenantFleet:
         name_template: str | None = None,
         protect: bool | None = None,
         retain_on_delete: bool | None = None,
+        native: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """
@@ -122,6 +123,8 @@ class TenantFleet:
         :param name_template: The Depot project name template for tenants declared in code; default "{tenant}".
         :param protect: Fleet-wide protect; overrides the file's ``protect`` when given.
         :param retain_on_delete: Fleet-wide retain_on_delete; overrides the file's when given.
+        :param native: Declare every tenant's resources with the native plugin's SDK (pulumi_depot_native, served
+            by pulumi-resource-depot) instead of the dynamic one; see depot.TenantProject.
         :param opts: Further options for every TenantProject (e.g. a provider or parent).
         """
         source = f"depot.TenantFleet {name!r}"
@@ -134,6 +137,8 @@ class TenantFleet:
         ]
         if opts is not None and not isinstance(opts, pulumi.ResourceOptions):
             flags.append(f"opts: must be a pulumi.ResourceOptions (or None), not {kind(opts)}")
+        if not isinstance(native, bool):
+            flags.append(f"native: must be True or False, not {kind(native)}")
         if flags:
             raise TenantsFileError(source, flags)
         self.name = name
@@ -160,6 +165,7 @@ class TenantFleet:
                 token=tenant.token,
                 token_sink=tenant.token_sink,
                 import_id=tenant.import_id,
+                native=native,
                 opts=tenant_options,
             )
 
@@ -215,10 +221,18 @@ def tenant_fleet_from_file(
     *,
     protect: bool | None = None,
     retain_on_delete: bool | None = None,
+    native: bool = False,
     opts: pulumi.ResourceOptions | None = None,
 ) -> TenantFleet:
     """``TenantFleet(name, tenants_file=tenants_file, ...)``."""
-    return TenantFleet(name, tenants_file=tenants_file, protect=protect, retain_on_delete=retain_on_delete, opts=opts)
+    return TenantFleet(
+        name,
+        tenants_file=tenants_file,
+        protect=protect,
+        retain_on_delete=retain_on_delete,
+        native=native,
+        opts=opts,
+    )
 
 
 def _fleet_spec(

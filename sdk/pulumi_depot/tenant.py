@@ -10,6 +10,11 @@ A TenantProject is a Pulumi component that owns, as children named after it::
     <name>-token-secret     depot.AwsSecretsManagerToken  only when token_sink= names aws_secrets_manager
     <name>-token-parameter  depot.AwsSsmParameterToken    only when token_sink= names aws_ssm_parameter
 
+``native=True`` declares the children with the native plugin's SDK (``pulumi_depot_native``: types
+``depot:index:Project`` ... served by pulumi-resource-depot) instead of the dynamic one; the children, their names
+and this component's checks are the same. A stack keeps one choice: switching changes every child's type, which
+the engine treats as different resources. The token sinks stay dynamic resources either way.
+
 Outputs: ``project_id`` and ``token_secret`` (a Pulumi secret; None without a token). A token adopted by import_id
 has no secret Pulumi could forward: reading its ``token_secret`` fails the deployment with one line (see
 TenantProject.token_secret) instead of handing on something that is not a token. The project name is checked
@@ -53,6 +58,22 @@ from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicyEntryArgs, Trus
 __all__ = ["TenantProject", "TenantTokenArgs", "TenantTokenSinkArgs", "tenant_project_name"]
 
 COMPONENT_TYPE = "depot:index:TenantProject"
+
+
+def depot_resources(native: bool, subject: str) -> tuple[Any, Any, Any]:
+    """The Project, TrustPolicySet and ProjectToken classes of the chosen SDK: the dynamic one (this package) or,
+    with ``native``, the native plugin's (pulumi_depot_native, a separate distribution)."""
+    if not isinstance(native, bool):
+        raise TenantsFileError(subject, [f"native: must be True or False, not {kind(native)}"])
+    if not native:
+        return Project, TrustPolicySet, ProjectToken
+    try:
+        import pulumi_depot_native as sdk
+    except ImportError:
+        raise TenantsFileError(
+            subject, ["native: the native SDK is not installed; pip install pulumi-depot-native (its plugin too)"]
+        ) from None
+    return sdk.Project, sdk.TrustPolicySet, sdk.ProjectToken
 
 
 TenantTokenArgs = TokenSpec
@@ -232,7 +253,7 @@ class TenantProject(pulumi.ComponentResource):
     """
 
     project: Project
-    """The tenant's depot.Project (child ``<name>``)."""
+    """The tenant's depot.Project (child ``<name>``; the native SDK's with native=True, as below)."""
     trust: TrustPolicySet
     """The tenant's depot.TrustPolicySet (child ``<name>-trust``)."""
     token: ProjectToken | None
@@ -260,6 +281,7 @@ class TenantProject(pulumi.ComponentResource):
         name_template: str = DEFAULT_TEMPLATE,
         project_name: str | None = None,
         import_id: pulumi.Input[str] | None = None,
+        native: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """
@@ -280,6 +302,7 @@ class TenantProject(pulumi.ComponentResource):
         :param name_template: The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
         :param project_name: An explicit Depot project name (overrides name_template).
         :param import_id: Adopt the existing project with this id instead of creating one.
+        :param native: Declare the children with the native plugin's SDK (pulumi_depot_native); default dynamic.
         :param opts: Options of the component; protect and retain_on_delete apply to its children too.
         """
         self.project_name = tenant_project_name(tenant, name_template, project_name)
@@ -296,32 +319,34 @@ class TenantProject(pulumi.ComponentResource):
         problems += sink_problems
         if problems:
             raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems)
+        project_class, trust_class, token_class = depot_resources(native, f"depot.TenantProject for tenant {tenant!r}")
         self.tenant = tenant
         settings = _token_settings(tenant, token)
         super().__init__(COMPONENT_TYPE, name, None, opts)
 
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None)
-        self.project = Project(
+        self.project = project_class(
             name,
             name=self.project_name,
             region=region,
-            cache_policy=cache_policy,  # type: ignore[arg-type]  # a mapping is a valid input value
+            # Plain mappings (the schema's wire names are these snake_case keys) suit either SDK.
+            cache_policy=_plain_tree(cache_policy),
             hardware=hardware,
             import_id=import_id,
             opts=child,
         )
         self.project_id = self.project.id
-        self.trust = TrustPolicySet(
+        self.trust = trust_class(
             f"{name}-trust",
             project_id=self.project.id,
-            policies=list(trust_policies),  # type: ignore[arg-type]  # the set accepts every PolicyLike spelling
+            policies=[_plain_tree(trust_entry(policy)) for policy in trust_policies],
             opts=child,
         )
         self.token = None
         self._token_secret: pulumi.Output[str] | None = None
         self._token_adopting = settings is not None and settings.import_id is not None
         if settings is not None:
-            self.token = ProjectToken(
+            self.token = token_class(
                 f"{name}-token",
                 project_id=self.project.id,
                 description=settings.description or f"builds of tenant {tenant}",

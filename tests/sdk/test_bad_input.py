@@ -266,6 +266,7 @@ def fleet_failure(program: Callable[[], object]) -> depot.TenantsFileError:
             "tenants: must be a list of TenantArgs or mappings, not a str",
         ),  # type: ignore[arg-type]
         (lambda: depot.TenantFleet("f", tenants=[], name_template=7), "name_template: Input should be a valid string"),  # type: ignore[arg-type]
+        (lambda: depot.TenantFleet("f", tenants=[], native="yes"), "native: must be True or False, not"),  # type: ignore[arg-type]
     ],
     ids=[
         "trust-str",
@@ -277,6 +278,7 @@ def fleet_failure(program: Callable[[], object]) -> depot.TenantsFileError:
         "file-int",
         "tenants-str",
         "template-int",
+        "native-str",
     ],
 )
 def test_wrong_fleet_arguments_are_named(program: Callable[[], object], expected: str) -> None:

@@ -27,9 +27,12 @@ TENANT = "depot:index:TenantProject"
 APP = depot.GitHubTrustArgs(repository_owner="acme", repository="app")
 
 
+NATIVE = {PROJECT: "depot:index:Project", TRUST_SET: "depot:index:TrustPolicySet", TOKEN: "depot:index:ProjectToken"}
+
+
 def fake_depot(record: RegisteredResource) -> tuple[str, Mapping[str, Any]]:
     outputs = dict(record.inputs)
-    if record.type == TOKEN:
+    if record.type in (TOKEN, NATIVE[TOKEN]):
         outputs["secret"] = "depot_project_fake"
     return f"{record.name}-id", outputs
 
@@ -83,6 +86,45 @@ def test_a_tenant_registers_its_project_trust_set_and_token_as_children() -> Non
     assert run.outputs["project_id"] == "tenant-acme-id"
     assert run.outputs["token"] == Secret("depot_project_fake")
     assert run.outputs["name"] == "tenant-acme"
+
+
+def test_native_declares_the_same_children_with_the_native_plugins_types() -> None:
+    """native=True: the same children, inputs, parents and dependencies, as the plugin's resources."""
+
+    def tenant(native: bool) -> None:
+        acme = depot.TenantProject(
+            "tenant-acme",
+            tenant="acme",
+            region="eu-central-1",
+            cache_policy=depot.CachePolicyArgs(keep_gb=100),
+            trust_policies=[APP, {"buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"}}],
+            token=True,
+            native=native,
+        )
+        pulumi.export("token", acme.token_secret)
+
+    dynamic = run_program(lambda: tenant(False), new_resource=fake_depot)
+    native = run_program(lambda: tenant(True), new_resource=fake_depot)
+    children = [r for r in dynamic.resources if r.custom]
+    assert sorted((r.name, NATIVE[r.type]) for r in children) == sorted(
+        (r.name, r.type) for r in native.resources if r.custom
+    )
+    for child in children:
+        twin = native.get(child.name, NATIVE[child.type])
+        assert own_inputs(twin) == own_inputs(child)
+        assert twin.parent == native.get("tenant-acme", TENANT).urn
+        assert len(twin.dependencies) == len(child.dependencies)
+    assert native.get("tenant-acme-token").additional_secret_outputs == ["secret"]
+    assert native.outputs["token"] == Secret("depot_project_fake")
+
+
+@pytest.mark.parametrize("native", ["yes", 1, None])
+def test_native_must_be_a_bool(native: Any) -> None:
+    def program() -> None:
+        depot.TenantProject("t", tenant="acme", region="us-east-1", native=native)
+
+    with pytest.raises(ProgramError, match="native: must be True or False"):
+        run_program(program, new_resource=fake_depot)
 
 
 def test_without_a_token_there_is_no_token_resource_and_no_secret() -> None:
