@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from example_cycles import Org
-from example_harness import copy_example
+from example_harness import copy_example, native_twin
 from pulumi_stack import PulumiStack
 
 MakeExampleStack = Callable[[str], PulumiStack]
@@ -21,5 +21,16 @@ def example_stack(depot: Org, tmp_path: Path, pulumi_stack: Callable[..., Pulumi
 
     def make(example: str) -> PulumiStack:
         return pulumi_stack(copy_example(example, tmp_path / "programs"), depot)
+
+    return make
+
+
+@pytest.fixture
+def native_example_stack(depot: Org, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]) -> MakeExampleStack:
+    """``native_example_stack("quickstart")``: the example's native twin (example_harness.native_twin) as stack
+    ``dev``; the engine finds the plugin pulumi-resource-depot on PATH, in the test virtualenv."""
+
+    def make(example: str) -> PulumiStack:
+        return pulumi_stack(native_twin(example, tmp_path / "programs"), depot)
 
     return make

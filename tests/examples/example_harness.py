@@ -1,12 +1,15 @@
 """Copies of the examples to deploy, and what Depot holds afterwards.
 
 An example is deployed from a copy in the test's tmp_path (so a test may edit it) as one stack under the real
-`pulumi` (pulumi_stack.PulumiStack, the ``Deployer`` of example_cycles.py). `depot_projects` lists the
+`pulumi` (pulumi_stack.PulumiStack, the ``Deployer`` of example_cycles.py). Its native twin is the same copy with
+the edit its README's "With the native plugin" section shows applied (``native_twin``): the README is the one
+place that says how an example runs on the native plugin, and the tests run exactly that. `depot_projects` lists the
 organization's projects with their trust policies and tokens, through DepotClient.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Final
@@ -87,4 +90,35 @@ def only_project(client: DepotClient) -> ProjectView:
 def copy_example(name: str, destination: Path) -> Path:
     target = destination / name
     shutil.copytree(EXAMPLES_DIR / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+NATIVE_SECTION: Final = "## With the native plugin"
+_DIFF_BLOCK: Final = re.compile(r"```diff\n(.*?)```", re.S)
+
+
+def native_edit(example: str) -> list[tuple[str, str]]:
+    """The (old line, new line) pairs of __main__.py that the example's README gives for the native plugin: the
+    ```diff block of its "With the native plugin" section, one ``-`` line followed by its ``+`` line."""
+    readme = (EXAMPLES_DIR / example / "README.md").read_text()
+    assert NATIVE_SECTION in readme, f"examples/{example}/README.md has no {NATIVE_SECTION!r} section"
+    section = readme.split(NATIVE_SECTION, 1)[1].split("\n## ", 1)[0]
+    blocks = _DIFF_BLOCK.findall(section)
+    assert len(blocks) == 1, f"examples/{example}/README.md: {NATIVE_SECTION!r} needs exactly one ```diff block"
+    lines = blocks[0].splitlines()
+    assert len(lines) % 2 == 0 and all(
+        old.startswith("-") and new.startswith("+") for old, new in zip(lines[::2], lines[1::2], strict=True)
+    ), f"examples/{example}/README.md: the diff must be '-' / '+' line pairs"
+    return [(old[1:], new[1:]) for old, new in zip(lines[::2], lines[1::2], strict=True)]
+
+
+def native_twin(name: str, destination: Path) -> Path:
+    """A copy of the example with its README's native edit applied; each edited line must occur exactly once."""
+    target = copy_example(name, destination)
+    program = target / "__main__.py"
+    lines = program.read_text().splitlines()
+    for old, new in native_edit(name):
+        assert lines.count(old) == 1, f"examples/{name}/__main__.py: {old!r} occurs {lines.count(old)} times"
+        lines[lines.index(old)] = new
+    program.write_text("\n".join(lines) + "\n")
     return target

@@ -1,12 +1,14 @@
 """Every example is a complete Pulumi Python project with a README, is listed in examples/README.md, and has a
-full-cycle test."""
+full-cycle test; its README shows the edit that makes its native twin, and that edit fits its program."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import yaml
 from example_cycles import CYCLES
-from example_harness import EXAMPLES_DIR
+from example_harness import EXAMPLES_DIR, native_twin
 
 EXAMPLES = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and not path.name.startswith("."))
 
@@ -34,3 +36,11 @@ def test_examples_index_links_every_example() -> None:
     index = (EXAMPLES_DIR / "README.md").read_text()
     for example in EXAMPLES:
         assert f"]({example}/)" in index, f"examples/README.md does not link {example}/"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_readme_native_edit_fits_the_program(example: str, tmp_path: Path) -> None:
+    twin = (native_twin(example, tmp_path) / "__main__.py").read_text()
+    assert twin != (EXAMPLES_DIR / example / "__main__.py").read_text()
+    assert "pulumi_depot_native" in twin or "native=True" in twin
+    compile(twin, f"{example}/__main__.py (native twin)", "exec")
