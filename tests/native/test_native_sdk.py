@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from native_stack import native_resources, providers, up
+from pulumi import automation as auto
 from pulumi_stack import PulumiStack, plaintext_in, write_program
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how the state marks an encrypted value
@@ -76,3 +78,30 @@ def test_the_generated_sdk_under_the_engine(
     stack.preview(expect_no_changes=True)
     stack.destroy()
     assert depot.client().list_projects() == [] and org_b.client().list_projects() == []
+
+
+INSECURE_PROGRAM = """
+import pulumi
+import pulumi_depot_native as depot
+
+lan = depot.Provider("lan", token=pulumi.Config().require_secret("lanToken"), api_url="http://depot.invalid:8787",
+    allow_insecure_http=pulumi.Config().require_bool("allow"))
+depot.Project("api", name="api", region="us-east-1", opts=pulumi.ResourceOptions(provider=lan))
+"""
+
+
+def test_the_generated_providers_allow_insecure_http_bool_reaches_the_plugin(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """The generated Provider sends a bool config value JSON-encoded ("true"/"false"); the plugin reads it as the
+    bool it is: False keeps the cleartext refusal for a non-loopback http:// apiUrl, True lifts it."""
+    stack = pulumi_stack(write_program(tmp_path / "program", INSECURE_PROGRAM), depot)
+    stack.set_config("lanToken", depot.token, secret=True)
+    stack.set_config("allow", "false")
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    assert "the Depot token would cross the network in cleartext" in str(refused.value)
+
+    stack.set_config("allow", "true")
+    assert stack.preview() == {"api": "create"}  # accepted (a create's preview does not call Depot)
+    assert depot.client().list_projects() == []
