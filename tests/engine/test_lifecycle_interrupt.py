@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine_lifecycle import WAIT_DEADLINE, LineLog, interrupt, policies, projects, tokens
-from pulumi_stack import PulumiStack, write_program
+from pulumi_stack import PulumiStack, kill_process_tree, write_program
 
 PROGRAM = """
 import pulumi
@@ -128,7 +128,7 @@ def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
         with stack.running_cli("up", "--yes", "--skip-preview", "--parallel", "8") as process:
             # Wait for creates to be in flight, a few more each time, then kill everything at once.
             stack.log.wait_for_count(r"creating", 4 + 6 * kill)
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_process_tree(process.pid)  # the CLI and its plugins, which are in process groups of their own
             process.wait(timeout=WAIT_DEADLINE)
         stack.restore_torn_checkpoint()  # a kill during a checkpoint rewrite leaves it empty
         stack.cli("cancel", "--yes")  # the killed CLI left its lock

@@ -13,6 +13,7 @@ provider is configured the way users configure it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -246,9 +247,47 @@ class PulumiStack:
             yield process
         finally:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_process_tree(process.pid)
             process.wait()
             reader.join(timeout=10)
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux /proc; a process gone mid-walk is left out)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending += children.get(pid, [])
+    return tree
+
+
+def kill_process_tree(root: int) -> None:
+    """SIGKILL ``root`` and all its descendants at once, as a machine losing power would stop them.
+
+    The engine starts each plugin (language host, provider hosts) in a process group of its own, so a kill of the
+    CLI's group leaves them running, still calling Depot. The tree is frozen first (SIGSTOP, repeated until no new
+    process appears, since a stopped process cannot fork), then killed."""
+    frozen: set[int] = set()
+    while new := [pid for pid in process_tree(root) if pid not in frozen]:
+        for pid in new:
+            _signal(pid, signal.SIGSTOP)
+        frozen.update(new)
+    for pid in frozen:
+        _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.kill(pid, sig)
 
 
 def write_program(directory: Path, source: str, *, project: str = "depot-test") -> Path:
