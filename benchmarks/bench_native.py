@@ -1,6 +1,6 @@
 """Benchmark: one tenant fleet deployed with the dynamic resources and with the native plugin, in one run.
 
-    python benchmarks/bench_native.py [--tenants 200] [--parallel 32] [--latency-ms 20] [--repeats 1]
+    python benchmarks/bench_native.py [--tenants 200] [--parallel 32] [--latency-ms 20] [--repeats 1] [--baseline]
     python benchmarks/bench_native.py --quick
 
 Each tenant is a project, a project token and one GitHub trust policy: tests/support/fleet_program.py's
@@ -11,6 +11,11 @@ method (GET /_admin/stats), each fleet in a fresh organization and stack. For ea
 `up` from empty, a no-op `preview --expect-no-changes`, `refresh --expect-no-changes` and `destroy`. With
 --repeats N the two kinds alternate (dynamic first in odd rounds, native first in even ones) and the table shows
 medians.
+
+With --baseline each fleet is also run with no added latency, and a second table shows what the latency added to
+each kind's wall time (wall at --latency-ms minus wall at 0 ms): the part of the time that waits on Depot, which is
+where the provider host's concurrency shows, apart from the engine's and the program's own work per resource (the
+same for both kinds, and on 2 CPUs most of the wall time).
 
 The dynamic provider host runs at most 4 calls at once (config.DYNAMIC_HOST_CONCURRENCY); the plugin runs as many
 as its thread pool (PULUMI_DEPOT_PROVIDER_THREADS, else PULUMI_PARALLEL, else at least 16; --plugin-threads sets
@@ -65,13 +70,15 @@ PROGRAMS: Final = {"dynamic": FLEET_PROGRAM, "native": NATIVE_FLEET_PROGRAM}
 class Fleet:
     kind: str
     round: int
+    latency_ms: int
     operations: dict[str, Measured] = field(default_factory=dict)
 
 
 def run_fleet(server: Server, fleet: Fleet, tenants: int, parallel: int, work: Path, env: dict[str, str]) -> None:
-    label = f"{fleet.kind} fleet, round {fleet.round + 1}"
-    _, token = server.org(f"{fleet.kind} {fleet.round}")
-    directory = work / f"{fleet.kind}-{fleet.round}"
+    label = f"{fleet.kind} fleet, round {fleet.round + 1}, {fleet.latency_ms} ms"
+    _, token = server.org(f"{fleet.kind} {fleet.round} {fleet.latency_ms}")
+    directory = work / f"{fleet.kind}-{fleet.round}-{fleet.latency_ms}"
+    server.latency(fleet.latency_ms)
     program = write_program(directory / "program", PROGRAMS[fleet.kind].format(tenants=tenants), project="fleet")
     stack = PulumiStack(program, directory / "stack", api_url=server.url, token=token, env=env)
     steps: dict[str, Callable[[], Any]] = {
@@ -92,6 +99,7 @@ def run_fleet(server: Server, fleet: Fleet, tenants: int, parallel: int, work: P
 
 
 def median_seconds(fleets: list[Fleet], kind: str, operation: str) -> float | None:
+    """The kind's median wall time for the operation over ``fleets`` (one latency's fleets)."""
     runs = [f.operations[operation].seconds for f in fleets if f.kind == kind and operation in f.operations]
     return statistics.median(runs) if runs and None not in runs else None  # type: ignore[type-var]
 
@@ -133,6 +141,29 @@ def table(fleets: list[Fleet], tenants: int) -> dict[str, float | None]:
     return ratios
 
 
+def latency_table(measured: list[Fleet], baseline: list[Fleet], latency_ms: int) -> None:
+    """What the added latency cost each kind, per operation, and the ratio (dynamic / native)."""
+    print(
+        f"\n| operation | dynamic: 0 ms wall s | native: 0 ms wall s | dynamic: added by {latency_ms} ms, s "
+        f"| native: added by {latency_ms} ms, s | dynamic / native, added time |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for operation in OPERATIONS:
+        zero = {kind: median_seconds(baseline, kind, operation) for kind in KINDS}
+        slow = {kind: median_seconds(measured, kind, operation) for kind in KINDS}
+        added = {
+            kind: slow[kind] - zero[kind] if slow[kind] is not None and zero[kind] is not None else None
+            for kind in KINDS
+        }
+        dynamic, native = added["dynamic"], added["native"]
+        # An added time at or below 0 is the machine's noise, not a cost: no ratio is made from it.
+        ratio = dynamic / native if dynamic is not None and native is not None and min(dynamic, native) > 0 else None
+        print(
+            f"| {operation} | {fmt(zero['dynamic'], 1)} | {fmt(zero['native'], 1)} | {fmt(dynamic, 1)} "
+            f"| {fmt(native, 1)} | {fmt(ratio, 2)} |"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=200, help="tenants per fleet")
@@ -141,6 +172,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=1, help="rounds of both fleets, alternating (medians)")
     parser.add_argument("--plugin-threads", type=int, help="PULUMI_DEPOT_PROVIDER_THREADS for the native plugin")
     parser.add_argument("--quick", action="store_true", help="small: 20 tenants, --parallel 16")
+    parser.add_argument("--baseline", action="store_true", help="also run every fleet with no added latency")
     args = parser.parse_args()
     if args.quick:
         args.tenants, args.parallel = 20, 16
@@ -161,19 +193,21 @@ def main() -> int:
         server = Server(url)
         log(f"depot-local at {url}; {PULUMI}")
         load = os.getloadavg()
-        server.latency(args.latency_ms)
+        latencies = (args.latency_ms, 0) if args.baseline and args.latency_ms else (args.latency_ms,)
         for round_ in range(args.repeats):
             for kind in KINDS if round_ % 2 == 0 else reversed(KINDS):
-                fleet = Fleet(kind, round_)
-                run_fleet(server, fleet, args.tenants, args.parallel, Path(work), env)
-                fleets.append(fleet)
+                for latency_ms in latencies:
+                    fleet = Fleet(kind, round_, latency_ms)
+                    run_fleet(server, fleet, args.tenants, args.parallel, Path(work), env)
+                    fleets.append(fleet)
     minutes = (time.perf_counter() - started) / 60
     print(
         f"`{command}`: {args.tenants} tenants, --parallel {args.parallel}, {args.latency_ms} ms per call, "
         f"{args.repeats} round(s); {minutes:.1f} min on {os.cpu_count()} CPUs, load average {load[0]:.2f} at the "
         f"start and {os.getloadavg()[0]:.2f} at the end\n"
     )
-    ratios = table(fleets, args.tenants)
+    measured = [fleet for fleet in fleets if fleet.latency_ms == args.latency_ms]
+    ratios = table(measured, args.tenants)
     met = all(value is not None and value >= TARGET for value in ratios.values())
     print(f"\nnative >= {TARGET:g}x dynamic: {'yes' if met else 'no'}", end="")
     print(
@@ -183,6 +217,8 @@ def main() -> int:
         + ", ".join(f"{op} {fmt(value, 2)}x" for op, value in ratios.items() if value is None or value < TARGET)
         + ")"
     )
+    if len(latencies) > 1:
+        latency_table(measured, [fleet for fleet in fleets if fleet.latency_ms == 0], args.latency_ms)
     return 0
 
 
