@@ -4,10 +4,11 @@
     python benchmarks/bench_native.py --quick
 
 Each tenant is a project, a project token and one GitHub trust policy: tests/support/fleet_program.py's
-FLEET_PROGRAM for the dynamic resources (`pulumi-python:dynamic/depot:*`), and NATIVE_FLEET_PROGRAM below, the same
-resources as `depot:index:*` of the native plugin `pulumi-resource-depot`. Both run under the real Pulumi CLI
-(scripts/install-pulumi.sh) against one depot-local that adds --latency-ms to every call and counts calls per
-method (GET /_admin/stats), each fleet in a fresh organization and stack. For each it times, one after another:
+FLEET_PROGRAM for the dynamic resources (`pulumi-python:dynamic/depot:*`), and NATIVE_FLEET_PROGRAM, the same
+program on the generated SDK (`import pulumi_depot_native as depot`: `depot:index:*` of the native plugin
+`pulumi-resource-depot`). Both run under the real Pulumi CLI (scripts/install-pulumi.sh) against one depot-local
+that adds --latency-ms to every call and counts calls per method (GET /_admin/stats), each fleet in a fresh
+organization and stack. For each it times, one after another:
 `up` from empty, a no-op `preview --expect-no-changes`, `refresh --expect-no-changes` and `destroy`. With
 --repeats N the two kinds alternate (dynamic first in odd rounds, native first in even ones) and the table shows
 medians.
@@ -43,26 +44,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_client import local_server  # noqa: E402
 from bench_fleet import Measured, Server, fmt, log, provider_client, timed  # noqa: E402
-from fleet_program import FLEET_PROGRAM  # noqa: E402
+from fleet_program import FLEET_PROGRAM, NATIVE_FLEET_PROGRAM  # noqa: E402
 from pulumi_stack import PULUMI, PulumiStack, pulumi_available, write_program  # noqa: E402
 
 OPERATIONS: Final = ("up from empty", "no-op preview", "refresh", "destroy")
 KINDS: Final = ("dynamic", "native")
 TARGET: Final = 4.0  # issue 10: the native plugin's throughput at least 4x the dynamic resources'
 
-# FLEET_PROGRAM's resources, by the plugin's type tokens (no generated SDK for the plugin yet). "secret": None asks
-# for the token's secret output, as depot.ProjectToken's `secret` attribute does.
-NATIVE_FLEET_PROGRAM: Final = """
-import pulumi
-
-for number in range({tenants}):
-    name = f"tenant-{{number:04d}}"
-    project = pulumi.CustomResource("depot:index:Project", name, {{"name": name, "region": "us-east-1"}})
-    pulumi.CustomResource("depot:index:ProjectToken", f"{{name}}-ci",
-                          {{"project_id": project.id, "description": "CI builds", "secret": None}})
-    pulumi.CustomResource("depot:index:TrustPolicy", f"{{name}}-gh",
-                          {{"project_id": project.id, "github": {{"repository_owner": "acme", "repository": name}}}})
-"""
 PROGRAMS: Final = {"dynamic": FLEET_PROGRAM, "native": NATIVE_FLEET_PROGRAM}
 
 
