@@ -63,8 +63,6 @@ COMPONENT_TYPE = "depot:index:TenantProject"
 def depot_resources(native: bool, subject: str) -> tuple[Any, Any, Any]:
     """The Project, TrustPolicySet and ProjectToken classes of the chosen SDK: the dynamic one (this package) or,
     with ``native``, the native plugin's (pulumi_depot_native, a separate distribution)."""
-    if not isinstance(native, bool):
-        raise TenantsFileError(subject, [f"native: must be True or False, not {kind(native)}"])
     if not native:
         return Project, TrustPolicySet, ProjectToken
     try:
@@ -317,6 +315,8 @@ class TenantProject(pulumi.ComponentResource):
         problems = _argument_problems(name, arguments, opts)
         sink, sink_problems = _token_sink_settings(tenant, token_sink, token)
         problems += sink_problems
+        if not isinstance(native, bool):
+            problems.append(f"native: must be True or False, not {kind(native)}")
         if problems:
             raise TenantsFileError(f"depot.TenantProject for tenant {tenant!r}", problems)
         project_class, trust_class, token_class = depot_resources(native, f"depot.TenantProject for tenant {tenant!r}")

@@ -119,12 +119,14 @@ def test_native_declares_the_same_children_with_the_native_plugins_types() -> No
 
 
 @pytest.mark.parametrize("native", ["yes", 1, None])
-def test_native_must_be_a_bool(native: Any) -> None:
+def test_native_must_be_a_bool_and_is_reported_with_the_other_problems(native: Any) -> None:
     def program() -> None:
-        depot.TenantProject("t", tenant="acme", region="us-east-1", native=native)
+        depot.TenantProject("t", tenant="acme", region="", native=native)
 
-    with pytest.raises(ProgramError, match="native: must be True or False"):
+    with pytest.raises(ProgramError) as failure:
         run_program(program, new_resource=fake_depot)
+    assert "native: must be True or False" in str(failure.value) and "region: must not be empty" in str(failure.value)
+    assert failure.value.run.resources == []
 
 
 def test_without_a_token_there_is_no_token_resource_and_no_secret() -> None:
