@@ -5,8 +5,9 @@
 Run: python scripts/gen_native_sdk.py [OUT_DIR]   (after python scripts/gen_schema.py; default sdk/pulumi_depot_native)
 
 It keeps what gen-sdk writes for the package, its own distribution: pyproject.toml and the package directory
-pulumi_depot_native/ (every file generated; the .py files say so in their header), and .gitignore (which keeps an
-editable install's egg-info out of git); not .gitattributes. tests/test_native_sdk_fresh.py regenerates it and
+pulumi_depot_native/ (every file generated; the .py files say so in their header), .gitignore (which keeps an
+editable install's egg-info out of git) and, as README.md beside pyproject.toml (which names it), a copy of the
+package's generated README; not .gitattributes. tests/test_native_sdk_fresh.py regenerates it and
 compares every file. Needs the `pulumi` that scripts/install-pulumi.sh builds (PULUMI, else .tools/bin/pulumi).
 """
 
@@ -71,6 +72,9 @@ def generate(out: Path, *, version: str | None = None) -> None:
                 shutil.copytree(source, out / name)
             else:
                 shutil.copy2(source, out / name)
+        # The generated pyproject.toml names README.md beside it, which gen-sdk leaves for a release build to put
+        # there (without it, every install warns): the package's own generated README.
+        shutil.copyfile(out / PACKAGE / "README.md", out / "README.md")
 
 
 if __name__ == "__main__":
