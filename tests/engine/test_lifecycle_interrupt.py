@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from engine_lifecycle import WAIT_DEADLINE, LineLog, interrupt, policies, projects, tokens
-from pulumi_stack import PulumiStack, kill_process_tree, write_program
+from pulumi import automation as auto
+from pulumi_stack import PulumiStack, kill_process_tree, running, write_program
 
 PROGRAM = """
 import pulumi
@@ -81,6 +84,7 @@ def test_a_terminated_up_leaves_pending_creates_and_the_next_up_no_orphans(
         os.killpg(process.pid, signal.SIGINT)  # the second Ctrl-C: "terminating"
         assert process.wait(timeout=WAIT_DEADLINE) != 0
     assert "received; terminating" in "".join(stack.log)
+    stack.restore_torn_checkpoint()  # terminating at once may also land during a checkpoint rewrite
     pending = stack.export()["deployment"].get("pending_operations") or []
     interrupted = sorted(op["resource"]["urn"].rsplit("::", 1)[1] for op in pending)
     assert interrupted and {op["type"] for op in pending} == {"creating"}
@@ -128,8 +132,13 @@ def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
         with stack.running_cli("up", "--yes", "--skip-preview", "--parallel", "8") as process:
             # Wait for creates to be in flight, a few more each time, then kill everything at once.
             stack.log.wait_for_count(r"creating", 4 + 6 * kill)
-            kill_process_tree(process.pid)  # the CLI and its plugins, which are in process groups of their own
+            killed = kill_process_tree(process.pid)  # the CLI and its plugins, in process groups of their own
             process.wait(timeout=WAIT_DEADLINE)
+        assert len(killed) > 1  # the plugins were in the tree, and are killed with the CLI
+        deadline = time.monotonic() + WAIT_DEADLINE
+        while (left := [pid for pid in killed if running(pid)]) and time.monotonic() < deadline:
+            os.sched_yield()  # SIGKILL lands when the kernel next runs each process
+        assert left == []
         stack.restore_torn_checkpoint()  # a kill during a checkpoint rewrite leaves it empty
         stack.cli("cancel", "--yes")  # the killed CLI left its lock
     server.set_faults()
@@ -143,3 +152,23 @@ def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
         assert list(tokens(client, project_id)) == [state[f"{name}-ci"]]  # no extra valid token
         assert list(policies(client, project_id).items()) == [(state[f"{name}-gh"], f"github:acme/{name}")]
     stack.preview(expect_no_changes=True)
+
+
+def test_a_stack_file_torn_by_a_kill_is_restored_from_its_backup(
+    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """What the kill test relies on: an empty stack file (a kill during its rewrite) fails every command, and
+    restore_torn_checkpoint puts back the previous checkpoint, which the engine reads again."""
+    server = start_depot_server()
+    stack = pulumi_stack(write_program(tmp_path / "program", PROGRAM), server)
+    stack.up()
+    stack.up()  # a second update: the backend now holds <stack>.json.bak
+    assert not stack.restore_torn_checkpoint()  # a whole stack file is left alone
+    (checkpoint,) = (stack.work_dir / "pulumi-backend" / ".pulumi" / "stacks").rglob(f"{stack.name}.json")
+    checkpoint.write_text("")
+    with pytest.raises(auto.CommandError, match="checkpoint"):
+        stack.cli("stack", "export")
+    assert stack.restore_torn_checkpoint()
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    assert projects(server.client()) == {}

@@ -38,7 +38,7 @@ NATIVE_TYPES: Final = frozenset(json.loads((ROOT / "schema.json").read_text())["
 
 
 def is_depot_resource(type_token: str) -> bool:
-    """A Depot resource of either front end: the dynamic SDK's or the native plugin's (examples/native/)."""
+    """A Depot resource of either front end: the dynamic SDK's or the native plugin's (the examples' native twins)."""
     return type_token.startswith(DYNAMIC_TYPE_PREFIX) or type_token in NATIVE_TYPES
 
 
@@ -270,12 +270,12 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def kill_process_tree(root: int) -> None:
+def kill_process_tree(root: int) -> set[int]:
     """SIGKILL ``root`` and all its descendants at once, as a machine losing power would stop them.
 
     The engine starts each plugin (language host, provider hosts) in a process group of its own, so a kill of the
     CLI's group leaves them running, still calling Depot. The tree is frozen first (SIGSTOP, repeated until no new
-    process appears, since a stopped process cannot fork), then killed."""
+    process appears, since a stopped process cannot fork), then killed. Returns the pids it killed."""
     frozen: set[int] = set()
     while new := [pid for pid in process_tree(root) if pid not in frozen]:
         for pid in new:
@@ -283,6 +283,16 @@ def kill_process_tree(root: int) -> None:
         frozen.update(new)
     for pid in frozen:
         _signal(pid, signal.SIGKILL)
+    return frozen
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
