@@ -32,6 +32,11 @@ one tenant changes only that tenant's resources, and renaming the fleet changes 
 resource. With ``protect: true`` removing a tenant is refused (to delete one: set protect false with the tenant
 still declared, run up, then remove it); with ``retain_on_delete: true`` a removed tenant's project stays in Depot.
 
+Sharded (``pulumi-depot fleet``, see ``pulumi_depot.fleet_shards``): with ``shard=`` or the stack config
+``pulumi-depot:fleetShard`` set (the command sets it on each shard's stack), a fleet from a tenants file declares
+only the tenants of that shard, by the tenants file's ``shard:`` keys and the shard file beside it; tenants with no
+shard yet are left out with a warning (``pulumi-depot fleet up`` assigns them). Without either, every tenant.
+
 Outputs: ``fleet.tenants`` (id -> TenantProject), ``fleet.project_ids`` (Output of {id: project id}),
 ``fleet.token_secrets`` (secret Output of {id: token}, tenants with a token only), and ``fleet.export(...)``. A token
 adopted by import_id has no secret to export: token_secrets and export() then fail the deployment with one line
@@ -52,6 +57,7 @@ from pydantic import BaseModel
 
 from pulumi_depot._checks import kind
 from pulumi_depot._inputs import CachePolicyArgs
+from pulumi_depot.fleet_shards import SHARD_CONFIG_NAME, SHARD_CONFIG_NAMESPACE, shard_name_problem, shard_tenants
 from pulumi_depot.project_token import ADOPTED, secret_or_adopted
 from pulumi_depot.tenant import TenantProject, TokenLike, TokenSinkLike, adopted_token_error
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
@@ -100,7 +106,9 @@ class TenantFleet:
     spec: TenantsFile
     """The validated fleet (the tenants file's model)."""
     tenants: dict[str, TenantProject]
-    """Tenant id -> its TenantProject, in declaration order."""
+    """Tenant id -> its TenantProject, in declaration order (of this shard only, when sharded)."""
+    shard: str | None
+    """The shard this program deploys (``shard=`` or stack config ``pulumi-depot:fleetShard``), None for all."""
 
     def __init__(
         self,
@@ -113,6 +121,7 @@ class TenantFleet:
         protect: bool | None = None,
         retain_on_delete: bool | None = None,
         native: bool = False,
+        shard: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """
@@ -125,6 +134,8 @@ class TenantFleet:
         :param retain_on_delete: Fleet-wide retain_on_delete; overrides the file's when given.
         :param native: Declare every tenant's resources with the native plugin's SDK (pulumi_depot_native, served
             by pulumi-resource-depot) instead of the dynamic one; see depot.TenantProject.
+        :param shard: Declare only this shard's tenants (a tenants file only); default: the stack config
+            ``pulumi-depot:fleetShard``, which `pulumi-depot fleet` sets, else every tenant.
         :param opts: Further options for every TenantProject (e.g. a provider or parent).
         """
         source = f"depot.TenantFleet {name!r}"
@@ -139,10 +150,28 @@ class TenantFleet:
             flags.append(f"opts: must be a pulumi.ResourceOptions (or None), not {kind(opts)}")
         if not isinstance(native, bool):
             flags.append(f"native: must be True or False, not {kind(native)}")
+        if shard is None:
+            shard = pulumi.Config(SHARD_CONFIG_NAMESPACE).get(SHARD_CONFIG_NAME) or None
+        if shard is not None and (problem := shard_name_problem(shard)):
+            flags.append(f"shard: {problem}")
+        elif shard is not None and tenants_file is None:
+            flags.append(
+                f"shard: {shard!r} is set (shard= or stack config pulumi-depot:fleetShard), but a fleet declared in "
+                "code has no shards: use a tenants file"
+            )
         if flags:
             raise TenantsFileError(source, flags)
         self.name = name
+        self.shard = shard
         self.spec = _fleet_spec(name, tenants_file, tenants, defaults, name_template)
+        selected = None
+        if shard is not None and tenants_file is not None:
+            selected, unassigned = shard_tenants(self.spec, tenants_file, shard)
+            if unassigned:
+                pulumi.log.warn(
+                    f"depot.TenantFleet {name!r}: {len(unassigned)} tenant(s) have no shard yet and are not deployed "
+                    f"by shard {shard!r}: {', '.join(unassigned)}; `pulumi-depot fleet up` assigns and deploys them"
+                )
         overrides = {
             key: value
             for key, value in (("protect", protect), ("retain_on_delete", retain_on_delete))
@@ -154,6 +183,8 @@ class TenantFleet:
         tenant_options = pulumi.ResourceOptions.merge(opts, fleet_options)
         self.tenants = {}
         for tenant in self.spec.resolved():
+            if selected is not None and tenant.id not in selected:
+                continue
             self.tenants[tenant.id] = TenantProject(
                 tenant_logical_name(tenant.id),
                 tenant=tenant.id,
@@ -222,6 +253,7 @@ def tenant_fleet_from_file(
     protect: bool | None = None,
     retain_on_delete: bool | None = None,
     native: bool = False,
+    shard: str | None = None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> TenantFleet:
     """``TenantFleet(name, tenants_file=tenants_file, ...)``."""
@@ -231,6 +263,7 @@ def tenant_fleet_from_file(
         protect=protect,
         retain_on_delete=retain_on_delete,
         native=native,
+        shard=shard,
         opts=opts,
     )
 

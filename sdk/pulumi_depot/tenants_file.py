@@ -24,6 +24,8 @@ Format (every key optional unless marked; unknown keys are errors)::
         token: {description: "acme builds", import_id: "<token id>"}   # import_id adopts an existing token
         token_sink: false              # no sink for this tenant (or its own, replacing the default's whole)
         import_id: 7f76t7vghb          # adopt an existing project instead of creating one
+        shard: eu                      # `pulumi-depot fleet`: the shard (stack) of this tenant; default: assigned
+                                       # once and recorded in <file stem>.shards.yaml (pulumi_depot.fleet_shards)
 
 ``trust_policies`` is authoritative and must be a list: ``[]`` (explicitly, on a tenant or in defaults) means the
 tenant trusts no CI pipeline, so every trust policy of its project is removed; left out everywhere it means the
@@ -100,6 +102,8 @@ __all__ = [
 
 TENANT_ID_PATTERN = r"^[a-z0-9-]{1,40}$"
 TENANT_ID_RULE = "must be 1 to 40 lowercase letters, digits or '-'"
+SHARD_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+SHARD_RULE = "must be 1 to 40 lowercase letters, digits or '-', starting with a letter or digit (it names a stack)"
 TEMPLATE_FIELD = "tenant"
 DEFAULT_TEMPLATE = "{tenant}"
 TEMPLATED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._:/()-]{0,62}[A-Za-z0-9])?$")
@@ -108,6 +112,7 @@ _TOKEN_TAGS = ("flag", "settings")
 
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
 _TENANT_ID: TypeAdapter[str] = TypeAdapter(TenantId)
+ShardName = Annotated[str, StringConstraints(pattern=SHARD_PATTERN)]
 
 
 class TenantsFileError(pulumi.RunError):
@@ -188,6 +193,8 @@ class TenantSpec(_Strict):
     token: TokenSetting | None = None
     token_sink: TokenSinkSetting | None = None
     import_id: Text | None = None
+    shard: ShardName | None = None
+    """The fleet shard (`pulumi-depot fleet`) that deploys this tenant; one TenantFleet stack ignores it."""
 
 
 class ResolvedTenant(BaseModel):
@@ -377,7 +384,7 @@ def _duplicate_ids(data: Mapping[str, Any]) -> list[str]:
 
 
 # checked by their own rule: ids by the id pattern, names by project_name_problem, rotation_trigger is any value
-_OWN_RULE = frozenset({"id", "name", "name_template", "rotation_trigger"})
+_OWN_RULE = frozenset({"id", "name", "name_template", "rotation_trigger", "shard"})
 
 
 def _control_problems(data: Mapping[str, Any]) -> list[str]:
@@ -486,6 +493,8 @@ def _describe(item: Any, data: Mapping[str, Any]) -> str:
     else:
         reason = item["msg"].removeprefix("Value error, ")
         given = item.get("input")
+    elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "shard":
+        reason = f"{SHARD_RULE} (got {item.get('input')!r})"
         if isinstance(given, bool | int | float) and not isinstance(given, str):
             reason += f" (got {given!r})"
     where, field = _where(loc, data)
