@@ -1,0 +1,114 @@
+"""The trust allowlist as a Pulumi CrossGuard policy pack, for teams that keep policy outside the program's repository.
+
+    python -m pulumi_depot_provider.policy depot-policy        # writes the pack directory (see __main__.py)
+    pulumi preview --policy-pack depot-policy --policy-pack-config allowed-trust.json
+
+with allowed-trust.json holding the same object as `depot:allowedTrust`:
+
+    {"depot-trust-allowlist": {"allowedTrust": {"github": ["acme"], "buildkite": ["acme"], "circleci": ["<UUID>"]}}}
+
+Every Depot trust policy and trust policy set, dynamic (`pulumi-python:dynamic/depot:TrustPolicy`) or native
+(`depot:index:TrustPolicy`), is checked with the provider's own guardrail code: its resources' `trust_entries`, the
+allowlist's parser and `AllowedTrust.permits`. The pack is mandatory: a grant outside the allowlist fails the
+preview. This module has the rule; pack.py serves it with pulumi-policy (`pulumi-depot[policy]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi.runtime import rpc
+
+from pulumi_depot_provider.config import ConfigurationError
+from pulumi_depot_provider.guardrail import (
+    ALLOWED_TRUST_KEY,
+    ALLOWLIST_LABELS,
+    TRUST_FIELDS,
+    AllowedTrust,
+    GuardedTrustProvider,
+    load_allowed_trust,
+    policy_key,
+)
+from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
+from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
+
+PACK_NAME = "pulumi-depot-trust"
+POLICY_NAME = "depot-trust-allowlist"
+CONFIG_KEY = "allowedTrust"
+CONFIG_NAME = f"the policy pack's {CONFIG_KEY}"
+DESCRIPTION = "Depot trust policies grant only the CI pipelines that the allowlist names."
+
+GUARDED: dict[str, type[GuardedTrustProvider[Any, Any]]] = {
+    native_token(provider.type_token): provider for provider in (TrustPolicyProvider, TrustPolicySetProvider)
+}
+"""depot:index:TrustPolicy and depot:index:TrustPolicySet -> the provider whose `trust_entries` finds the grants."""
+
+
+def guarded_type(resource_type: str) -> str | None:
+    """The native token of a Depot trust resource of either front end, None for any other type."""
+    try:
+        token = resource_type if resource_type.startswith(NATIVE_PREFIX) else native_token(resource_type)
+    except ValueError:
+        return None
+    return token if token in GUARDED else None
+
+
+def parse_config(config: Mapping[str, Any] | None) -> AllowedTrust:
+    """The pack's allowlist, parsed by the provider's parser. Raises ConfigurationError naming the pack's config."""
+    raw = (config or {}).get(CONFIG_KEY)
+    try:
+        allowed = load_allowed_trust({ALLOWED_TRUST_KEY: raw})
+    except ConfigurationError as error:
+        raise ConfigurationError(str(error).replace(ALLOWED_TRUST_KEY, CONFIG_NAME)) from None
+    if allowed is None:
+        raise ConfigurationError(
+            f'{CONFIG_NAME} is not set: give the pack a --policy-pack-config file holding {{"{POLICY_NAME}": '
+            f'{{"{CONFIG_KEY}": {{"github": ["<repository owner>"], ...}}}}}}'
+        )
+    return allowed
+
+
+def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTrust) -> list[str]:
+    """One message per grant of this resource that the allowlist does not allow. Values not known yet (preview of
+    a new project) are skipped, as the provider's check skips them."""
+    token = guarded_type(resource_type)
+    if token is None:
+        return []
+    found = []
+    for path, provider, fields in GUARDED[token]().trust_entries(props):
+        field, _ = TRUST_FIELDS[provider]
+        value = fields.get(field)
+        if not isinstance(value, str) or value == rpc.UNKNOWN or allowed.permits(provider, fields):
+            continue
+        names = getattr(allowed, provider)
+        label = ALLOWLIST_LABELS[provider]
+        allows = f"{label} {', '.join(names)}" if names else f"no {label}"
+        found.append(
+            f"{path}: trust policy {policy_key(provider, fields)} is not allowed: {CONFIG_NAME} allows {allows}; "
+            f"add {value!r} to its {provider!r} list (--policy-pack-config) if this grant is intended"
+        )
+    return found
+
+
+def plain(value: Any, unknown: type[Exception]) -> Any:
+    """A copy of pulumi-policy's property proxies as dicts and lists, with each value whose access raises
+    `unknown` (not known during preview) replaced by the engine's unknown sentinel."""
+    if isinstance(value, Mapping):
+        items = {}
+        for key in value:
+            try:
+                items[key] = plain(value[key], unknown)
+            except unknown:
+                items[key] = rpc.UNKNOWN
+        return items
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        elements = []
+        for index in range(len(value)):
+            try:
+                elements.append(plain(value[index], unknown))
+            except unknown:
+                elements.append(rpc.UNKNOWN)
+        return elements
+    return value
