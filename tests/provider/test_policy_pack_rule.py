@@ -3,6 +3,7 @@ that writes the pack. Under the real engine: tests/engine/test_policy_pack.py.""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -53,11 +54,11 @@ def test_the_pack_directory_runs_in_this_virtualenv_and_is_never_overwritten_sil
     assert main([str(tmp_path / "pack")]) == 0
     pack = Path(capsys.readouterr().out.strip())
     assert sorted(p.name for p in pack.iterdir()) == ["PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
-    assert f"virtualenv: {sys.prefix}\n" in (pack / "PulumiPolicy.yaml").read_text()
+    assert f"virtualenv: {json.dumps(sys.prefix)}\n" in (pack / "PulumiPolicy.yaml").read_text()
     assert main([str(pack)]) == 0  # the same files again: nothing to refuse
     (pack / "__main__.py").write_text("# edited\n")
     with pytest.raises(SystemExit):
         main([str(pack)])
     assert "already has a different __main__.py: pass --force" in capsys.readouterr().err
     assert main([str(pack), "--force", "--virtualenv", "venv"]) == 0
-    assert "virtualenv: venv\n" in (pack / "PulumiPolicy.yaml").read_text()
+    assert 'virtualenv: "venv"\n' in (pack / "PulumiPolicy.yaml").read_text()

@@ -11,6 +11,7 @@ requirements.txt (`python -m venv DIR/venv && DIR/venv/bin/pip install -r DIR/re
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -24,7 +25,9 @@ MAIN = "from pulumi_depot_provider.policy.pack import serve\n\nserve()\n"
 def pack_files(virtualenv: str) -> dict[str, str]:
     return {
         "PulumiPolicy.yaml": (
-            f"description: {DESCRIPTION}\nruntime:\n  name: python\n  options:\n    virtualenv: {virtualenv}\n"
+            # A JSON string is a YAML string: any path is written safely.
+            f"description: {DESCRIPTION}\nruntime:\n  name: python\n  options:\n"
+            f"    virtualenv: {json.dumps(virtualenv)}\n"
         ),
         "__main__.py": MAIN,
         "requirements.txt": f"pulumi-depot[policy]=={metadata.version('pulumi-depot')}\n",
