@@ -1,92 +1,53 @@
-"""The trust guardrail: stack config `depot:allowedTrust` limits which CI pipelines trust policies may grant.
+"""The trust guardrail: a trust policy is allowed only if every allowlist that is set allows it.
 
     pulumi config set depot:allowedTrust '{"github": ["acme"], "buildkite": ["acme"], "circleci": ["<org UUID>"]}'
 
 The value is a JSON object with up to three lists: GitHub repository owners, Buildkite organization slugs and
 CircleCI organization UUIDs (compared case-insensitively). Once it is set, a trust policy is allowed only if its
 owner / organization is listed; a provider left out allows nothing (`{}` allows no trust policy at all). Not set:
-no restriction. A depot:TrustPolicy or depot:TrustPolicySet entry outside the allowlist fails at check, so
-`pulumi preview` in a pull request's CI fails before anyone approves a grant to an unknown repository.
+no restriction. The same object may come from CI (DEPOT_ALLOWED_TRUST, DEPOT_ALLOWED_TRUST_FILE) and from an
+explicit provider's own allowedTrust; allowlist.py says where each is read and how they combine. A depot:TrustPolicy
+or depot:TrustPolicySet entry outside it fails at check, so `pulumi preview` in a pull request's CI fails before
+anyone approves a grant to an unknown repository; an import of one fails at its read, before the engine records it.
 """
 
 from __future__ import annotations
 
-import json
+import threading
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from pulumi_depot_provider.adapter import DepotProvider, is_unknown
-from pulumi_depot_provider.config import ConfigSource, ConfigurationError
+from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, is_unknown
+from pulumi_depot_provider.allowlist import (
+    ALLOWED_TRUST_KEY,
+    ALLOWLIST_LABELS,
+    EXPECTED_SHAPE,
+    TRUST_FIELDS,
+    AllowedTrust,
+    TrustRule,
+    load_allowed_trust,
+    program_stack_allowed_trust,
+    shown,
+    shown_repr,
+    trust_rule,
+)
+from pulumi_depot_provider.config import ConfigurationError
 from pulumi_depot_provider.resources.fields import InputModel, OutputModel
 
-ALLOWED_TRUST_KEY = "depot:allowedTrust"
-EXPECTED_SHAPE = (
-    'a JSON object such as {"github": ["<repository owner>", ...], "buildkite": ["<organization slug>", ...], '
-    '"circleci": ["<organization UUID>", ...]}'
-)
-# Each provider's two fields, in the order Depot (and the SDK's *TrustArgs) declare them. The first identifies who
-# is trusted: it is what the allowlist lists, and with the second it makes the policy's key.
-TRUST_FIELDS: dict[str, tuple[str, str]] = {
-    "github": ("repository_owner", "repository"),
-    "buildkite": ("organization_slug", "pipeline_slug"),
-    "circleci": ("organization_uuid", "project_uuid"),
-}
-ALLOWLIST_LABELS = {
-    "github": "GitHub owners",
-    "buildkite": "Buildkite organizations",
-    "circleci": "CircleCI organizations",
-}
-
-Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
-
-
-class AllowedTrust(BaseModel):
-    """The parsed allowlist. A provider left out allows nothing."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    github: tuple[Name, ...] = ()
-    buildkite: tuple[Name, ...] = ()
-    circleci: tuple[Name, ...] = ()
-
-    def permits(self, provider: str, fields: Mapping[str, Any]) -> bool:
-        field, _ = TRUST_FIELDS[provider]
-        allowed = {name.casefold() for name in getattr(self, provider)}
-        return str(fields.get(field, "")).casefold() in allowed
-
-    def describe(self, provider: str) -> str:
-        label = ALLOWLIST_LABELS[provider]
-        names = getattr(self, provider)
-        if not names:
-            return f"depot:allowedTrust allows no {label}"
-        return f"depot:allowedTrust allows {label} {', '.join(names)}"
-
-
-def load_allowed_trust(config: ConfigSource | None) -> AllowedTrust | None:
-    """The allowlist from stack config, None when it is not set. Raises ConfigurationError when malformed."""
-    raw = config.get(ALLOWED_TRUST_KEY) if config is not None else None
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ConfigurationError(
-                f"{ALLOWED_TRUST_KEY} is not valid JSON ({error.msg} at position {error.pos}); set it to "
-                f"{EXPECTED_SHAPE}"
-            ) from None
-    if not isinstance(raw, dict):
-        raise ConfigurationError(f"{ALLOWED_TRUST_KEY} is a JSON {type(raw).__name__}; set it to {EXPECTED_SHAPE}")
-    try:
-        return AllowedTrust.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        problem = f"unknown key {where!r}" if first["type"] == "extra_forbidden" else f"{where}: {first['msg'].lower()}"
-        raise ConfigurationError(f"{ALLOWED_TRUST_KEY}: {problem}; set it to {EXPECTED_SHAPE}") from None
+__all__ = [
+    "ALLOWED_TRUST_KEY",
+    "ALLOWLIST_LABELS",
+    "EXPECTED_SHAPE",
+    "TRUST_FIELDS",
+    "AllowedTrust",
+    "GuardedTrustProvider",
+    "load_allowed_trust",
+    "policy_key",
+    "provider_fields",
+]
 
 
 def policy_key(provider: str, fields: Mapping[str, Any]) -> str:
@@ -103,11 +64,22 @@ TrustEntry = tuple[str, str, Mapping[str, Any]]
 
 
 class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT]):
-    """A provider whose resources grant trust: reads `depot:allowedTrust` in configure and fails check for every
-    declared policy outside it. Subclasses say where their policies are with `trust_entries`."""
+    """A provider whose resources grant trust: builds its TrustRule in configure, fails check for every declared
+    policy outside it and refuses to import one. Subclasses say where their policies are with `trust_entries`."""
 
-    _allowed_trust: AllowedTrust | None = None
-    _allowed_trust_problem: str | None = None
+    # The stack's depot:allowedTrust, for hosts that are not given it: captured when the SDK pickles the provider
+    # into `__provider` (in the program's process), or set by the native plugin from PULUMI_CONFIG. Not a secret.
+    # A pickle older than the capture lacks it: its host then enforces what its configuration and environment say.
+    stack_allowed_trust: Any = None
+    _trust_rule: TrustRule = TrustRule()
+    _trust_problem: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {key: value for key, value in self.__dict__.items() if key != "stack_allowed_trust"}
+        captured = program_stack_allowed_trust()
+        if captured is not None:  # not set: the pickle stays what it was before the capture existed
+            state["stack_allowed_trust"] = captured
+        return state
 
     def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
         raise NotImplementedError
@@ -115,31 +87,60 @@ class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT])
     def configure(self, req: ConfigureRequest) -> None:
         super().configure(req)
         try:
-            self._allowed_trust = load_allowed_trust(req.config)
-            self._allowed_trust_problem = None
+            self._trust_rule, self._trust_problem = trust_rule(self.stack_allowed_trust, req.config), None
         except ConfigurationError as error:
-            self._allowed_trust, self._allowed_trust_problem = None, str(error)
+            self._trust_rule, self._trust_problem = TrustRule(), str(error)
 
     def input_failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        if self._allowed_trust_problem:
-            return [CheckFailure("", self._allowed_trust_problem)]
-        allowed = self._allowed_trust
-        if allowed is None:
+        # Property "" on purpose: the engine prints a failing property's raw value; the reason names the path.
+        if self._trust_problem:
+            return [CheckFailure("", self._trust_problem)]
+        rule = self._trust_rule
+        if not rule.sources:
             return []
+        announce(rule)
         failures = []
         for path, provider, fields in self.trust_entries(inputs):
             field, _ = TRUST_FIELDS[provider]
             value = fields.get(field)
-            if not isinstance(value, str) or is_unknown(value) or allowed.permits(provider, fields):
+            if not isinstance(value, str) or is_unknown(value):
                 continue
+            refusing = rule.refusing(provider, fields)
+            if not refusing:
+                continue
+            key = policy_key(provider, {name: shown(str(item)) for name, item in fields.items()})
             failures.append(
                 CheckFailure(
-                    f"{path}.{field}",
-                    f"trust policy {policy_key(provider, fields)} is not allowed: {allowed.describe(provider)}; "
-                    f"add {value!r} to the {provider!r} list of {ALLOWED_TRUST_KEY} if this grant is intended",
+                    "",
+                    f"{path}.{field}: trust policy {key} is not allowed: "
+                    f"{'; '.join(source.describe(provider) for source in refusing)}; add {shown_repr(value)} to the "
+                    f"{provider!r} list of {' and '.join(source.name for source in refusing)} if this grant is "
+                    "intended",
                 )
             )
         return failures
+
+    def refuse_outside_allowlist(self, id_: str, inputs: Mapping[str, Any]) -> None:
+        """For a read by id (an import, a `get`): the engine records an imported object before it checks the
+        program's inputs, so a policy outside the allowlist is refused here, before it reaches the state."""
+        failures = self.input_failures(inputs)
+        if failures:
+            reasons = "; ".join(failure.reason for failure in failures)
+            raise DepotResourceError(f"{self.label} (id {shown(id_)}): import refused: {reasons}")
+
+
+_announced: set[str] = set()
+_announced_lock = threading.Lock()
+
+
+def announce(rule: TrustRule) -> None:
+    """Say once per process (one per provider instance) which allowlist applies and where it came from."""
+    message = rule.summary()
+    with _announced_lock:
+        if message in _announced:
+            return
+        _announced.add(message)
+    pulumi.log.info(message)
 
 
 def provider_fields(entry: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -24,9 +24,10 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from pydantic import BaseModel, ValidationError
 
 from pulumi_depot_provider.adapter import NATIVE, DepotProvider, DepotResourceError, check_failures
+from pulumi_depot_provider.allowlist import environment_sources, load_allowed_trust, plugin_stack_allowed_trust
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings
-from pulumi_depot_provider.guardrail import load_allowed_trust
+from pulumi_depot_provider.guardrail import GuardedTrustProvider
 from pulumi_depot_provider.native import details, imports
 from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
 from pulumi_depot_provider.resources import project_lookup
@@ -120,6 +121,8 @@ class DepotNativeProvider(rpc.Provider):
     def __init__(self, threads: int | None = None) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads or worker_count(), thread_name_prefix="depot")
         self._config = Config({}, PACKAGE)
+        # Every instance of the plugin, an explicit provider's too, enforces the stack's allowlist (allowlist.py).
+        self._stack_allowed_trust = plugin_stack_allowed_trust()
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(function, *args))
@@ -130,6 +133,8 @@ class DepotNativeProvider(rpc.Provider):
             raise ValueError(f"unknown resource type {type_!r}; this provider serves {', '.join(RESOURCES)}")
         cls, importer = RESOURCES[type_]
         provider = cls(owner=urn, front=NATIVE)
+        if isinstance(provider, GuardedTrustProvider):
+            provider.stack_allowed_trust = self._stack_allowed_trust
         provider.configure(ConfigureRequest(self._config))
         return provider, importer
 
@@ -141,7 +146,7 @@ class DepotNativeProvider(rpc.Provider):
     async def check_config(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
         config = stack_config(request.new_inputs)
         failures = []
-        for check in (DepotSettings.resolve, load_allowed_trust):
+        for check in (DepotSettings.resolve, load_allowed_trust, lambda _: environment_sources()):
             try:
                 check(config)
             except ConfigurationError as error:
@@ -248,6 +253,8 @@ class DepotNativeProvider(rpc.Provider):
                         f"{type_} is {imports.ID_FORMS[type_]})"
                     )
             id_, outputs, inputs = found
+            if isinstance(provider, GuardedTrustProvider):
+                provider.refuse_outside_allowlist(request.resource_id, inputs)
         else:
             result = provider.read(request.resource_id, plain_map(request.properties))
             if not result.id:
