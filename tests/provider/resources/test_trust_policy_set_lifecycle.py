@@ -236,16 +236,19 @@ def test_policies_outside_the_allowlist_fail_check_naming_policy_and_allowlist(
     host = guarded_host('{"github": ["Acme", "acme-labs"], "circleci": ["0B3C-ORG"]}')
     evil = {"github": {"repository_owner": "evil", "repository": "x"}}
     result = trust_set(host).check({"project_id": project_id, "policies": [API, evil, DEPLOY, NIGHTLY]})
-    assert [(f.property, f.reason) for f in result.failures] == [
+    # Property "": the engine would print the input's raw value; the reason names the path.
+    assert [(f.property, f.reason) for f in result.failures if "is not allowed" in f.reason] == [
         (
-            "policies[1].github.repository_owner",
-            "trust policy github:evil/x is not allowed: depot:allowedTrust allows GitHub owners Acme, acme-labs; "
-            "add 'evil' to the 'github' list of depot:allowedTrust if this grant is intended",
+            "",
+            "policies[1].github.repository_owner: trust policy github:evil/x is not allowed: depot:allowedTrust "
+            "allows GitHub owners Acme, acme-labs; add 'evil' to the 'github' list of depot:allowedTrust if this "
+            "grant is intended",
         ),
         (
-            "policies[2].buildkite.organization_slug",
-            "trust policy buildkite:acme/deploy is not allowed: depot:allowedTrust allows no Buildkite "
-            "organizations; add 'acme' to the 'buildkite' list of depot:allowedTrust if this grant is intended",
+            "",
+            "policies[2].buildkite.organization_slug: trust policy buildkite:acme/deploy is not allowed: "
+            "depot:allowedTrust allows no Buildkite organizations; add 'acme' to the 'buildkite' list of "
+            "depot:allowedTrust if this grant is intended",
         ),
     ]
     with pytest.raises(CheckFailed):
@@ -260,8 +263,8 @@ def test_the_guardrail_applies_to_plain_trust_policies_and_skips_unknowns(
     host = guarded_host('{"github": ["acme"]}')
     policy = EngineResource(host, TrustPolicyProvider(), "pulumi-python:dynamic/depot:TrustPolicy", "gh")
     outside = policy.check({"project_id": project_id, "github": {"repository_owner": "evil", "repository": "x"}})
-    assert [f.property for f in outside.failures] == ["github.repository_owner"]
-    assert "trust policy github:evil/x is not allowed" in outside.failures[0].reason
+    assert [f.property for f in outside.failures] == [""]
+    assert "github.repository_owner: trust policy github:evil/x is not allowed" in outside.failures[0].reason
 
     unknown_owner = {"github": {"repository_owner": UNKNOWN, "repository": "x"}}
     assert policy.check({"project_id": UNKNOWN, **unknown_owner}, preview=True).failures == []
