@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 from pulumi_depot_provider.client import DepotClient, DepotError
+from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_stack import PulumiStack
 
 WAIT_DEADLINE = 180.0  # a safety net against a hung CLI, never a synchronisation device
@@ -28,8 +29,8 @@ def projects(client: DepotClient) -> dict[str, str]:
 
 
 def tokens(client: DepotClient, project_id: str) -> dict[str, str]:
-    """Token id -> description."""
-    return {t.token_id: t.description for t in client.list_tokens(project_id)}
+    """Token id -> description (as declared: without the mark the provider adds in Depot)."""
+    return {t.token_id: plain(t.description) for t in client.list_tokens(project_id)}
 
 
 def policies(client: DepotClient, project_id: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Final
 
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.token_mark import plain
 from pydantic import BaseModel, ConfigDict
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -76,7 +77,9 @@ def depot_projects(client: DepotClient) -> dict[str, ProjectView]:
             keep_days=project.cache_policy.keep_days,
             hardware=pb.Hardware.Name(project.hardware),
             trust={p.trust_policy_id: describe_trust(p) for p in client.list_trust_policies(project_id)},
-            tokens=tuple(TokenView(id=t.token_id, description=t.description) for t in client.list_tokens(project_id)),
+            tokens=tuple(
+                TokenView(id=t.token_id, description=plain(t.description)) for t in client.list_tokens(project_id)
+            ),
         )
     return views
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from native_stack import native_resources, providers, up
 from pulumi import automation as auto
+from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_stack import PulumiStack, plaintext_in, write_program
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how the state marks an encrypted value
@@ -58,7 +59,7 @@ def test_the_generated_sdk_under_the_engine(
     assert (project.name, project.region_id, project.cache_policy.keep_gb) == ("api", "us-east-1", 50)
     [policy] = depot.client().list_trust_policies(outputs["project_id"])
     assert (policy.github.repository_owner, policy.github.repository) == ("acme", "app")
-    assert [t.description for t in depot.client().list_tokens(outputs["project_id"])] == ["CI builds"]
+    assert [plain(t.description) for t in depot.client().list_tokens(outputs["project_id"])] == ["CI builds"]
     # The explicit provider's organization, not the stack config's.
     assert [p.project_id for p in org_b.client().list_projects()] == [outputs["tenant_id"]]
     assert {p.project_id for p in depot.client().list_projects()} == {outputs["project_id"]}

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_stack import PulumiStack, ops_of, write_program
 from real_engine import TENANTS_FILE_PROGRAM, changes, fails, state_resources
 
@@ -127,7 +128,7 @@ def test_a_fleet_file_up_noop_edit_and_removal(org: Any, make_fleet: Callable[..
     assert sorted(tokens) == ["acme", "globex"]
     for tenant in ("acme", "globex"):
         assert tokens[tenant].startswith("depot")
-        assert [t.description for t in client.list_tokens(ids[tenant])] == [f"builds of tenant {tenant}"]
+        assert [plain(t.description) for t in client.list_tokens(ids[tenant])] == [f"builds of tenant {tenant}"]
     assert client.list_tokens(ids["initech"]) == []
 
     assert changes(stack.up()) == {}

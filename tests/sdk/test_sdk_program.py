@@ -20,6 +20,7 @@ from dynamic_host import (
     run_program,
 )
 from pulumi_depot_provider.resources.create_journal import CreateJournal
+from pulumi_depot_provider.resources.token_mark import plain
 
 PROJECT = "pulumi-python:dynamic/depot:Project"
 TRUST_POLICY = "pulumi-python:dynamic/depot:TrustPolicy"
@@ -168,7 +169,7 @@ def test_the_example_runs_against_the_local_depot_api_through_the_real_host(
     project_id = run.outputs["project_id"]
     assert client.get_project(project_id).cache_policy.keep_gb == 60
     assert [p.github.repository for p in client.list_trust_policies(project_id)] == ["api"]
-    assert [t.description for t in client.list_tokens(project_id)] == ["CI builds"]
+    assert [plain(t.description) for t in client.list_tokens(project_id)] == ["CI builds"]
     assert run.get("legacy").id == legacy.project_id
     assert sorted(p.name for p in client.list_projects()) == ["api", "legacy"]
     token = run.outputs["token"]

@@ -16,6 +16,7 @@ from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.fields import character_problem
 from pulumi_depot_provider.resources.project import effective_policy, hardware_name
+from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_depot_provider.resources.trust_policy import TrustProvider
 
 # Concurrent reads: two calls per project, so a large organization is read in a fraction of the sequential time
@@ -142,7 +143,8 @@ def _project(client: DepotClient, project: pb.Project) -> ProjectSnapshot:
         ),
         tokens=tuple(
             sorted(
-                (TokenSnapshot(id=t.token_id, description=t.description) for t in tokens), key=TokenSnapshot.sort_key
+                (TokenSnapshot(id=t.token_id, description=plain(t.description)) for t in tokens),
+                key=TokenSnapshot.sort_key,
             )
         ),
         unreadable_policies=tuple(sorted(id_ for id_, snap in readable if snap is None)),

@@ -18,6 +18,7 @@ from pulumi_depot_provider.adapter import DECLARED_INPUTS, DepotResourceError, d
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.resources.project import ProjectArgs, project_state
 from pulumi_depot_provider.resources.project_token import ProjectTokenArgs, ProjectTokenState, find_token
+from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, live_fields, policy_state
 from pulumi_depot_provider.resources.trust_policy_set import state_of
 
@@ -81,8 +82,9 @@ def import_project_token(client: DepotClient, import_id: str) -> Imported | None
         return None
     if token is None:
         return None
-    state = ProjectTokenState(project_id=project_id, description=token.description)  # no secret: secret_known false
-    inputs: dict[str, Any] = {"project_id": project_id, "description": token.description}
+    description = plain(token.description)
+    state = ProjectTokenState(project_id=project_id, description=description)  # no secret: secret_known false
+    inputs: dict[str, Any] = {"project_id": project_id, "description": description}
     return token_id, {**state.outputs(), DECLARED_INPUTS: declared_paths(ProjectTokenArgs, inputs)}, inputs
 
 

@@ -71,6 +71,7 @@ class CreateJournal:
         self._warned = False
         self._held: dict[str, set[str]] = {}
         self._held_lock = threading.Lock()
+        self._told: dict[str, set[str]] = {}
 
     @property
     def directory(self) -> Path:
@@ -123,11 +124,25 @@ class CreateJournal:
             self._path(owner).unlink()
         if held_id:
             self._update_held(owner, add=held_id)
+            with self._held_lock:
+                self._told.setdefault(owner, set()).add(held_id)
 
     def release(self, owner: str | None, object_id: str) -> None:
         """The object is deleted: the stack no longer holds it."""
         if owner is not None:
             self._update_held(owner, remove=object_id)
+            with self._held_lock:
+                self._told.get(owner, set()).discard(object_id)
+
+    def told(self, owner: str | None) -> frozenset[str] | None:
+        """What the engine's state holds for this owner, as the engine told this process (by diff, read, update or
+        delete, which it calls only for what its state holds); None when it has not. Unlike `held`, this is never
+        stale: it is this deployment's state, not a record kept on disk from an earlier one."""
+        if owner is None:
+            return None
+        with self._held_lock:
+            ids = self._told.get(owner)
+            return None if ids is None else frozenset(ids)
 
     def held(self, owner: str | None) -> frozenset[str]:
         """Ids the engine's state has held for this owner, as seen on this machine (by diff, read, update and the

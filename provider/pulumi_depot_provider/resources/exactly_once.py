@@ -27,7 +27,9 @@ import pulumi
 
 from pulumi_depot_provider.adapter import DepotResourceError, import_id_fix
 from pulumi_depot_provider.client import Code, DepotError, NotFound, RetryPolicy
+from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.create_journal import JOURNAL, CreateJournal, split_ours
+from pulumi_depot_provider.resources.token_mark import mark_of, plain, stack_of
 
 # Creates that failed, and whose look-up found nothing, are made again: up to ATTEMPTS times within the look-up
 # budget. At 20% unavailable up front plus 20% commit-then-unavailable, 5 attempts leave one create in 170 failed
@@ -218,3 +220,67 @@ def remove_interrupted(claim: Claim[T], existing: Sequence[T], lost: str) -> lis
             f"this resource (its {lost} was never recorded)"
         )
     return ours
+
+
+Token = pb.ListTokensResponse.Token
+
+
+def settle_leftovers(claim: Claim[Token], tokens: Sequence[Token], description: str) -> set[str]:
+    """Before a token is created: the tokens earlier creates of this resource left and no stack holds are revoked,
+    or the create is refused naming them. Never silently kept: each is a live credential whose secret never
+    reached the state. Returns the ids revoked.
+
+    - One this machine's create journal proves came from an interrupted create here: revoked.
+    - One carrying this resource's mark (token_mark) that the stack does not hold: revoked when the engine told
+      this process what the stack holds for the resource (diff, read, update or delete in this deployment);
+      otherwise (a fresh create, or a replacement the engine made without Diff, on a machine that does not know
+      what the stack holds) the create is refused, naming each token and the fix.
+    """
+    same = [
+        token
+        for token in tokens
+        if plain(token.description) == description
+        and ((mark := mark_of(token.description)) is None or mark.made_by(claim.owner))
+    ]
+    revoked = {token.token_id for token in remove_interrupted(claim, same, "secret")}
+    mine = [
+        token
+        for token in tokens
+        if token.token_id not in revoked
+        and (mark := mark_of(token.description)) is not None
+        and mark.made_by(claim.owner)
+    ]
+    told = claim.journal.told(claim.owner)
+    if told is None:
+        held = claim.journal.held(claim.owner)
+        unknown = [token for token in mine if token.token_id not in held]
+        if unknown:
+            raise DepotResourceError(refusal(claim, unknown))
+        return revoked
+    for token in mine:
+        if token.token_id in told:
+            continue
+        with suppress(NotFound):
+            claim.remove(token)
+        revoked.add(token.token_id)
+        pulumi.log.warn(
+            f"{claim.label}: revoked token {token.token_id} ({token.description!r}): an earlier create of this "
+            "resource made it (its mark says so) and the stack does not hold it, so its secret never reached the "
+            "state"
+        )
+    return revoked
+
+
+def refusal(claim: Claim[Token], unknown: Sequence[Token]) -> str:
+    names = stack_of(claim.owner or "")
+    stack = f" --stack {names[1]}" if names else ""
+    listed = ", ".join(f"{token.token_id} ({token.description!r})" for token in unknown)
+    return (
+        f"{claim.label}: create refused: live token(s) {listed} were made by an earlier create of this resource "
+        "(their description carries its mark), and this machine cannot tell whether the stack holds them (an "
+        "interrupted `up`, e.g. on another CI runner, leaves such a token live with its secret lost). Revoke the "
+        f"ones no stack holds with `pulumi-depot orphans{stack} --revoke` in the project directory (it reads the "
+        "stack's state), or delete them in Depot, then run up again. If this create replaces the token "
+        "(`pulumi up --replace`, a taint, replace_with), run `pulumi preview` on this machine first: it records "
+        "what the stack holds"
+    )

@@ -1,9 +1,10 @@
 """depot:ProjectToken — a token scoped to one project, for that project's builds (their DEPOT_TOKEN).
 
-description updates in place (UpdateToken); a new project_id or rotation_trigger replaces the token, creating the
-new one before deleting the old, so a rotation never leaves builds without a working token. Depot shows a token's
-secret once, when it is created: the `secret` output is kept from then on (and marked secret by the SDK). A token
-adopted by import_id has no `secret` output, and `secret_known` (true only for a token this stack created) says so.
+description updates in place (UpdateToken, keeping the token's mark: see token_mark); a new project_id or
+rotation_trigger replaces the token, creating the new one before deleting the old, so a rotation never leaves builds
+without a working token. Depot shows a token's secret once, when it is created: the `secret` output is kept from
+then on (and marked secret by the SDK). A token adopted by import_id has no `secret` output, and `secret_known`
+(true only for a token this stack created) says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import Field, JsonValue, model_validator
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, remove_interrupted
+from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, settle_leftovers
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
@@ -28,6 +29,7 @@ from pulumi_depot_provider.resources.fields import (
     OutputModel,
     Text,
 )
+from pulumi_depot_provider.resources.token_mark import mark_of, marked, new_mark, plain
 
 LEGACY_ADOPTED_SECRET = (
     "(not recoverable: this token was adopted with import_id, and Depot shows a token's secret only when it is "
@@ -122,13 +124,14 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
         """The live description; the secret as the state has it. State written before secret_known arrives here
         migrated (ProjectTokenState reads LEGACY_ADOPTED_SECRET as no secret), so a refresh rewrites it."""
         token = find_token(client, state.project_id, id_)
-        return None if token is None else state.model_copy(update={"description": token.description})
+        return None if token is None else state.model_copy(update={"description": plain(token.description)})
 
     def update_resource(
         self, client: DepotClient, id_: str, old: ProjectTokenState, new: ProjectTokenArgs, diff: PropertyDiff
     ) -> ProjectTokenState:
         if "description" in diff:
-            client.update_token(id_, new.description)
+            token = find_token(client, old.project_id, id_)
+            client.update_token(id_, marked(new.description, mark_of(token.description) if token else None))
         return old.model_copy(update={"description": new.description})
 
     def delete_resource(self, client: DepotClient, id_: str, state: ProjectTokenState) -> None:
@@ -143,9 +146,10 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
                 "remove import_id to create a new token"
             )
         change = ""
-        if token.description != args.description:
-            client.update_token(token.token_id, args.description)
-            change = f"; changed description: {token.description!r} -> {args.description!r}"
+        live = plain(token.description)
+        if live != args.description:
+            client.update_token(token.token_id, marked(args.description, mark_of(token.description)))
+            change = f"; changed description: {live!r} -> {args.description!r}"
         pulumi.log.info(
             f"{self.label} {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "
             f"secret again: no secret output, secret_known false){change}"
@@ -161,33 +165,27 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
     def _create_exactly_once(self, client: DepotClient, args: ProjectTokenArgs) -> pb.CreateTokenResponse:
         """CreateToken without leaving an orphan, after an ambiguous failure or an interrupted earlier create.
 
-        A token that may have been created has a secret nobody received: tokens with the declared description
-        that were not there before the call are deleted, then the call is made again. Tokens an interrupted create
-        of this resource left behind (create journal) are deleted first, for the same reason.
+        A token that may have been created has a secret nobody received. Before creating, what earlier creates of
+        this resource left is settled (`settle_leftovers`). The token is created with this create's mark (see
+        token_mark); after an ambiguous failure, the tokens carrying that mark (or, unmarked, the declared
+        description) that were not there before are deleted, then the call is made again.
         """
         label = f"{self.label} {self.describe(args)}"
-        claim: Claim[pb.ListTokensResponse.Token] = Claim(
-            owner=self.owner,
-            kind="token",
-            identity={"project_id": args.project_id, "description": args.description},
-            label=label,
-            same=f"described {args.description!r} in project {args.project_id}",
-            id_of=lambda token: token.token_id,
-            remove=lambda token: client.delete_token(token.token_id),
-        )
+        claim = self._claim(client, args, label)
         known = client.ledger.tokens(args.project_id)
         tokens = client.list_tokens(args.project_id) if known is None else known
-        same = [token for token in tokens if token.description == args.description]
-        removed = {token.token_id for token in remove_interrupted(claim, same, "secret")}
+        removed = settle_leftovers(claim, tokens, args.description)
         before = {token.token_id for token in tokens} - removed
         claim.begin(before)
+        mark = new_mark(self.owner)
+        stored = marked(args.description, mark)
+
+        def this_create(token: pb.ListTokensResponse.Token) -> bool:
+            return token.token_id not in before and token.description == stored
+
         created = create_exactly_once(
-            lambda: client.create_token(args.project_id, args.description),
-            appeared=lambda: [
-                token
-                for token in client.list_tokens(args.project_id)
-                if token.token_id not in before and token.description == args.description
-            ],
+            lambda: client.create_token(args.project_id, stored),
+            appeared=lambda: [token for token in client.list_tokens(args.project_id) if this_create(token)],
             remove=lambda token: client.delete_token(token.token_id),
             name_of=lambda token: f"token {token.token_id}",
             label=label,
@@ -196,3 +194,14 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
         )
         claim.answered(created.token_id)
         return created
+
+    def _claim(self, client: DepotClient, args: ProjectTokenArgs, label: str) -> Claim[pb.ListTokensResponse.Token]:
+        return Claim(
+            owner=self.owner,
+            kind="token",
+            identity={"project_id": args.project_id, "description": args.description},
+            label=label,
+            same=f"described {args.description!r} in project {args.project_id}",
+            id_of=lambda token: token.token_id,
+            remove=lambda token: client.delete_token(token.token_id),
+        )

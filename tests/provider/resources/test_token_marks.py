@@ -1,0 +1,146 @@
+"""A token's mark in Depot (resources/token_mark.py): what lets a create on another machine (a fresh CI runner, no
+create journal) recognise the live token an interrupted create of the same resource left, then revoke it when the
+engine has said what the stack holds, or refuse naming it; never silently make another one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dynamic_host import DynamicProviderHost, HostError
+from engine_steps import EngineResource
+from pulumi_depot_provider.client import DepotClient
+from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
+from pulumi_depot_provider.resources.token_mark import Mark, mark_of, marked, new_mark, plain, stack_of
+
+PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
+OWNER = "shop/dev/depot:ProjectToken//ci"
+OUTAGE = 1_000  # calls answered unavailable after the commit: longer than the look-up budget
+
+
+@pytest.fixture
+def server(start_depot_server: Callable[..., Any]) -> Any:
+    return start_depot_server()
+
+
+@pytest.fixture
+def runner(
+    server: Any, tmp_path: Path, start_host: Callable[..., DynamicProviderHost]
+) -> Callable[[str], DynamicProviderHost]:
+    """runner(name): one deployment's provider host on the CI runner `name` (its own create journal)."""
+
+    def start(name: str) -> DynamicProviderHost:
+        journal = tmp_path / name / "journal"
+        return start_host(server, env={"PULUMI_DEPOT_JOURNAL_DIR": str(journal), "PULUMI_DEPOT_LOOKUP_SECONDS": "1"})
+
+    return start
+
+
+def token(host: DynamicProviderHost, owner: str = OWNER) -> EngineResource:
+    return EngineResource(host, ProjectTokenProvider(owner), PROJECT_TOKEN, "ci", secret_outputs=["secret"])
+
+
+def live(client: DepotClient, project_id: str) -> dict[str, str]:
+    return {t.token_id: t.description for t in client.list_tokens(project_id)}
+
+
+def interrupted_create(server: Any, resource: EngineResource, inputs: dict[str, Any]) -> str:
+    """CreateToken commits, then Depot is unavailable past the look-up budget: the token is live, its id and
+    secret never reach the state (as after a killed `up`). Returns the orphan's id."""
+    client: DepotClient = server.client()
+    before = set(live(client, inputs["project_id"]))
+    server.set_faults(commit_then_unavailable_next={"CreateToken": 1}, outage_after_commit=OUTAGE)
+    with pytest.raises(HostError, match="could not be learnt"):
+        resource.up(inputs)
+    server.set_faults()
+    (orphan,) = set(live(client, inputs["project_id"])) - before
+    return orphan
+
+
+def test_the_mark_round_trips_and_names_the_stack() -> None:
+    mark = new_mark(OWNER)
+    assert mark is not None and mark.made_by(OWNER) and not mark.made_by("shop/dev/depot:ProjectToken//cd")
+    assert not mark.made_by("shop/prod/depot:ProjectToken//ci")  # the same resource name in another stack
+    stored = marked("CI builds", mark)
+    assert stored.startswith("CI builds [pulumi-depot ") and mark_of(stored) == mark and plain(stored) == "CI builds"
+    assert mark_of("CI builds") is None and plain("CI builds [pulumi-depot x]") == "CI builds [pulumi-depot x]"
+    assert marked("x" * 250, mark) == "x" * 250  # no room for the mark under Depot's 256 characters
+    assert new_mark(None) is None
+    urn = "urn:pulumi:dev::shop::depot:index:ProjectToken::ci"
+    assert stack_of(urn) == stack_of(OWNER) == ("shop", "dev")
+    assert Mark.__name__ and new_mark(urn) != new_mark(urn)  # a nonce per create
+
+
+def test_state_holds_the_declared_description_and_depot_the_mark(server: Any, runner: Callable[..., Any]) -> None:
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    ci = token(runner("a"))
+    assert ci.up({"project_id": project_id, "description": "CI builds"}) == "create"
+    mark = mark_of(live(client, project_id)[ci.id])
+    assert mark is not None and mark.made_by(OWNER)
+    assert ci.outputs["description"] == "CI builds"
+    assert ci.refresh().outs["description"] == "CI builds"  # no drift from the mark
+    assert ci.up({"project_id": project_id, "description": "CI and CD"}) == "update"
+    assert live(client, project_id)[ci.id] == marked("CI and CD", mark)  # the same mark, kept
+
+
+def test_a_fresh_runner_refuses_naming_the_leftover_then_creates_once_it_is_revoked(
+    server: Any, runner: Callable[..., Any]
+) -> None:
+    """No journal on the new runner and no word from the engine about what the stack holds: the create is refused,
+    naming the token (id, description) and the fix; nothing new is made. Tokens of other resources, and tokens
+    made outside Pulumi with the same description, are no concern of this create."""
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    inputs = {"project_id": project_id, "description": "CI builds"}
+    by_hand = client.create_token(project_id, "CI builds").token_id
+    other = token(runner("a"), owner="shop/dev/depot:ProjectToken//cd")
+    assert other.up(inputs) == "create"
+    orphan = interrupted_create(server, token(runner("a")), inputs)
+    assert mark_of(live(client, project_id)[orphan]) is not None
+
+    with pytest.raises(HostError) as refused:
+        token(runner("b")).up(inputs)
+    details = refused.value.details
+    assert f"{orphan} ({live(client, project_id)[orphan]!r})" in details
+    assert "pulumi-depot orphans --stack dev --revoke" in details
+    assert set(live(client, project_id)) == {by_hand, other.id, orphan}  # nothing created, nothing removed
+
+    client.delete_token(orphan)  # what `pulumi-depot orphans --revoke` does
+    again = token(runner("b"))
+    assert again.up(inputs) == "create"
+    assert set(live(client, project_id)) == {by_hand, other.id, again.id}
+
+
+def test_a_replacement_after_diff_revokes_the_leftover_and_keeps_the_token_it_replaces(
+    server: Any, runner: Callable[..., Any]
+) -> None:
+    """The engine's Diff says which token the stack holds: the marked one it does not hold came from an interrupted
+    create of this resource and is revoked (a warning names it); the held one stays until the engine deletes it."""
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    inputs = {"project_id": project_id, "description": "CI builds"}
+    ci = token(runner("a"))
+    assert ci.up(inputs) == "create"
+    held = ci.id
+    orphan = interrupted_create(server, token(runner("a")), {**inputs, "rotation_trigger": 1})
+
+    rotated = token(runner("b"))
+    rotated.id, rotated.inputs, rotated.outputs = ci.id, ci.inputs, ci.outputs
+    assert rotated.up({**inputs, "rotation_trigger": 1}) == "replace"
+    assert set(live(client, project_id)) == {rotated.id}
+    assert held != rotated.id and orphan != rotated.id
+    assert f"revoked token {orphan}" in rotated.host.output()
+
+
+def test_the_same_runner_recovers_from_its_journal(server: Any, runner: Callable[..., Any]) -> None:
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    inputs = {"project_id": project_id, "description": "CI builds"}
+    orphan = interrupted_create(server, token(runner("a")), inputs)
+    again = token(runner("a"))
+    assert again.up(inputs) == "create"
+    assert set(live(client, project_id)) == {again.id}
+    assert f"removed token {orphan}" in again.host.output()
