@@ -1,4 +1,5 @@
-"""The `pulumi-depot` console command. Subcommand: `import` (see pulumi_depot_provider.importer)."""
+"""The `pulumi-depot` console command. Subcommands: `import` (see pulumi_depot_provider.importer) and `orphans`
+(see pulumi_depot_provider.orphans)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from pulumi_depot_provider.importer import ImportFailure, ImportOptions, run_import
+from pulumi_depot_provider.orphans import add_parser as add_orphans
+from pulumi_depot_provider.orphans import run as run_orphans
 
 IMPORT_DESCRIPTION = """\
 Read every project of the Depot organization behind DEPOT_TOKEN (an organization token; DEPOT_API_URL if the API
@@ -40,12 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--project-name", metavar="NAME", help="the Pulumi project's name in Pulumi.yaml (default: depot)"
     )
     importer.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    add_orphans(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "orphans":
+        return run_orphans(args)
     if args.command != "import":
         parser.print_help(sys.stderr)
         return 2
