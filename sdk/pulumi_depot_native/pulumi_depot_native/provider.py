@@ -27,7 +27,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
-        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing; not set: no restriction. A TrustPolicy or TrustPolicySet entry outside it fails at preview.
+        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
         :param pulumi.Input[_builtins.str] api_url: Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
         :param pulumi.Input[_builtins.str] token: Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
         """
@@ -56,7 +56,7 @@ class ProviderArgs:
     @pulumi.getter(name="allowedTrust")
     def allowed_trust(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing; not set: no restriction. A TrustPolicy or TrustPolicySet entry outside it fails at preview.
+        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
         """
         return pulumi.get(self, "allowed_trust")
 
@@ -106,7 +106,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
-        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing; not set: no restriction. A TrustPolicy or TrustPolicySet entry outside it fails at preview.
+        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
         :param pulumi.Input[_builtins.str] api_url: Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
         :param pulumi.Input[_builtins.str] token: Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
         """

@@ -30,7 +30,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def allowed_trust(self) -> Optional[str]:
         """
-        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing; not set: no restriction. A TrustPolicy or TrustPolicySet entry outside it fails at preview.
+        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
         """
         return __config__.get('allowedTrust')
 
