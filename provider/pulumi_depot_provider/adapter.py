@@ -3,7 +3,8 @@
 The host (`python -m pulumi.dynamic`) hands every ResourceProvider method plain property dicts: `__provider` included,
 unknown values (preview) as `pulumi.output.Unknown`, numbers as floats. `DepotProvider` turns them into each
 resource's pydantic models, calls the resource's typed CRUD methods, and turns the answers back: check failures
-with property paths, diffs that only report real changes, and failures as one line the user can act on.
+that name the property path and the rule (never the value), diffs that only report real changes, and failures as
+one line the user can act on.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pulumi_depot_provider.resources.fields import (
     OutputModel,
     behaviour,
     forbidden_character,
+    printable,
 )
 from pulumi_depot_provider.tokens import native_token
 
@@ -115,7 +117,8 @@ def dotted(path: Path) -> str:
 
 
 def check_failures(model: type[BaseModel], error: ValidationError, unknown: list[Path]) -> list[CheckFailure]:
-    """One CheckFailure per pydantic error, at the property path, leaving out errors an unknown value may cause."""
+    """One CheckFailure per pydantic error, at the property path, leaving out errors an unknown value may cause.
+    Check sends them to the engine through `printable_failures`."""
     failures = []
     for item in error.errors():
         path: Path = tuple(item["loc"])
@@ -133,6 +136,15 @@ def check_failures(model: type[BaseModel], error: ValidationError, unknown: list
     return failures
 
 
+def printable_failures(failures: list[CheckFailure]) -> list[CheckFailure]:
+    """Failures as the engine may print them: the property path inside the reason ("name: has the control
+    character ..."), the property itself empty. For a failure naming a property the engine prints that input's
+    value raw (`property name value {...} has a problem`): an ESC sequence or a bidi override in it would reach
+    the terminal, and a 100,000-character value would be printed whole. The reason is `printable` too: a rule
+    outside this module (the allowlist) may name what was declared."""
+    return [CheckFailure("", printable(f"{f.property}: {f.reason}" if f.property else f.reason)) for f in failures]
+
+
 def _overlaps(place: Path, hole: Path) -> bool:
     """An unknown at, under or above a place may be what the error is about."""
     shorter = min(len(place), len(hole))
@@ -142,13 +154,15 @@ def _overlaps(place: Path, hole: Path) -> bool:
 def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
     kind, message = item["type"], item["msg"]
     if kind == "missing":
-        return f"{dotted(path)} is required"
+        return "is required"
     if kind == "extra_forbidden":
         parent = _model_at(model, path[:-1])
         allowed = ", ".join(parent.model_fields) if parent else "none"
         return f"unknown property {path[-1]!r}; allowed here: {allowed}"
     message = message.removeprefix("Value error, ")
     given = item.get("input")
+    if kind == "string_too_long" and isinstance(given, str):
+        return f"is {len(given)} characters long; at most {item['ctx']['max_length']} are allowed"
     if isinstance(given, bool | int | float):
         # Numbers are shown (as ints when whole: they travel as doubles). Strings are not: a secret passed by
         # mistake would be printed, and the engine already shows the value, masked if it is secret.
@@ -375,8 +389,9 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             try:
                 args = self.args_model.model_validate(without_unknowns(inputs))
             except ValidationError as error:
-                return CheckResult(inputs, [*failures, *check_failures(self.args_model, error, unknown)])
-            return CheckResult(inputs if unknown else args.declared(), failures)
+                failures.extend(check_failures(self.args_model, error, unknown))
+                return CheckResult(inputs, printable_failures(failures))
+            return CheckResult(inputs if unknown else args.declared(), printable_failures(failures))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         self._recorded(id_)

@@ -1,4 +1,5 @@
-"""Checks of SDK arguments shared by the tenants file and the components: control characters and plain types.
+"""Checks of SDK arguments shared by the tenants file, the components and the resources: control characters, plain
+types, and strings Pulumi cannot send.
 
 A problem is one line naming the argument; a value shown in it is always ``repr``-escaped, never echoed raw (a
 terminal would interpret an ESC sequence or a bidi override). The character rule is the provider's
@@ -13,9 +14,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi_depot_provider.resources.fields import character_problem, forbidden_character
+from pulumi._types import input_type_to_dict, is_input_type
+from pulumi_depot_provider.resources.fields import character_problem, escaped, forbidden_character, printable
 
-__all__ = ["control_character", "control_problems", "is_computed", "kind", "text_problem"]
+__all__ = [
+    "control_character",
+    "control_problems",
+    "is_computed",
+    "kind",
+    "refuse_unsendable",
+    "text_problem",
+    "unsendable_problems",
+]
 
 
 def control_character(text: str) -> str | None:
@@ -63,3 +73,50 @@ def kind(value: Any) -> str:
     if isinstance(value, bool | int | float) or value is None:
         return f"{type(value).__name__} {value!r}"
     return f"a {type(value).__name__}"
+
+
+def _surrogate(text: str) -> str | None:
+    for index, character in enumerate(text):
+        if 0xD800 <= ord(character) <= 0xDFFF:
+            return (
+                f"has the lone surrogate {escaped(character)} (U+{ord(character):04X}) at position {index + 1}; "
+                "remove it (a surrogate is half of a UTF-16 pair, not text: Pulumi cannot send it)"
+            )
+    return None
+
+
+def unsendable_problems(value: Any, path: str) -> Iterator[str]:
+    """``path: problem`` for every string (or mapping key) holding a lone surrogate in a value tree of plain
+    values and input types (Outputs are left out: they are checked when known). Pulumi's serialization would
+    fail on it with a UnicodeEncodeError, far from the argument that holds it."""
+    if isinstance(value, str):
+        if problem := _surrogate(value):
+            yield f"{path}: {problem}"
+    elif is_input_type(type(value)):
+        yield from unsendable_problems(input_type_to_dict(value), path)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            inner = f"{path}.{printable(str(key), 100)}"
+            if isinstance(key, str) and (problem := _surrogate(key)):
+                yield f"{inner}: the key {problem}"
+                continue
+            yield from unsendable_problems(item, inner)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from unsendable_problems(item, f"{path}[{index}]")
+
+
+def refuse_unsendable(type_token: str, resource_name: Any, props: Mapping[str, Any]) -> None:
+    """Raises the SDK's error (a pulumi.RunError: no traceback) naming every argument of the resource that Pulumi
+    could not send, before the resource is registered."""
+    problems = (
+        [f"resource_name: {problem}"]
+        if isinstance(resource_name, str) and (problem := _surrogate(resource_name))
+        else []
+    )
+    for key, value in props.items():
+        problems += unsendable_problems(value, key)
+    if problems:
+        from pulumi_depot.tenants_file import TenantsFileError  # imports this module
+
+        raise TenantsFileError(f"{type_token} {printable(repr(resource_name), 100)}", problems)

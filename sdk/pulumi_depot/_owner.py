@@ -3,19 +3,26 @@ journal's record of what the engine's state holds for it."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi_depot_provider.adapter import DepotProvider
 from pulumi_depot_provider.resources.create_journal import JOURNAL
 
+from pulumi_depot._checks import refuse_unsendable
+
 P = TypeVar("P", bound=DepotProvider)  # type: ignore[type-arg]
 
 
-def provider_for(provider: type[P], resource_name: str, opts: pulumi.ResourceOptions | None) -> P:
+def provider_for(
+    provider: type[P], resource_name: str, opts: pulumi.ResourceOptions | None, props: Mapping[str, Any]
+) -> P:
     """The provider for one resource. Its owner, "<project>/<stack>/<type>/<parent name>/<name>", is unique per
     resource of a stack as URNs are in practice (a URN also holds the parent's type chain, which is not known
-    synchronously here)."""
+    synchronously here). First, ``props`` and the name are refused, naming the argument, if Pulumi could not send
+    them (`refuse_unsendable`)."""
+    refuse_unsendable(provider.type_token, resource_name, props)
     parent = getattr(opts.parent, "_name", "") if opts and opts.parent else ""
     return provider(f"{pulumi.get_project()}/{pulumi.get_stack()}/{provider.type_token}/{parent}/{resource_name}")
 

@@ -141,7 +141,7 @@ class AwsSecretsManagerToken(pulumi.dynamic.Resource, module="depot", name="AwsS
             "drift": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        provider = provider_for(AwsSecretsManagerTokenProvider, resource_name, opts)
+        provider = provider_for(AwsSecretsManagerTokenProvider, resource_name, opts, props)
         super().__init__(
             provider,
             resource_name,

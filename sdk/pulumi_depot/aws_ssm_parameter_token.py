@@ -97,7 +97,7 @@ class AwsSsmParameterToken(pulumi.dynamic.Resource, module="depot", name="AwsSsm
             "drift": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        provider = provider_for(AwsSsmParameterTokenProvider, resource_name, opts)
+        provider = provider_for(AwsSsmParameterTokenProvider, resource_name, opts, props)
         super().__init__(
             provider,
             resource_name,

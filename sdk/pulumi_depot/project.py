@@ -85,6 +85,6 @@ class Project(pulumi.dynamic.Resource, module="depot", name="Project"):
             "created_at": None,
             "import_changes": None,
         }
-        provider = provider_for(ProjectProvider, resource_name, opts)
+        provider = provider_for(ProjectProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
         settle(self, provider)

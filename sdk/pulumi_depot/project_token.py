@@ -74,7 +74,7 @@ class ProjectToken(pulumi.dynamic.Resource, module="depot", name="ProjectToken")
             "secret_known": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        provider = provider_for(ProjectTokenProvider, resource_name, opts)
+        provider = provider_for(ProjectTokenProvider, resource_name, opts, props)
         super().__init__(
             provider,
             resource_name,

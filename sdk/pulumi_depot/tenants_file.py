@@ -63,7 +63,7 @@ from typing import Annotated, Any
 import pulumi
 import yaml
 from pulumi_depot_provider.client.project_settings import INT32_MAX
-from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem
+from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem, printable
 from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
@@ -284,16 +284,18 @@ def template_problem(template: str) -> str | None:
 
 
 def project_name_problem(name: str, *, templated: bool) -> str | None:
-    """Why a Depot project name cannot be used, or None. Template results are held to a stricter character set."""
+    """Why a Depot project name cannot be used, or None. Template results are held to a stricter character set.
+    The name is shown escaped and cut (`printable`)."""
+    shown = printable(repr(name), 2 * MAX_NAME)
     if not 1 <= len(name) <= MAX_NAME:
-        return f"the project name {name!r} is {len(name)} characters long; Depot allows 1 to {MAX_NAME}"
+        return f"the project name {shown} is {len(name)} characters long; Depot allows 1 to {MAX_NAME}"
     if not name.strip():
-        return f"the project name {name!r} is blank"
+        return f"the project name {shown} is blank"
     if problem := character_problem(name):
-        return f"the project name {name!r} {problem}"
+        return f"the project name {shown} {problem}"
     if templated and not TEMPLATED_NAME.match(name):
         return (
-            f"the project name {name!r} has characters a name template may not produce: use letters, digits, "
+            f"the project name {shown} has characters a name template may not produce: use letters, digits, "
             "spaces and -_.:/(), starting and ending with a letter or digit"
         )
     return None
@@ -466,10 +468,11 @@ def _sink_problems(
 
 
 def _duplicate_policies(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
+    listed = list(entries or [])
     return [
-        f"trust_policies[{index}]: {key} is declared twice (trust_policies[{first}] and trust_policies[{index}]); "
-        "remove one"
-        for first, index, key in repeats(entry.key() for entry in entries or [])
+        f"trust_policies[{index}]: {printable(listed[index].key(), 200)} is declared twice (trust_policies[{first}] "
+        f"and trust_policies[{index}], compared case-insensitively); remove one"
+        for first, index, _ in repeats(entry.identity() for entry in listed)
     ]
 
 
@@ -490,11 +493,11 @@ def _describe(item: Any, data: Mapping[str, Any]) -> str:
         reason = "must be a mapping"
     elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
         reason = TENANT_ID_RULE
+    elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "shard":
+        reason = f"{SHARD_RULE} (got {item.get('input')!r})"
     else:
         reason = item["msg"].removeprefix("Value error, ")
         given = item.get("input")
-    elif item["type"] == "string_pattern_mismatch" and loc and loc[-1] == "shard":
-        reason = f"{SHARD_RULE} (got {item.get('input')!r})"
         if isinstance(given, bool | int | float) and not isinstance(given, str):
             reason += f" (got {given!r})"
     where, field = _where(loc, data)

@@ -68,6 +68,6 @@ class TrustPolicy(pulumi.dynamic.Resource, module="depot", name="TrustPolicy"):
             "circleci": circleci,
             "import_id": import_id,
         }
-        provider = provider_for(TrustPolicyProvider, resource_name, opts)
+        provider = provider_for(TrustPolicyProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
         settle(self, provider)

@@ -181,6 +181,6 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
             "changes": None,
             "drift": None,
         }
-        provider = provider_for(TrustPolicySetProvider, resource_name, opts)
+        provider = provider_for(TrustPolicySetProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
         settle(self, provider)

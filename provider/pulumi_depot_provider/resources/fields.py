@@ -4,9 +4,10 @@ Each input field may carry a `Behaviour` in its `Annotated` metadata; the adapte
 (replaceOnChanges, secret) read it from there, so one declaration drives both.
 
 The input rules every resource shares live here, once, for the provider and the SDK (pulumi_depot._checks imports
-them): the character rule (`FORBIDDEN_CATEGORIES`, `character_problem`), whole numbers (`WholeNumber`) and ids that
-are either absent or a real id (`ImportId`, `OrganizationId`). A reason never repeats a string input (it could be
-a secret pasted into the wrong place); a character it names is shown escaped.
+them): the character rule (`FORBIDDEN_CATEGORIES`, `invisible`, `character_problem`), field formats (`Format`),
+whole numbers (`WholeNumber`) and ids that are either absent or a real id (`ImportId`, `OrganizationId`). A reason
+never repeats a string input (it could be a secret pasted into the wrong place); a character it names is shown
+escaped, and `printable` makes any message safe for a terminal.
 """
 
 from __future__ import annotations
@@ -65,6 +66,21 @@ def behaviour(field: FieldInfo) -> Behaviour:
     return next((item for item in field.metadata if isinstance(item, Behaviour)), UPDATES)
 
 
+@dataclass(frozen=True)
+class Format:
+    """The form a string input must have beyond the character rule (a GitHub owner, a UUID): ``problem`` says why
+    a value lacks it, or None. Like the character rule it is checked on a resource's inputs only (`text_errors`):
+    the same models read Depot's live values and the stored state, which must stay readable."""
+
+    problem: Callable[[str], str | None]
+
+
+def format_problem(field: FieldInfo, value: str) -> str | None:
+    """Why ``value`` lacks the field's `Format`, or None (also when the field has none)."""
+    rule = next((item for item in field.metadata if isinstance(item, Format)), None)
+    return rule.problem(value) if rule else None
+
+
 # --- the character rule ------------------------------------------------------------------------------------------
 
 FORBIDDEN_CATEGORIES: Final = {
@@ -78,30 +94,95 @@ FORBIDDEN_CATEGORIES: Final = {
 }
 """The characters no name, description, slug, repository owner or name, UUID or id may hold, by Unicode general
 category: each is invisible or moves what a reader sees (a terminal runs an ESC sequence, a bidi override
-reorders the text around it, a zero-width character makes two different names look alike). Every one of them is
-one `repr` escapes, so a message naming it is printable. Everything else is accepted, spaces and emoji included
-(but not emoji joined by U+200D ZERO WIDTH JOINER, nor flags spelled with tag characters)."""
+reorders the text around it, a zero-width character makes two different names look alike). `invisible` adds the
+invisible characters of other categories. Everything else is accepted, spaces and emoji included (but not emoji
+joined by U+200D ZERO WIDTH JOINER, flags spelled with tag characters, nor emoji with a variation selector)."""
+
+DEFAULT_IGNORABLE: Final = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+"""Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, unchanged since Unicode 9): code
+points a renderer shows as nothing. Most are category Cf; the rest are letters and marks that look like nothing:
+the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 (Lo), the combining grapheme joiner U+034F and the variation
+selectors U+FE00-U+FE0F, U+E0100-U+E01EF (Mn), and reserved code points."""
+
+BLANK_LOOKING: Final = frozenset({0x2800})
+"""Not default-ignorable, yet drawn as an empty cell: U+2800 BRAILLE PATTERN BLANK (So). A probe created a project
+whose name was only this character; like the Hangul fillers (already in `DEFAULT_IGNORABLE`) it is not
+whitespace, so neither the blank rule nor the edge rule would catch it."""
+
+
+def invisible(character: str) -> bool:
+    """A default-ignorable or blank-looking character (`DEFAULT_IGNORABLE`, `BLANK_LOOKING`)."""
+    code = ord(character)
+    return code in BLANK_LOOKING or any(low <= code <= high for low, high in DEFAULT_IGNORABLE)
 
 
 def forbidden_character(text: str) -> tuple[int, str] | None:
-    """(index, character) of the first character of ``text`` in `FORBIDDEN_CATEGORIES`, or None."""
+    """(index, character) of the first character of ``text`` in `FORBIDDEN_CATEGORIES` or `invisible`, or None."""
     for index, character in enumerate(text):
-        if unicodedata.category(character) in FORBIDDEN_CATEGORIES:
+        if unicodedata.category(character) in FORBIDDEN_CATEGORIES or invisible(character):
             return index, character
     return None
 
 
+def escaped(character: str) -> str:
+    """A character as a message shows it: quoted, with a backslash escape for anything but printable ASCII
+    (``'\\x1b'``, ``'\\u3164'``), whatever the terminal would make of it."""
+    return "'" + character.encode("unicode_escape", "backslashreplace").decode("ascii") + "'"
+
+
 def character_problem(text: str) -> str | None:
-    """Why ``text`` may not be a name, description, slug or id because of a character in it, or None. Names the
-    character escaped and where it is, never the text itself."""
+    """Why ``text`` may not be a name, description, slug or id because of a character in it, or None: a forbidden
+    or invisible character, or whitespace at either end. Names the character escaped and where it is, never the
+    text itself. A blank text is left to its own rule ("must not be blank")."""
     found = forbidden_character(text)
-    if found is None:
-        return None
-    index, character = found
-    return (
-        f"has the control character {character!r} (U+{ord(character):04X}) at position {index + 1}; remove it "
-        "(control, bidi and other invisible formatting characters are not allowed)"
-    )
+    if found is not None:
+        index, character = found
+        code = f"{escaped(character)} (U+{ord(character):04X}) at position {index + 1}; remove it"
+        if unicodedata.category(character) in FORBIDDEN_CATEGORIES:
+            return (
+                f"has the control character {code} (control, bidi and other invisible formatting characters are "
+                "not allowed)"
+            )
+        return f"has the invisible character {code} (default-ignorable and blank-looking characters are not allowed)"
+    stripped = text.strip()
+    if stripped and stripped != text:
+        end, character = ("starts", text[0]) if text[0].isspace() else ("ends", text[-1])
+        return (
+            f"{end} with whitespace ({escaped(character)}, U+{ord(character):04X}); remove it (leading and trailing "
+            "whitespace is not allowed: it makes two values that look the same differ)"
+        )
+    return None
+
+
+REASON_LIMIT: Final = 2000
+"""The longest message a check failure carries (`printable`): room for every rule's reason and a path."""
+
+
+def printable(text: str, limit: int = REASON_LIMIT) -> str:
+    """``text`` safe for a terminal: every forbidden, invisible or unprintable character (ESC, a bidi override, a
+    newline) escaped, and cut to ``limit`` characters. For messages that may carry what someone typed."""
+    shown = "".join(escaped(c)[1:-1] if not c.isprintable() or forbidden_character(c) is not None else c for c in text)
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[:limit]}... ({len(shown) - limit} more characters cut)"
 
 
 # --- field types ---------------------------------------------------------------------------------------------------
@@ -212,7 +293,7 @@ class InputModel(BaseModel):
     def _apply_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         broken = cls.rule_errors(data) if isinstance(data, Mapping) else []
         if cls.resource_inputs and isinstance(data, Mapping):
-            broken = [*character_errors(cls, data), *broken]
+            broken = [*text_errors(cls, data), *broken]
         try:
             model = handler(data)
         except ValidationError as error:
@@ -228,24 +309,27 @@ class InputModel(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-def character_errors(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "") -> Iterator[CrossFieldError]:
-    """The character rule over the raw input: one error per string field (nested models and lists of them
-    included) holding a forbidden character. Blank strings are left to their own rule ("must not be blank")."""
+def text_errors(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "") -> Iterator[CrossFieldError]:
+    """The character rule, then the field's `Format`, over the raw input: one error per string field (nested
+    models and lists of them included) that breaks one. Blank strings are left to their own rule ("must not be
+    blank"), strings over Depot's length limit to theirs."""
     for name, field in model.model_fields.items():
         value, path = data.get(name), f"{prefix}{name}"
         annotation = _bare(field.annotation)
         item = _bare(typing.get_args(annotation)[0]) if typing.get_origin(annotation) is list else None
         if annotation is str and isinstance(value, str) and value.strip():
             problem = character_problem(value)
+            if problem is None and len(value) <= MAX_TEXT_LENGTH:
+                problem = format_problem(field, value)
             if problem:
                 # The value is known (check leaves unknowns out before validating), so no unknown can hide it.
                 yield CrossFieldError(path, problem, (path,))
         elif _is_model(annotation) and isinstance(value, Mapping):
-            yield from character_errors(annotation, value, f"{path}.")
+            yield from text_errors(annotation, value, f"{path}.")
         elif _is_model(item) and isinstance(value, list):
             for index, entry in enumerate(value):
                 if isinstance(entry, Mapping):
-                    yield from character_errors(item, entry, f"{path}[{index}].")
+                    yield from text_errors(item, entry, f"{path}[{index}].")
 
 
 def _bare(annotation: Any) -> Any:

@@ -22,36 +22,48 @@ from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
     CrossFieldError,
+    Format,
     ImportId,
     InputModel,
     OutputModel,
     Text,
 )
+from pulumi_depot_provider.resources.trust_names import (
+    buildkite_slug_problem,
+    github_owner_problem,
+    github_repository_problem,
+    uuid_problem,
+)
 
 TrustProvider = Literal["github", "buildkite", "circleci"]
 M = TypeVar("M", bound=Message)
 PROVIDERS: tuple[TrustProvider, ...] = ("github", "buildkite", "circleci")
+# The names a policy holds, in the form each CI service gives them (resources/trust_names.py); checked on inputs.
+GitHubOwner = Annotated[Text, Format(github_owner_problem)]
+GitHubRepository = Annotated[Text, Format(github_repository_problem)]
+BuildkiteSlug = Annotated[Text, Format(buildkite_slug_problem)]
+CircleCIUuid = Annotated[Text, Format(uuid_problem)]
 
 
 class GitHubTrust(InputModel):
     """Trust GitHub Actions workflows of one repository."""
 
-    repository_owner: Text = Field(description="The GitHub user or organization that owns the repository.")
-    repository: Text = Field(description="The repository's name (without the owner).")
+    repository_owner: GitHubOwner = Field(description="The GitHub user or organization that owns the repository.")
+    repository: GitHubRepository = Field(description="The repository's name (without the owner).")
 
 
 class BuildkiteTrust(InputModel):
     """Trust one Buildkite pipeline."""
 
-    organization_slug: Text = Field(description="The Buildkite organization's slug.")
-    pipeline_slug: Text = Field(description="The pipeline's slug.")
+    organization_slug: BuildkiteSlug = Field(description="The Buildkite organization's slug.")
+    pipeline_slug: BuildkiteSlug = Field(description="The pipeline's slug.")
 
 
 class CircleCITrust(InputModel):
     """Trust one CircleCI project."""
 
-    organization_uuid: Text = Field(description="The CircleCI organization's UUID.")
-    project_uuid: Text = Field(description="The CircleCI project's UUID.")
+    organization_uuid: CircleCIUuid = Field(description="The CircleCI organization's UUID.")
+    project_uuid: CircleCIUuid = Field(description="The CircleCI project's UUID.")
 
 
 TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust

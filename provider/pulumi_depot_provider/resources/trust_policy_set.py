@@ -40,6 +40,7 @@ from pulumi_depot_provider.resources.fields import (
     OutputModel,
     Text,
     a_list,
+    printable,
 )
 from pulumi_depot_provider.resources.trust_policy import (
     PROVIDERS,
@@ -79,6 +80,11 @@ class TrustPolicyEntry(InputModel):
     def key(self) -> str:
         return policy_key(*self.kind_and_fields())
 
+    def identity(self) -> str:
+        """What two entries that are one policy share: the key compared case-insensitively (GitHub names are
+        case-insensitive, Buildkite slugs lowercase, UUIDs hexadecimal)."""
+        return self.key().casefold()
+
 
 class TrustPolicySetArgs(InputModel):
     """Every trust policy of one Depot project, as one list: creating the set adopts the project's policies that
@@ -102,10 +108,10 @@ class TrustPolicySetArgs(InputModel):
         """Duplicates, found in the raw entries so they are reported even while project_id is unknown."""
         policies = data.get("policies")
         keys = [_raw_key(entry) for entry in (policies if isinstance(policies, list) else [])]
-        for first, index, key in repeats(keys):
+        for first, index, _ in repeats(key.casefold() if key else None for key in keys):
             reason = (
-                f"{key} is declared twice (policies[{first}] and policies[{index}]); "
-                "a set holds each policy once: remove one"
+                f"{printable(keys[index] or '', 200)} is declared twice (policies[{first}] and policies[{index}], "
+                "compared case-insensitively); a set holds each policy once: remove one"
             )
             return [CrossFieldError(f"policies[{index}]", reason, ("policies",))]
         return []

@@ -420,7 +420,8 @@ def test_inputs_are_checked_before_aws_is_called(host: DynamicProviderHost) -> N
         )
         .failures
     )
-    assert sorted(f.property for f in failures) == [
+    assert [f.property for f in failures] == [""] * 5
+    assert sorted(f.reason.split(":")[0] for f in failures) == [
         "name",
         "reader_arns[0]",
         "recovery_window_days",
@@ -431,7 +432,7 @@ def test_inputs_are_checked_before_aws_is_called(host: DynamicProviderHost) -> N
     (failure,) = (
         parameter_sink(host).check({"name": "depot/acme/token", "region": "us-east-1", "value": Secret(token)}).failures
     )
-    assert failure.property == "name" and "must start with '/'" in failure.reason
+    assert failure.property == "" and failure.reason.startswith("name: ") and "must start with '/'" in failure.reason
 
 
 def unused_port() -> int:

@@ -36,11 +36,11 @@ def resource(host: DynamicProviderHost, provider: ResourceProvider, type_: str) 
 
 
 BAD_INPUTS: list[tuple[ResourceProvider, str, dict[str, Any], str, str]] = [
-    (ProjectProvider(), PROJECT, {"region": "us-east-1"}, "name", "name is required"),
+    (ProjectProvider(), PROJECT, {"region": "us-east-1"}, "name", "is required"),
     (ProjectProvider(), PROJECT, {**VALID_PROJECT, "name": ""}, "name", "at least 1 character"),
-    (ProjectProvider(), PROJECT, {**VALID_PROJECT, "name": "x" * 65}, "name", "at most 64 characters"),
+    (ProjectProvider(), PROJECT, {**VALID_PROJECT, "name": "x" * 65}, "name", "is 65 characters long; at most 64"),
     (ProjectProvider(), PROJECT, {**VALID_PROJECT, "name": "   "}, "name", "must not be blank"),
-    (ProjectProvider(), PROJECT, {"name": "api"}, "region", "region is required"),
+    (ProjectProvider(), PROJECT, {"name": "api"}, "region", "is required"),
     (ProjectProvider(), PROJECT, {**VALID_PROJECT, "region": "mars-1"}, "region", "'us-east-1' or 'eu-central-1'"),
     (ProjectProvider(), PROJECT, {**VALID_PROJECT, "cache_policy": {"keep_gb": 0}}, "cache_policy.keep_gb", ">= 1"),
     (ProjectProvider(), PROJECT, {**VALID_PROJECT, "cache_policy": {"keep_days": -1}}, "cache_policy.keep_days", "0"),
@@ -77,7 +77,7 @@ BAD_INPUTS: list[tuple[ResourceProvider, str, dict[str, Any], str, str]] = [
         "buildkite",
         "exactly one provider",
     ),
-    (TrustPolicyProvider(), TRUST_POLICY, {"github": GITHUB}, "project_id", "project_id is required"),
+    (TrustPolicyProvider(), TRUST_POLICY, {"github": GITHUB}, "project_id", "is required"),
     (
         TrustPolicyProvider(),
         TRUST_POLICY,
@@ -88,7 +88,10 @@ BAD_INPUTS: list[tuple[ResourceProvider, str, dict[str, Any], str, str]] = [
     (
         TrustPolicyProvider(),
         TRUST_POLICY,
-        {"project_id": "p", "circleci": {"organization_uuid": "o", "project_uuid": ""}},
+        {
+            "project_id": "p",
+            "circleci": {"organization_uuid": "0b6e1c53-2b5e-4f3a-9d57-1a1e3c6f7a01", "project_uuid": ""},
+        },
         "circleci.project_uuid",
         "at least 1 character",
     ),
@@ -112,7 +115,8 @@ def test_each_bad_input_fails_naming_the_property(
     reason: str,
 ) -> None:
     failures = resource(check_host, provider, type_).check(inputs).failures
-    assert [f.property for f in failures] == [prop], failures
+    # The path leads the reason; the property itself is empty, so the engine never prints the value beside it.
+    assert [(f.property, f.reason.split(": ", 1)[0]) for f in failures] == [("", prop)], failures
     assert reason.replace(">= 1", "greater than or equal to 1") in failures[0].reason
 
 
@@ -154,9 +158,10 @@ def test_known_mistakes_are_still_reported_next_to_unknowns(check_host: DynamicP
     failures = project.check(
         {"name": UNKNOWN, "region": "mars-1", "cache_policy": {"keep_gb": UNKNOWN, "keep_days": -1}}, preview=True
     ).failures
-    assert sorted(f.property for f in failures) == ["cache_policy.keep_days", "region"]
+    assert sorted(f.reason.split(":")[0] for f in failures) == ["cache_policy.keep_days", "region"]
     policy = resource(check_host, TrustPolicyProvider(), TRUST_POLICY)
-    assert [f.property for f in policy.check({"project_id": UNKNOWN}, preview=True).failures] == ["github"]
+    failures = policy.check({"project_id": UNKNOWN}, preview=True).failures
+    assert [f.reason.split(":")[0] for f in failures] == ["github"]
 
 
 def test_diff_in_preview_reports_unknown_inputs_as_changes(check_host: DynamicProviderHost) -> None:
@@ -222,7 +227,7 @@ def test_failures_never_repeat_a_string_input(check_host: DynamicProviderHost) -
     pasted_token = "depot_project_" + "s3cr3t" * 50  # a secret pasted into the wrong input
     token = resource(check_host, ProjectTokenProvider(), PROJECT_TOKEN)
     failures = token.check({"project_id": "p", "description": pasted_token}).failures
-    assert [f.property for f in failures] == ["description"]
-    assert "s3cr3t" not in failures[0].reason and "at most 256 characters" in failures[0].reason
+    assert [(f.property, f.reason.split(":")[0]) for f in failures] == [("", "description")]
+    assert "s3cr3t" not in failures[0].reason and "is 314 characters long; at most 256" in failures[0].reason
     numbers = resource(check_host, ProjectProvider(), PROJECT).check({**VALID_PROJECT, "cache_policy": {"keep_gb": 0}})
     assert numbers.failures[0].reason.endswith("(got 0)")

@@ -1,9 +1,11 @@
-"""Strict inputs (issue 8), through the real dynamic provider host: every bad input is one CheckFailure at its
-property path whose reason says what is wrong and how to fix it, shows a forbidden character escaped and never
-repeats a string input; every valid input is still accepted as before.
+"""Strict inputs (issues 8 and 22), through the real dynamic provider host: every bad input is one CheckFailure
+whose reason starts with its property path and says what is wrong and how to fix it, shows a forbidden character
+escaped and never repeats a string input; every valid input is still accepted as before. The failure's own
+property is empty: the engine would print the input's value raw beside a failure that names a property.
 
-The bad-input classes: a control or invisible formatting character in any name, description, slug, repository
-owner or name, UUID or id (the rule: FORBIDDEN_CATEGORIES in resources/fields.py); an empty or blank import_id or
+The bad-input classes: a control, invisible formatting, default-ignorable or blank-looking character, or
+whitespace at either end, in any name, description, slug, repository owner or name, UUID or id (the rule:
+FORBIDDEN_CATEGORIES and `invisible` in resources/fields.py); an empty or blank import_id or
 organization_id (it would silently create instead of adopting, or mean the token's organization); a bool, a string
 or a fraction for a number (numbers arrive as doubles: whole ones such as 50.0 are numbers); trust policies that
 are not a list (a string or a mapping must never become an empty authoritative set: [] is the one way to say
@@ -27,7 +29,14 @@ from hypothesis import strategies as st
 from pulumi.dynamic import ResourceProvider
 from pulumi_depot import _checks
 from pulumi_depot_provider.client.project_settings import INT32_MAX, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
-from pulumi_depot_provider.resources.fields import FORBIDDEN_CATEGORIES, character_problem, forbidden_character
+from pulumi_depot_provider.resources.fields import (
+    DEFAULT_IGNORABLE,
+    FORBIDDEN_CATEGORIES,
+    character_problem,
+    escaped,
+    forbidden_character,
+    invisible,
+)
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
@@ -39,7 +48,10 @@ FAKE_TOKEN = "depot_org_fake_check_token"
 PREFIX = "pulumi-python:dynamic/depot:"
 GITHUB = {"repository_owner": "acme", "repository": "api"}
 BUILDKITE = {"organization_slug": "acme", "pipeline_slug": "deploy"}
-CIRCLECI = {"organization_uuid": "0b3c-org", "project_uuid": "9f2e-proj"}
+CIRCLECI = {
+    "organization_uuid": "0b3c9a61-3f2e-4d1c-8a7b-5e6f7a8b9c0d",
+    "project_uuid": "9f2e0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c",
+}
 POLICY_RULE = "must be a list of trust policy entries ([] removes them all)"
 LEAVE_IT_OUT = "must not be empty or blank; leave it out instead"
 WHOLE = "must be a whole number"
@@ -122,6 +134,9 @@ SAMPLES = [
     "\u00ad",
     "\u2060",
 ]
+# What the probe of issue 22 created as "invisible" names: the Hangul fillers, the Braille blank, the combining
+# grapheme joiner, variation selectors (VS16 turns a character into an emoji), the Mongolian vowel separator.
+INVISIBLE_SAMPLES = ["\u3164", "\u2800", "\u034f", "\ufe0f", "\u115f", "\u1160", "\uffa0", "\u180e", "\U000e0100"]
 
 
 def field_id(case: tuple[Kind, Path, int]) -> str:
@@ -154,9 +169,16 @@ def strings(value: Any) -> Iterator[str]:
 
 
 def assert_escaped(failures: list[CheckFailure]) -> None:
-    """No reason holds a character of the forbidden categories raw (they are all shown as repr escapes)."""
+    """No failure names a property (the engine would print its value raw) and no reason holds a forbidden or
+    invisible character raw (they are all shown as escapes)."""
     for failure in failures:
-        assert forbidden_character(failure.reason) is None, repr(failure.reason)
+        assert failure.property == "", failure
+        assert forbidden_character(failure.reason) is None and failure.reason.isprintable(), repr(failure.reason)
+
+
+def paths(failures: list[CheckFailure]) -> list[str]:
+    """The property path each failure's reason starts with ("name: has the control character ...")."""
+    return [failure.reason.split(": ", 1)[0] for failure in failures]
 
 
 @pytest.fixture(scope="module")
@@ -181,29 +203,32 @@ def check(resources: dict[str, EngineResource], kind: Kind, inputs: dict[str, An
 
 
 def refused(resources: dict[str, EngineResource], kind: Kind, inputs: dict[str, Any], path: Path) -> str:
-    """The one failure of these inputs, which must be at ``path``; its reason."""
+    """The one failure of these inputs, which must be at ``path``; its reason after the path."""
     failures = check(resources, kind, inputs).failures
-    assert [failure.property for failure in failures] == [dotted(path)], failures
-    return str(failures[0].reason)
+    assert paths(failures) == [dotted(path)], failures
+    return str(failures[0].reason).removeprefix(f"{dotted(path)}: ")
 
 
 # --- the rule itself -------------------------------------------------------------------------------------------
 
 
-def test_the_forbidden_set_is_five_unicode_categories_and_each_character_is_shown_escaped() -> None:
+def test_the_forbidden_set_is_five_unicode_categories_and_the_invisible_characters_each_shown_escaped() -> None:
     assert set(FORBIDDEN_CATEGORIES) == {"Cc", "Cf", "Zl", "Zp", "Cs"}
     forbidden = 0
     for code in range(sys.maxunicode + 1):
         character = chr(code)
-        if unicodedata.category(character) in FORBIDDEN_CATEGORIES:
+        if unicodedata.category(character) in FORBIDDEN_CATEGORIES or invisible(character):
             forbidden += 1
             assert forbidden_character(f"a{character}b") == (1, character)
-            assert character not in repr(character), f"U+{code:04X} would be shown raw"
+            assert character not in escaped(character), f"U+{code:04X} would be shown raw"
+            assert escaped(character).isascii() and escaped(character).isprintable()
         else:
             assert forbidden_character(character) is None
     assert forbidden > 2048 + 65 + 2  # surrogates, C0/DEL/C1 and the two separators at least, plus Cf
-    for sample in SAMPLES:
+    for sample in [*SAMPLES, *INVISIBLE_SAMPLES]:
         assert forbidden_character(sample) is not None, f"U+{ord(sample):04X}"
+    # Unicode's Default_Ignorable_Code_Point: 4,174 code points, most of them reserved or tags
+    assert sum(high - low + 1 for low, high in DEFAULT_IGNORABLE) == 4174
 
 
 def test_the_sdk_uses_the_providers_rule_and_reason() -> None:
@@ -309,7 +334,7 @@ def test_a_reason_never_repeats_the_string_it_refuses(resources: dict[str, Engin
     pasted = "depot_project_" + "s3cr3t" * 5  # a secret pasted into the wrong input
     for kind, path, _ in TEXT_FIELDS:
         result = check(resources, kind, with_value(kind.valid, path, f"{pasted}\u202e"))
-        assert [f.property for f in result.failures] == [dotted(path)]
+        assert paths(result.failures) == [dotted(path)]
         assert "s3cr3t" not in result.failures[0].reason
 
 
@@ -322,15 +347,16 @@ def test_every_problem_of_one_input_is_reported_at_once(resources: dict[str, Eng
         "cache_policy": {"keep_gb": True},
     }
     failures = check(resources, PROJECT, inputs).failures
-    assert sorted(f.property for f in failures) == ["cache_policy.keep_gb", "import_id", "name", "organization_id"]
+    assert sorted(paths(failures)) == ["cache_policy.keep_gb", "import_id", "name", "organization_id"]
 
 
 # --- properties ----------------------------------------------------------------------------------------------
 
 # Surrogates (Cs) are forbidden too, but cannot travel from the engine at all (not UTF-8): the rule's own test
 # covers them.
-FORBIDDEN = st.characters(categories=["Cc", "Cf", "Zl", "Zp"])
-ALLOWED = st.characters(exclude_categories=["Cc", "Cf", "Cs", "Zl", "Zp"])
+INVISIBLE = [chr(code) for low, high in DEFAULT_IGNORABLE for code in range(low, high + 1)] + ["\u2800"]
+FORBIDDEN = st.characters(categories=["Cc", "Cf", "Zl", "Zp"]) | st.sampled_from(INVISIBLE)
+ALLOWED = st.characters(exclude_categories=["Cc", "Cf", "Cs", "Zl", "Zp"]).filter(lambda c: not invisible(c))
 ANY_TEXT = st.characters(exclude_categories=["Cs"])
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -350,9 +376,22 @@ def test_text_with_a_forbidden_character_is_refused_at_its_path(
     reason = refused(resources, kind, with_value(kind.valid, path, value), path)
     if value.strip():
         assert reason == character_problem(value)
-        assert f"{planted!r} (U+{ord(planted):04X}) at position {len(before) + 1};" in reason
+        assert f"{escaped(planted)} (U+{ord(planted):04X}) at position {len(before) + 1};" in reason
     else:
         assert reason == "must not be blank" or reason.startswith(LEAVE_IT_OUT)
+
+
+# The names a trust policy holds have their CI service's form (test_input_rules.py refuses everything else).
+GITHUB_OWNER = st.from_regex(r"[A-Za-z0-9](-?[A-Za-z0-9]){0,19}", fullmatch=True)
+BUILDKITE_SLUG = st.from_regex(r"[a-z0-9](-?[a-z0-9]){0,49}", fullmatch=True)
+FORMS = {
+    "repository_owner": GITHUB_OWNER,
+    "repository": st.from_regex(r"[A-Za-z0-9._-]{1,100}", fullmatch=True).filter(lambda name: name not in (".", "..")),
+    "organization_slug": BUILDKITE_SLUG,
+    "pipeline_slug": BUILDKITE_SLUG,
+    "organization_uuid": st.uuids().map(str),
+    "project_uuid": st.uuids().map(lambda uuid: str(uuid).upper()),
+}
 
 
 @pytest.mark.parametrize("case", TEXT_FIELDS, ids=field_id)
@@ -362,7 +401,9 @@ def test_printable_text_within_the_limit_is_accepted_as_it_is(
     resources: dict[str, EngineResource], case: tuple[Kind, Path, int], data: st.DataObject
 ) -> None:
     kind, path, limit = case
-    value = data.draw(st.text(ALLOWED, min_size=1, max_size=limit).filter(str.strip), label="value")
+    form = FORMS.get(str(path[-1]))
+    free = st.text(ALLOWED, min_size=1, max_size=limit).filter(lambda text: text.strip() == text != "")
+    value = data.draw(free if form is None else form, label="value")
     result = check(resources, kind, with_value(kind.valid, path, value))
     assert result.failures == []
     assert value in list(strings(result.inputs))
@@ -414,5 +455,5 @@ def test_anything_but_a_list_of_trust_policies_is_refused(resources: dict[str, E
 
 def test_an_unknown_property_with_a_control_character_is_named_escaped(resources: dict[str, EngineResource]) -> None:
     failures = check(resources, PROJECT, {**PROJECT.valid, "evil\x1b[31m": "x"}).failures
-    assert [failure.property for failure in failures] == ["evil\\x1b[31m"]
-    assert all(forbidden_character(failure.property) is None for failure in failures)
+    assert paths(failures) == ["evil\\x1b[31m"]
+    assert "\x1b" not in failures[0].reason

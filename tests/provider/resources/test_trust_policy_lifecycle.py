@@ -33,7 +33,13 @@ def policies(client: Any, project_id: str) -> dict[str, tuple[str | None, dict[s
     [
         ("github", GITHUB),
         ("buildkite", {"organization_slug": "acme", "pipeline_slug": "deploy"}),
-        ("circleci", {"organization_uuid": "0b3c-org", "project_uuid": "9f2e-proj"}),
+        (
+            "circleci",
+            {
+                "organization_uuid": "0b3c9a61-3f2e-4d1c-8a7b-5e6f7a8b9c0d",
+                "project_uuid": "9f2e0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c",
+            },
+        ),
     ],
 )
 def test_each_provider_creates_reads_and_deletes(

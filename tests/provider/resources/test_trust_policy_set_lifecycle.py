@@ -15,7 +15,13 @@ from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvi
 TRUST_POLICY_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
 API = {"github": {"repository_owner": "acme", "repository": "api"}}
 DEPLOY = {"buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"}}
-NIGHTLY = {"circleci": {"organization_uuid": "0b3c-org", "project_uuid": "9f2e-proj"}}
+NIGHTLY_KEY = "circleci:0b3c9a61-3f2e-4d1c-8a7b-5e6f7a8b9c0d/9f2e0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c"
+NIGHTLY = {
+    "circleci": {
+        "organization_uuid": "0b3c9a61-3f2e-4d1c-8a7b-5e6f7a8b9c0d",
+        "project_uuid": "9f2e0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c",
+    }
+}
 MESSAGES = {
     "github": pb.TrustPolicy.GitHub,
     "buildkite": pb.TrustPolicy.Buildkite,
@@ -141,10 +147,10 @@ def test_changing_the_list_adds_and_removes_only_the_difference(
     now = live(client, project_id)
     assert now["buildkite:acme/deploy"] == kept_id
     assert trust.outputs["changes"] == [
-        f"+ circleci:0b3c-org/9f2e-proj (id {now['circleci:0b3c-org/9f2e-proj']}): added",
+        f"+ {NIGHTLY_KEY} (id {now[NIGHTLY_KEY]}): added",
         f"- github:acme/api (id {removed_id}): removed, not declared",
     ]
-    assert set(now) == {"buildkite:acme/deploy", "circleci:0b3c-org/9f2e-proj"}
+    assert set(now) == {"buildkite:acme/deploy", NIGHTLY_KEY}
 
     assert trust.up({"project_id": project_id, "policies": []}) == "update"
     assert live(client, project_id) == {}
@@ -156,16 +162,16 @@ def test_duplicates_fail_check_even_while_the_project_id_is_unknown(host: Dynami
         result = trust.check({"project_id": given, "policies": [API, DEPLOY, API]}, preview=given is UNKNOWN)
         assert [(f.property, f.reason) for f in result.failures] == [
             (
-                "policies[2]",
-                "github:acme/api is declared twice (policies[0] and policies[2]); a set holds each policy once: "
-                "remove one",
+                "",
+                "policies[2]: github:acme/api is declared twice (policies[0] and policies[2], compared "
+                "case-insensitively); a set holds each policy once: remove one",
             )
         ]
 
 
 def test_entries_with_no_or_two_providers_fail_check_at_their_index(host: DynamicProviderHost, project_id: str) -> None:
     result = trust_set(host).check({"project_id": project_id, "policies": [API, {}, {**API, **DEPLOY}, {"gitlab": {}}]})
-    assert sorted(f.property for f in result.failures) == [
+    assert sorted(f.reason.split(":")[0] for f in result.failures) == [
         "policies[1].github",
         "policies[2].buildkite",
         "policies[3].gitlab",
@@ -233,7 +239,7 @@ def guarded_host(depot: Any) -> Any:
 def test_policies_outside_the_allowlist_fail_check_naming_policy_and_allowlist(
     guarded_host: Callable[[str | None], DynamicProviderHost], project_id: str
 ) -> None:
-    host = guarded_host('{"github": ["Acme", "acme-labs"], "circleci": ["0B3C-ORG"]}')
+    host = guarded_host('{"github": ["Acme", "acme-labs"], "circleci": ["0B3C9A61-3F2E-4D1C-8A7B-5E6F7A8B9C0D"]}')
     evil = {"github": {"repository_owner": "evil", "repository": "x"}}
     result = trust_set(host).check({"project_id": project_id, "policies": [API, evil, DEPLOY, NIGHTLY]})
     # Property "": the engine would print the input's raw value; the reason names the path.
