@@ -75,7 +75,9 @@ class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT])
     _trust_problem: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {key: value for key, value in self.__dict__.items() if key != "stack_allowed_trust"}
+        # Private attributes (settings, the rule) are the host's, made by configure: they never travel.
+        state = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+        state.pop("stack_allowed_trust", None)
         captured = program_stack_allowed_trust()
         if captured is not None:  # not set: the pickle stays what it was before the capture existed
             state["stack_allowed_trust"] = captured

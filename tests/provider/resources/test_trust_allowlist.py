@@ -128,9 +128,8 @@ def test_the_pickle_carries_the_stack_list_from_the_program_and_never_a_secret()
     provider = TrustPolicySetProvider("proj/dev/depot:TrustPolicySet//api")
     plain = serialize_provider(provider)  # no allowlist set: the pickle is what it always was
 
-    def in_program() -> str:
-        pulumi.runtime.set_config("depot:allowedTrust", ACME)
-        pulumi.runtime.set_config("depot:token", "org-token-secret")
+    def in_program() -> str:  # set_all_config sets this context's config only (set_config would leak)
+        pulumi.runtime.set_all_config({"depot:allowedTrust": ACME, "depot:token": "org-token-secret"})
         return serialize_provider(provider)
 
     captured = contextvars.copy_context().run(in_program)
