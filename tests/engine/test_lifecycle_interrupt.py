@@ -1,28 +1,32 @@
 """An `up` interrupted by Ctrl-C (SIGINT to the CLI's process group, as a terminal sends it) or killed outright
-while Depot is slow, then resumed.
+while creates are in flight, then resumed.
 
 What the engine does: on the first SIGINT it cancels, lets the operations in flight finish and records them, and
 starts nothing new: no pending operations, and the resumed `up` creates exactly what is missing. On a second SIGINT
-it terminates at once (SIGKILL: at once, leaving its lock, which `pulumi cancel` removes): the operations in flight
-stay in the state as pending CREATEs although Depot committed them, and a non-interactive `up` only warns about
-them and creates those resources again. The provider's create journal is what keeps that from leaving orphans: the
-next create of each interrupted resource finds what its interrupted create made (a project or trust policy is
+it terminates at once: the operations in flight stay in the state as pending CREATEs although Depot committed them,
+and a non-interactive `up` only warns about them and creates those resources again. A kill -9 also leaves the
+stack's lock, which `pulumi cancel` removes. The provider's create journal is what keeps that from leaving orphans:
+the next create of each interrupted resource finds what its interrupted create made (a project or trust policy is
 recovered, a token whose secret was never recorded is deleted and made again).
+
+Each `up` reaches Depot through a GateProxy: the test closes the gate, so the `up` holds still at a known point
+(calls that Depot has done and whose answers the provider has not had) for as long as the test takes to interrupt
+or kill it, and then waits until what it sent has landed. Nothing waits on time.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_lifecycle import WAIT_DEADLINE, LineLog, interrupt, policies, projects, tokens
+from engine_lifecycle import WAIT_DEADLINE, LineLog, policies, projects, tokens
+from gate_proxy import GateProxy
 from pulumi import automation as auto
-from pulumi_stack import PulumiStack, kill_process_tree, running, write_program
+from pulumi_stack import PulumiStack, kill_process_tree, write_program
 
 PROGRAM = """
 import pulumi
@@ -41,24 +45,37 @@ def declared_state(stack: PulumiStack) -> dict[str, str]:
     return {name: resource["id"] for name, resource in stack.resources().items()}
 
 
-def test_an_interrupted_up_resumes_to_exactly_the_declared_objects(
-    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
-) -> None:
-    server = start_depot_server(latency_ms=400)
-    client = server.client()
-    stack = pulumi_stack(write_program(tmp_path / "program", PROGRAM), server)
+@pytest.fixture
+def gate(depot: Any) -> Iterator[GateProxy]:
+    with GateProxy(depot.url) as proxy:
+        yield proxy
+
+
+def gated_stack(make: Callable[..., PulumiStack], program: Path, depot: Any, gate: GateProxy) -> PulumiStack:
+    stack = make(program, depot)
+    stack.set_config("depot:apiUrl", gate.url)
     stack.log = LineLog()
+    return stack
+
+
+def test_an_interrupted_up_resumes_to_exactly_the_declared_objects(
+    depot: Any, gate: GateProxy, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    client = depot.client()
+    stack = gated_stack(pulumi_stack, write_program(tmp_path / "program", PROGRAM), depot, gate)
+    gate.close(methods={"CreateToken"})
     with stack.running_cli("up", "--yes", "--skip-preview") as process:
-        stack.log.wait_for(r"ProjectToken \S+ creating")  # the project exists, tokens are in flight
-        assert interrupt(process) != 0
-    assert "received; cancelling" in "".join(stack.log)
+        gate.wait_holding()  # the project exists, a token's create is in flight
+        os.killpg(process.pid, signal.SIGINT)
+        stack.log.wait_for(r"received; cancelling")
+        gate.release()  # the creates in flight end; the engine starts nothing new
+        assert process.wait(timeout=WAIT_DEADLINE) != 0
     assert stack.export()["deployment"].get("pending_operations") in (None, [])
     (project_id,) = projects(client)
     # Whatever was in flight finished and is in the state; nothing else was started.
     in_state = declared_state(stack)
-    assert {t for t in tokens(client, project_id)} == {in_state[n] for n in TOKENS if n in in_state}
+    assert {t for t in tokens(client, project_id)} == {in_state[n] for n in TOKENS if n in in_state} != set()
 
-    server.set_faults()
     stack.up()
     assert projects(client) == {project_id: "api"}
     assert sorted(tokens(client, project_id).values()) == TOKENS
@@ -71,30 +88,29 @@ def test_an_interrupted_up_resumes_to_exactly_the_declared_objects(
 
 
 def test_a_terminated_up_leaves_pending_creates_and_the_next_up_no_orphans(
-    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+    depot: Any, gate: GateProxy, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
-    server = start_depot_server(latency_ms=1500)
-    client = server.client()
-    stack = pulumi_stack(write_program(tmp_path / "program", PROGRAM), server)
-    stack.log = LineLog()
+    client = depot.client()
+    stack = gated_stack(pulumi_stack, write_program(tmp_path / "program", PROGRAM), depot, gate)
+    gate.close(methods={"CreateToken"})
     with stack.running_cli("up", "--yes", "--skip-preview") as process:
-        stack.log.wait_for(r"ProjectToken \S+ creating")
+        gate.wait_holding()  # a token is created in Depot, and the provider has not heard back
         os.killpg(process.pid, signal.SIGINT)
         stack.log.wait_for(r"received; cancelling")
         os.killpg(process.pid, signal.SIGINT)  # the second Ctrl-C: "terminating"
         assert process.wait(timeout=WAIT_DEADLINE) != 0
+    gate.release()  # to nobody: the provider that asked has gone with the terminated up
     assert "received; terminating" in "".join(stack.log)
-    stack.restore_torn_checkpoint()  # terminating at once may also land during a checkpoint rewrite
+    stack.repair_after_kill()  # the CLI may exit while a checkpoint write is under way
     pending = stack.export()["deployment"].get("pending_operations") or []
     interrupted = sorted(op["resource"]["urn"].rsplit("::", 1)[1] for op in pending)
     assert interrupted and {op["type"] for op in pending} == {"creating"}
     (project_id,) = projects(client)
     # Depot holds what the interrupted creates committed, none of it in the state.
     left = tokens(client, project_id)
-    assert set(left.values()) <= set(interrupted)
+    assert left and set(left.values()) <= set(interrupted)
     assert not set(left) & set(declared_state(stack).values())
 
-    server.set_faults()
     stack.up()  # non-interactive: the engine warns about the pending creates and creates them again
     state = declared_state(stack)
     live = tokens(client, project_id)
@@ -119,29 +135,27 @@ for number in range({tenants}):
 
 
 def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
-    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+    depot: Any, gate: GateProxy, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
-    """kill -9 of the whole `pulumi up` (CLI and provider host) while creates are in flight, three times; after
-    `pulumi cancel` and one more up, Depot holds exactly one project, token and policy per tenant."""
+    """kill -9 of the whole `pulumi up` (CLI and plugins) while creates are in flight, three times; after each,
+    what a user does (repair what the kill tore, `pulumi cancel`); then one more up: Depot holds exactly one
+    project, token and policy per tenant."""
     tenants = 12
-    server = start_depot_server(latency_ms=250)
-    client = server.client()
-    stack = pulumi_stack(write_program(tmp_path / "program", FLEET.format(tenants=tenants)), server)
+    client = depot.client()
+    stack = gated_stack(pulumi_stack, write_program(tmp_path / "program", FLEET.format(tenants=tenants)), depot, gate)
     for kill in range(3):
-        stack.log = LineLog()
+        # Later each time. Reachable: the ups before answered at most 4 + 10 calls, so at most 14 of the 36
+        # resources are in the state, and each of the others takes at least one call to create or recover.
+        gate.close(after=4 + 6 * kill)
         with stack.running_cli("up", "--yes", "--skip-preview", "--parallel", "8") as process:
-            # Wait for creates to be in flight, a few more each time, then kill everything at once.
-            stack.log.wait_for_count(r"creating", 4 + 6 * kill)
+            gate.wait_holding()  # Depot did a call whose answer the provider awaits: the up cannot end
             killed = kill_process_tree(process.pid)  # the CLI and its plugins, in process groups of their own
             process.wait(timeout=WAIT_DEADLINE)
-        assert len(killed) > 1  # the plugins were in the tree, and are killed with the CLI
-        deadline = time.monotonic() + WAIT_DEADLINE
-        while (left := [pid for pid in killed if running(pid)]) and time.monotonic() < deadline:
-            os.sched_yield()  # SIGKILL lands when the kernel next runs each process
-        assert left == []
-        stack.restore_torn_checkpoint()  # a kill during a checkpoint rewrite leaves it empty
+        assert len(killed) > 1  # the plugins were in the tree, and all of them have exited
+        gate.drop()  # the awaited answers are lost; everything the up sent has landed
+        stack.repair_after_kill()  # what the kill tore
         stack.cli("cancel", "--yes")  # the killed CLI left its lock
-    server.set_faults()
+    gate.open()
     stack.up()
 
     live = projects(client)
@@ -154,21 +168,20 @@ def test_ups_killed_repeatedly_end_with_exactly_the_declared_fleet(
     stack.preview(expect_no_changes=True)
 
 
-def test_a_stack_file_torn_by_a_kill_is_restored_from_its_backup(
-    start_depot_server: Callable[..., Any], tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+def test_what_a_kill_tears_in_the_backend_is_repaired_as_a_user_would(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
-    """What the kill test relies on: an empty stack file (a kill during its rewrite) fails every command, and
-    restore_torn_checkpoint puts back the previous checkpoint, which the engine reads again."""
-    server = start_depot_server()
-    stack = pulumi_stack(write_program(tmp_path / "program", PROGRAM), server)
+    """What the kill test relies on. A kill between the truncation and the rewrite of the stack file's metadata
+    sidecar leaves it empty: `pulumi cancel` then fails with "failed to load checkpoint: EOF" (the failure seen on
+    a loaded machine), and so does every command. repair_after_kill deletes it, and the engine goes on."""
+    stack = pulumi_stack(write_program(tmp_path / "program", "import pulumi\npulumi.export('n', 1)\n"), depot)
     stack.up()
-    stack.up()  # a second update: the backend now holds <stack>.json.bak
-    assert not stack.restore_torn_checkpoint()  # a whole stack file is left alone
-    (checkpoint,) = (stack.work_dir / "pulumi-backend" / ".pulumi" / "stacks").rglob(f"{stack.name}.json")
-    checkpoint.write_text("")
-    with pytest.raises(auto.CommandError, match="checkpoint"):
-        stack.cli("stack", "export")
-    assert stack.restore_torn_checkpoint()
-    stack.preview(expect_no_changes=True)
-    stack.destroy()
-    assert projects(server.client()) == {}
+    assert stack.repair_after_kill() == []  # nothing torn: nothing deleted
+    (sidecar,) = (stack.work_dir / "pulumi-backend" / ".pulumi" / "stacks").rglob(f"{stack.name}.json.attrs")
+    sidecar.write_bytes(b"")
+    with pytest.raises(auto.CommandError, match="failed to load checkpoint: EOF"):
+        stack.cli("cancel", "--yes")
+    assert stack.repair_after_kill() == [sidecar]
+    stack.cli("cancel", "--yes")
+    assert stack.up() == {} and stack.outputs() == {"n": 1}
+    assert sidecar.exists()  # written again with the checkpoint

@@ -16,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -211,22 +213,22 @@ class PulumiStack:
             )
         return completed.stdout
 
-    def restore_torn_checkpoint(self) -> bool:
-        """After a kill -9, put back the backend's ``<stack>.json.bak`` where the kill tore ``<stack>.json``.
+    def repair_after_kill(self) -> list[Path]:
+        """After a kill, what a user does when `pulumi cancel` answers "failed to load checkpoint: EOF": delete the
+        local backend's torn metadata files. Returns those it deleted (none, most of the time).
 
-        The diy backend copies the checkpoint to ``.bak`` before each rewrite, so a kill during the rewrite leaves
-        an empty or partial stack file (`pulumi cancel` then fails: "failed to load checkpoint: EOF") beside the
-        previous checkpoint, which is what a user restores. Returns whether a checkpoint was restored."""
-        restored = False
-        for checkpoint in (self.work_dir / "pulumi-backend" / ".pulumi" / "stacks").rglob(f"{self.name}.json"):
-            try:
-                json.loads(checkpoint.read_text())
-            except ValueError:
-                backup = checkpoint.with_name(checkpoint.name + ".bak")
-                json.loads(backup.read_text())  # the previous checkpoint must itself be whole
-                checkpoint.write_bytes(backup.read_bytes())
-                restored = True
-        return restored
+        The diy backend writes through gocloud's fileblob: each file (the stack's checkpoint, its ``.bak``, a lock)
+        is written beside its place and renamed into it, so a kill never tears one. Its metadata sidecar,
+        ``<file>.attrs``, is truncated and rewritten in place just before that rename: a kill in between leaves it
+        empty, and every command that opens the file then fails with EOF. A missing sidecar reads as default
+        metadata, and the file's next write makes a new one."""
+        backend = self.work_dir / "pulumi-backend"
+        torn = [sidecar for sidecar in sorted(backend.rglob("*.attrs")) if not _json_object(sidecar)]
+        for sidecar in torn:
+            sidecar.unlink()
+        for checkpoint in (backend / ".pulumi" / "stacks").rglob(f"{self.name}.json"):
+            assert _json_object(checkpoint), f"{checkpoint} is torn, which its atomic replacement should rule out"
+        return torn
 
     @contextmanager
     def running_cli(self, *args: str) -> Iterator[subprocess.Popen[str]]:
@@ -270,34 +272,53 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def kill_process_tree(root: int) -> set[int]:
-    """SIGKILL ``root`` and all its descendants at once, as a machine losing power would stop them.
+def kill_process_tree(root: int, deadline: float = 180.0) -> set[int]:
+    """SIGKILL ``root`` and all its descendants at once, as a machine losing power would stop them; returns once
+    every one of them has exited (a zombie has), so nothing of the tree still runs when the caller goes on.
 
     The engine starts each plugin (language host, provider hosts) in a process group of its own, so a kill of the
     CLI's group leaves them running, still calling Depot. The tree is frozen first (SIGSTOP, repeated until no new
-    process appears, since a stopped process cannot fork), then killed. Returns the pids it killed."""
+    process appears, since a stopped process cannot fork), then killed through pidfds opened while it is frozen (a
+    stopped process cannot exit, so no pid is reused in between), whose readiness is the event waited for.
+    ``deadline`` (seconds) is a safety net against a process that never dies, not a synchronisation device.
+    Returns the pids it killed."""
     frozen: set[int] = set()
     while new := [pid for pid in process_tree(root) if pid not in frozen]:
         for pid in new:
             _signal(pid, signal.SIGSTOP)
         frozen.update(new)
+    handles = {}
     for pid in frozen:
-        _signal(pid, signal.SIGKILL)
-    return frozen
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+        with contextlib.suppress(ProcessLookupError):  # gone already
+            handles[pid] = os.pidfd_open(pid)
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+        poller = select.poll()
+        for handle in handles.values():
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(handle, signal.SIGKILL)
+            poller.register(handle, select.POLLIN)
+        waiting, ends = set(handles.values()), time.monotonic() + deadline
+        while waiting and (left := ends - time.monotonic()) > 0:
+            for handle, _ in poller.poll(left * 1000):
+                poller.unregister(handle)
+                waiting.discard(handle)
+        assert not waiting, f"processes {sorted(p for p, h in handles.items() if h in waiting)} survived SIGKILL"
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+    return frozen
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):  # already gone
         os.kill(pid, sig)
+
+
+def _json_object(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_bytes()), dict)
+    except ValueError:
+        return False
 
 
 def write_program(directory: Path, source: str, *, project: str = "depot-test") -> Path:
