@@ -11,6 +11,7 @@ shows what decoding an answer costs by itself.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import shutil
@@ -35,10 +36,11 @@ def local_server(token: str) -> Iterator[str]:
     command = shutil.which("depot-local")
     base = [command] if command else [sys.executable, "-m", "depot_local"]
     process = subprocess.Popen(
-        [*base, "serve", "--port", "0", "--db", ":memory:", "--token", token],
+        [*base, "serve", "--port", "0", "--db", ":memory:"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, "DEPOT_LOCAL_TOKEN": token},  # never on the command line: `ps` shows that to everyone
     )
     try:
         assert process.stdout is not None

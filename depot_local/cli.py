@@ -45,9 +45,9 @@ point clients at it:
   DEPOT_API_URL=http://127.0.0.1:8787 DEPOT_TOKEN=<token>   (Pulumi programs, the depot CLI, @depot/sdk-node)
 
 tokens:
-  --token-file PATH (or --token, or DEPOT_LOCAL_TOKEN when neither is given) seeds an organization token for the
-  default organization, created on first start and kept in --db. --token shows in the process list (/proc/PID/cmdline)
-  to every local user: prefer --token-file or the variable. More organizations, each with its own token:
+  --token-file PATH (or DEPOT_LOCAL_TOKEN when it is not given) seeds an organization token for the default
+  organization, created on first start and kept in --db. Never on the command line: every local user can read that
+  (ps, /proc/PID/cmdline). More organizations, each with its own token:
     curl -X POST localhost:8787/_admin/organizations -d '{"name": "acme"}'   -> {"org_id", "token", ...}
   Project tokens come from ProjectService/CreateToken, as on Depot. Only HMAC-SHA256 hashes are stored.
 
@@ -68,6 +68,17 @@ def _token(value: str) -> str:
     if not re.match(TOKEN_PATTERN, value):
         raise argparse.ArgumentTypeError("a token is 1 to 256 printable ASCII characters without spaces")
     return value
+
+
+class _RefusedToken(argparse.Action):
+    """--token is gone: a command line is readable by every user of the machine. Refused with the fix (never echoing
+    the value), not left to argparse, which would take --token for an abbreviation of --token-file."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        parser.error(
+            f"--token is not accepted: a command line is visible to every local user (ps, /proc/PID/cmdline). Put "
+            f"the token in a file for --token-file PATH, or in the {TOKEN_ENV} environment variable"
+        )
 
 
 def _token_file(path: str) -> str:
@@ -121,21 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--db", default=DEFAULT_DB, help=f"SQLite file, or :memory: (default: ./{DEFAULT_DB}); data survives restarts"
     )
-    tokens = serve.add_mutually_exclusive_group()
-    tokens.add_argument(
-        "--token",
-        type=_token,
-        default=None,
-        help="organization token to seed for the default organization (default: $DEPOT_LOCAL_TOKEN). Visible to "
-        "every local user in the process list: prefer --token-file or DEPOT_LOCAL_TOKEN",
-    )
-    tokens.add_argument(
+    serve.add_argument("--token", nargs="?", action=_RefusedToken, help=argparse.SUPPRESS)
+    serve.add_argument(
         "--token-file",
         type=_token_file,
         default=None,
         metavar="PATH",
         dest="token_from_file",
-        help="read the token from this file (surrounding whitespace is ignored); keeps it off the command line",
+        help=f"read the organization token to seed for the default organization from this file (surrounding "
+        f"whitespace is ignored) (default: ${TOKEN_ENV})",
     )
     serve.add_argument(
         "--body-timeout",
@@ -223,7 +228,7 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     except ValidationError as error:
         parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
-    token = args.token or args.token_from_file
+    token = args.token_from_file
     if token is None and os.environ.get(TOKEN_ENV):
         try:
             token = _token(os.environ[TOKEN_ENV])
@@ -242,7 +247,11 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             elif existing.kind == "org":
                 org_id = existing.org_id
             else:
-                parser.exit(1, "depot-local: --token is a project token in --db; give an organization token\n")
+                parser.exit(
+                    1,
+                    f"depot-local: the token (--token-file or {TOKEN_ENV}) is a project token in --db; give an "
+                    "organization token\n",
+                )
         try:
             sock = _listen(args.host, args.port)
         except OSError as error:

@@ -54,13 +54,14 @@ trap 'exit 130' INT TERM
 
 START_FIFO="$(mktemp -u "$STATE_DIR/.depot-local-start.XXXXXX")"
 mkfifo "$START_FIFO"
-depot-local serve --port 0 --db "$STATE_DIR/depot.sqlite3" --token "$LOCAL_TOKEN" \
+# The token goes in the environment: a command line is visible to every local user (ps, /proc/PID/cmdline).
+DEPOT_LOCAL_TOKEN="$LOCAL_TOKEN" depot-local serve --port 0 --db "$STATE_DIR/depot.sqlite3" \
   >"$START_FIFO" 2>>"$STATE_DIR/depot-local.log" </dev/null &
 SERVER_PID=$!
 exec 3<"$START_FIFO"   # kept open while the server runs, so its stdout never hits a closed pipe
 rm -f "$START_FIFO"
 START_LINE=""
-read -r -t 30 -u 3 START_LINE || true
+read -r -t 120 -u 3 START_LINE || true   # a safety net: the server prints the line as soon as it listens
 if [[ ! "$START_LINE" =~ ^depot-local\ listening\ on\ (http://[^ ]+)\ org=([a-z0-9]+)$ ]]; then
   fail "the local Depot API did not start (printed: '${START_LINE}'); see $STATE_DIR/depot-local.log"
 fi

@@ -87,11 +87,10 @@ class DepotServer:
         **flags: Any,
     ) -> None:
         self.workdir = workdir
-        self.env = {**os.environ, **(env or {})}
-        # A DEPOT_LOCAL_TOKEN in env is the token, and --token is not passed (to exercise the variable).
-        env_token = (env or {}).get("DEPOT_LOCAL_TOKEN")
-        self._token_flag = env_token is None
-        self.token = env_token or token or "depot_org_test_" + secrets.token_hex(16)
+        # The token goes in the environment (a DEPOT_LOCAL_TOKEN in env is the token), never on the command line,
+        # which every local user can read.
+        self.token = (env or {}).get("DEPOT_LOCAL_TOKEN") or token or "depot_org_test_" + secrets.token_hex(16)
+        self.env = {**os.environ, **(env or {}), "DEPOT_LOCAL_TOKEN": self.token}
         self.db_path = str(db) if db is not None else str(workdir / "depot-local.sqlite3")
         self.log_path = workdir / "depot-local.log"
         self.flags = flags
@@ -113,8 +112,6 @@ class DepotServer:
 
     def start(self) -> DepotServer:
         arguments = ["serve", "--port", str(self._port), "--db", self.db_path]
-        if self._token_flag:
-            arguments += ["--token", self.token]
         for name, value in self.flags.items():
             arguments += _flag(name, value)
         with self.log_path.open("ab") as log:

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +16,20 @@ import pytest
 from connect_rpc import Rpc
 
 SCRIPT = Path(sys.executable).with_name("depot-local")
+START_DEADLINE = 120.0  # a safety net for a loaded machine, never a synchronisation device
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=30, cwd=cwd, check=False)
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "DEPOT_LOCAL_TOKEN"}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=START_DEADLINE,
+        cwd=cwd,
+        env={**environment, **(env or {})},
+        check=False,
+    )
 
 
 def test_console_script_help_documents_usage():
@@ -44,6 +53,7 @@ def test_console_script_help_documents_usage():
         "depot-local listening on http://HOST:PORT org=ORG_ID",
     ):
         assert words in result.stdout, words
+    assert "--token " not in result.stdout  # a token on the command line is not offered
 
 
 def test_no_command_prints_usage():
@@ -59,7 +69,6 @@ def test_no_command_prints_usage():
         (["--commit-then-unavailable-rate", "lots"], "not a fraction between 0 and 1"),
         (["--fault-methods", "CreateProject,Frobnicate"], "'Frobnicate' is not a method"),
         (["--latency-ms", "-5"], "latency_ms"),
-        (["--token", "has space"], "printable ASCII characters without spaces"),
         (["--port", "http"], "invalid int value"),
         (["--body-timeout", "0"], "--body-timeout"),
         (["--body-timeout", "soon"], "--body-timeout"),
@@ -108,9 +117,9 @@ def test_a_project_token_as_token_exits_1_cleanly(start_depot_server):
         project = client.create_project("p", "us-east-1")
         secret = client.create_token(project.project_id, "builds").secret
     server.stop()
-    result = run("serve", "--port", "0", "--db", server.db_path, "--token", secret)
+    result = run("serve", "--port", "0", "--db", server.db_path, env={"DEPOT_LOCAL_TOKEN": secret})
     assert result.returncode == 1
-    assert "--token is a project token" in result.stderr and "Traceback" not in result.stderr
+    assert "DEPOT_LOCAL_TOKEN) is a project token" in result.stderr and "Traceback" not in result.stderr
     assert secret not in result.stderr
 
 
@@ -131,11 +140,10 @@ def test_default_database_is_in_the_working_directory(tmp_path):
 
 def test_start_line_comes_before_serving_and_is_flushed(start_depot_server):
     """The fixture parsed the line from a pipe (so it was flushed); the URL answers at once."""
-    started = time.monotonic()
     server = start_depot_server()
     with Rpc(server.url, server.token) as rpc:
         assert rpc.post("ListProjects", {}).status_code == 200
-    assert server.running and time.monotonic() - started < 30
+    assert server.running
 
 
 # The token off the command line: /proc/PID/cmdline (and so `ps`) is readable by every local user.
@@ -160,7 +168,7 @@ def serving(
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
-            assert selector.select(timeout=30), "no start line within 30 s"
+            assert selector.select(timeout=START_DEADLINE), f"no start line within {START_DEADLINE} s"
         line = process.stdout.readline().decode()
         assert line.startswith("depot-local listening on "), line
         yield process, line.split()[3]
@@ -223,8 +231,21 @@ def test_bad_token_files_exit_2_without_echoing_them(tmp_path, content, words):
     assert "secret-part" not in result.stderr and "line-two" not in result.stderr
 
 
-def test_token_and_token_file_are_exclusive(tmp_path):
-    (tmp_path / "token").write_text("depot_org_abc_1234")
-    result = run("serve", "--token", "depot_org_abc_1234", "--token-file", str(tmp_path / "token"))
+@pytest.mark.parametrize("args", [["--token", "depot_org_argv_1234"], ["--token=depot_org_argv_1234"], ["--token"]])
+def test_a_token_on_the_command_line_is_refused_with_the_fix(tmp_path, args):
+    """Not taken as an abbreviation of --token-file either; the message never repeats the value."""
+    result = run("serve", "--port", "0", "--db", str(tmp_path / "x.sqlite3"), *args)
     assert result.returncode == 2
-    assert "not allowed with argument" in result.stderr
+    assert "--token is not accepted" in result.stderr and "--token-file PATH" in result.stderr
+    assert "DEPOT_LOCAL_TOKEN" in result.stderr and "Traceback" not in result.stderr
+    assert "depot_org_argv_1234" not in result.stderr
+
+
+def test_the_fixtures_servers_keep_their_token_off_every_command_line(start_depot_server):
+    server = start_depot_server()
+    lines = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):  # not a process, or gone
+            lines.append((entry / "cmdline").read_bytes())
+    assert any(b"depot-local" in line and server.db_path.encode() in line for line in lines)  # the server is seen
+    assert [line for line in lines if server.token.encode() in line] == []

@@ -1,7 +1,8 @@
 """scripts/quickstart.sh, run twice as a user would (reusing this interpreter's environment instead of .venv, the
 Pulumi CLI already built in .tools, and a tmp directory instead of .depot-local): the first run creates the
 quickstart in the local Depot API with the real `pulumi up`, the second changes nothing, the token's secret is never
-printed nor stored in plaintext, and the local API is stopped when the script ends."""
+printed nor stored in plaintext nor on any command line of the script's processes (the local API, `pulumi up` and its
+plugins), and the local API is stopped when the script ends."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from command_lines import command_lines
 from example_harness import ROOT, depot_projects
 from pulumi_stack import TOOLS, plaintext_in
 
@@ -26,7 +28,8 @@ PROJECT_LINE = re.compile(r"^project +quickstart \(id (?P<id>[a-z0-9]+)\), us-ea
 API_LINE = re.compile(r"Local Depot API at (?P<url>http://127\.0\.0\.1:\d+) ")
 
 
-def run_quickstart(state_dir: Path, token: str) -> str:
+def run_quickstart(state_dir: Path, token: str, seen: dict[int, set[bytes]] | None = None) -> str:
+    """The script's output; ``seen``: filled with every command line its process tree showed while it ran."""
     env = {
         **os.environ,
         "SKIP_BOOTSTRAP": "1",
@@ -37,17 +40,14 @@ def run_quickstart(state_dir: Path, token: str) -> str:
     }
     for inherited in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_HOME"):
         env.pop(inherited, None)
-    completed = subprocess.run(
-        ["bash", str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_TIMEOUT,
-        check=False,
+    process = subprocess.Popen(
+        ["bash", str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    assert completed.returncode == 0, f"quickstart.sh failed:\n{completed.stdout}\n{completed.stderr}"
-    return completed.stdout
+    with command_lines(process.pid) as lines:
+        stdout, stderr = process.communicate(timeout=SCRIPT_TIMEOUT)
+    (seen if seen is not None else {}).update(lines)
+    assert process.returncode == 0, f"quickstart.sh failed:\n{stdout}\n{stderr}"
+    return stdout
 
 
 def assert_api_stopped(output: str) -> None:
@@ -64,7 +64,8 @@ def test_quickstart_twice_creates_once_then_changes_nothing(
     state_dir = tmp_path / "depot-local"
     token = "depot_org_quickstart_test_" + secrets.token_hex(8)
 
-    first = run_quickstart(state_dir, token)
+    seen: dict[int, set[bytes]] = {}
+    first = run_quickstart(state_dir, token, seen)
     assert "with pulumi up" in first
     assert "==> Deployed." in first
     created = PROJECT_LINE.search(first)
@@ -111,6 +112,11 @@ def test_quickstart_twice_creates_once_then_changes_nothing(
     assert revealed.startswith("depot_project_")
     assert revealed not in first + second
     assert plaintext_in(state_dir, revealed, token) == []
+    # Nor on a command line: the sampling saw the local API, `pulumi up`, the program and the provider host.
+    lines = [line for pid_lines in seen.values() for line in pid_lines]
+    for process in (b"depot-local\0serve", b"pulumi\0up", b"language_host.py\0--run", b"pulumi.dynamic"):
+        assert any(process in line for line in lines), (process, lines)
+    assert [line.split(b"\0")[:3] for line in lines if token.encode() in line or revealed.encode() in line] == []
 
 
 def test_depot_local_dir_is_ignored_by_git() -> None:
