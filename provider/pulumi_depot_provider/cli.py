@@ -1,5 +1,5 @@
-"""The `pulumi-depot` console command. Subcommands: `import` (see pulumi_depot_provider.importer) and `orphans`
-(see pulumi_depot_provider.orphans)."""
+"""The `pulumi-depot` console command. Subcommands: `import` (see pulumi_depot_provider.importer), `orphans`
+(see pulumi_depot_provider.orphans) and `fleet` (see pulumi_depot.fleet_command)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_orphans(commands)
+    from pulumi_depot.fleet_command import add_parser as add_fleet  # the SDK's: it drives TenantFleet programs
+
+    add_fleet(commands)
     return parser
 
 
@@ -52,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "orphans":
         return run_orphans(args)
+    if args.command == "fleet":
+        from pulumi_depot.fleet_command import run as run_fleet
+
+        return run_fleet(args)
     if args.command != "import":
         parser.print_help(sys.stderr)
         return 2

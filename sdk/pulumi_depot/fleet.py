@@ -32,10 +32,11 @@ one tenant changes only that tenant's resources, and renaming the fleet changes 
 resource. With ``protect: true`` removing a tenant is refused (to delete one: set protect false with the tenant
 still declared, run up, then remove it); with ``retain_on_delete: true`` a removed tenant's project stays in Depot.
 
-Sharded (``pulumi-depot fleet``, see ``pulumi_depot.fleet_shards``): with ``shard=`` or the stack config
-``pulumi-depot:fleetShard`` set (the command sets it on each shard's stack), a fleet from a tenants file declares
-only the tenants of that shard, by the tenants file's ``shard:`` keys and the shard file beside it; tenants with no
-shard yet are left out with a warning (``pulumi-depot fleet up`` assigns them). Without either, every tenant.
+Sharded (``pulumi-depot fleet``, see ``pulumi_depot.fleet_shards``): with ``shard=``, or in a shard's stack
+(stack config ``pulumi-depot:fleet``, which the command sets; the shard is the stack's name less its prefix), a
+fleet from a tenants file declares only the tenants of that shard, by the tenants file's ``shard:`` keys and the
+shard file beside it; tenants with no shard yet are left out with a warning (``pulumi-depot fleet up`` assigns
+them). Without either, every tenant.
 
 Outputs: ``fleet.tenants`` (id -> TenantProject), ``fleet.project_ids`` (Output of {id: project id}),
 ``fleet.token_secrets`` (secret Output of {id: token}, tenants with a token only), and ``fleet.export(...)``. A token
@@ -57,7 +58,13 @@ from pydantic import BaseModel
 
 from pulumi_depot._checks import kind
 from pulumi_depot._inputs import CachePolicyArgs
-from pulumi_depot.fleet_shards import SHARD_CONFIG_NAME, SHARD_CONFIG_NAMESPACE, shard_name_problem, shard_tenants
+from pulumi_depot.fleet_shards import (
+    SHARD_CONFIG_NAME,
+    SHARD_CONFIG_NAMESPACE,
+    shard_name_problem,
+    shard_of_stack,
+    shard_tenants,
+)
 from pulumi_depot.project_token import ADOPTED, secret_or_adopted
 from pulumi_depot.tenant import TenantProject, TokenLike, TokenSinkLike, adopted_token_error
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
@@ -108,7 +115,7 @@ class TenantFleet:
     tenants: dict[str, TenantProject]
     """Tenant id -> its TenantProject, in declaration order (of this shard only, when sharded)."""
     shard: str | None
-    """The shard this program deploys (``shard=`` or stack config ``pulumi-depot:fleetShard``), None for all."""
+    """The shard this program deploys (``shard=``, or its stack's with ``pulumi-depot:fleet`` set), None for all."""
 
     def __init__(
         self,
@@ -135,7 +142,7 @@ class TenantFleet:
         :param native: Declare every tenant's resources with the native plugin's SDK (pulumi_depot_native, served
             by pulumi-resource-depot) instead of the dynamic one; see depot.TenantProject.
         :param shard: Declare only this shard's tenants (a tenants file only); default: the stack config
-            ``pulumi-depot:fleetShard``, which `pulumi-depot fleet` sets, else every tenant.
+            ``pulumi-depot:fleet`` and the stack's name (`pulumi-depot fleet` sets it), else every tenant.
         :param opts: Further options for every TenantProject (e.g. a provider or parent).
         """
         source = f"depot.TenantFleet {name!r}"
@@ -150,13 +157,16 @@ class TenantFleet:
             flags.append(f"opts: must be a pulumi.ResourceOptions (or None), not {kind(opts)}")
         if not isinstance(native, bool):
             flags.append(f"native: must be True or False, not {kind(native)}")
-        if shard is None:
-            shard = pulumi.Config(SHARD_CONFIG_NAMESPACE).get(SHARD_CONFIG_NAME) or None
+        setting = pulumi.Config(SHARD_CONFIG_NAMESPACE).get_object(SHARD_CONFIG_NAME) if shard is None else None
+        if setting is not None:
+            shard, problem = shard_of_stack(setting, pulumi.get_stack())
+            if problem:
+                flags.append(f"shard: {problem}")
         if shard is not None and (problem := shard_name_problem(shard)):
             flags.append(f"shard: {problem}")
         elif shard is not None and tenants_file is None:
             flags.append(
-                f"shard: {shard!r} is set (shard= or stack config pulumi-depot:fleetShard), but a fleet declared in "
+                f"shard: {shard!r} is set (shard= or stack config pulumi-depot:fleet), but a fleet declared in "
                 "code has no shards: use a tenants file"
             )
         if flags:

@@ -16,10 +16,12 @@ Format (YAML, written sorted by the command)::
       acme: shard-0
       globex: eu
 
-A program learns its shard from the stack config ``pulumi-depot:fleetShard`` (the command sets it on each shard's
-stack); ``depot.TenantFleet`` then deploys the tenants of that shard only. The key is outside the ``depot:``
-namespace so that the Depot provider's configuration is the same in every shard (``pulumi state move`` carries a
-resource's provider to the other stack and refuses one that differs there).
+A program learns its shard from its stack: the command sets the stack config ``pulumi-depot:fleet`` to
+``{stackPrefix: <prefix>}`` on every shard's stack (named ``<prefix><shard>``), and ``depot.TenantFleet`` then
+deploys the tenants of the shard its stack's name gives, also when run by hand (``pulumi up -s <prefix><shard>``).
+The value is the same in every shard, on purpose: a dynamic provider's recorded inputs hold the whole stack config,
+and ``pulumi state move`` (``fleet move``) refuses to carry a resource's provider to a stack where the same
+provider has other inputs; keep per-shard config out of shard stacks for the same reason.
 """
 
 from __future__ import annotations
@@ -51,13 +53,15 @@ __all__ = [
     "lock_path",
     "prune",
     "shard_name_problem",
+    "shard_of_stack",
     "shard_tenants",
     "write_lock",
 ]
 
 SHARD_CONFIG_NAMESPACE: Final = "pulumi-depot"
-SHARD_CONFIG_NAME: Final = "fleetShard"
+SHARD_CONFIG_NAME: Final = "fleet"
 SHARD_CONFIG_KEY: Final = f"{SHARD_CONFIG_NAMESPACE}:{SHARD_CONFIG_NAME}"
+PREFIX_FIELD: Final = "stackPrefix"
 AUTO_SHARD: Final = re.compile(r"^shard-(\d+)$")
 DEFAULT_SHARD_SIZE: Final = 100
 LOCK_VERSION: Final = 1
@@ -85,6 +89,21 @@ def shard_name_problem(name: object) -> str | None:
     if isinstance(name, str) and re.match(SHARD_PATTERN, name):
         return None
     return f"the shard name {name!r} {SHARD_RULE}"
+
+
+def shard_of_stack(setting: object, stack: str) -> tuple[str | None, str | None]:
+    """(the shard, None) that stack config ``pulumi-depot:fleet`` and the stack's name give, or (None, why not)."""
+    prefix = setting.get(PREFIX_FIELD) if isinstance(setting, Mapping) else None
+    if not isinstance(prefix, str) or set(setting) != {PREFIX_FIELD}:  # type: ignore[arg-type]
+        return None, (
+            f"stack config {SHARD_CONFIG_KEY} must be {{{PREFIX_FIELD}: <prefix of the shard stacks' names>}}, as "
+            "`pulumi-depot fleet` sets it"
+        )
+    if not stack.startswith(prefix):
+        return None, f"the stack {stack!r} is not named {prefix}<shard> ({SHARD_CONFIG_KEY}.{PREFIX_FIELD})"
+    shard = stack[len(prefix) :]
+    problem = shard_name_problem(shard)
+    return (None, f"the stack {stack!r}: {problem}") if problem else (shard, None)
 
 
 def load_lock(path: str | os.PathLike[str]) -> ShardLock:

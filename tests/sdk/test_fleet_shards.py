@@ -84,13 +84,16 @@ def test_a_program_with_a_shard_declares_only_that_shards_tenants(tmp_path: Path
     path.write_text(yaml.safe_dump(document))
     write_lock(lock_path(path), ShardLock(tenants={"a": "shard-0", "c": "shard-1"}), path.name)
 
-    def tenants_of(**config: str) -> list[str]:
-        run = run_program(lambda: depot.tenant_fleet_from_file(path), config=config)
+    def tenants_of(stack: str, fleet: str | None = None) -> list[str]:
+        config = {"pulumi-depot:fleet": fleet} if fleet is not None else {}
+        run = run_program(lambda: depot.tenant_fleet_from_file(path), stack=stack, config=config)
         return [r.name for r in run.of_type(TENANT)]
 
-    assert tenants_of() == ["tenant-a", "tenant-b", "tenant-c", "tenant-new"]  # one stack: the whole file
-    assert tenants_of(**{"pulumi-depot:fleetShard": "shard-0"}) == ["tenant-a"]
-    assert tenants_of(**{"pulumi-depot:fleetShard": "eu"}) == ["tenant-b"]
+    assert tenants_of("shard-0") == ["tenant-a", "tenant-b", "tenant-c", "tenant-new"]  # one stack: the whole file
+    assert tenants_of("shard-0", '{"stackPrefix": ""}') == ["tenant-a"]
+    assert tenants_of("prod-eu", '{"stackPrefix": "prod-"}') == ["tenant-b"]
+    with pytest.raises(ProgramError, match=r"the stack 'dev' is not named prod-<shard>"):
+        tenants_of("dev", '{"stackPrefix": "prod-"}')
     assert [
         r.name for r in run_program(lambda: depot.tenant_fleet_from_file(path, shard="shard-1")).of_type(TENANT)
     ] == ["tenant-c"]

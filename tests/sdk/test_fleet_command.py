@@ -1,0 +1,245 @@
+"""`pulumi-depot fleet` under the real `pulumi` on the file backend, against the local Depot API: a tenants file as
+three shard stacks run two at a time, stable shards as tenants come and go, the review summary (per-tenant ops,
+granted and revoked policies with the allowlist's verdict), a failing shard isolated and resumed with --shard k/K,
+--locked, and `fleet move` keeping the Depot ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi_depot.fleet_command import main
+from pulumi_depot.fleet_command.stacks import Target
+from pulumi_depot.fleet_command.status import deployed_tenants
+from pulumi_stack import PulumiStack, write_program
+
+PROGRAM = """
+import pulumi_depot as depot
+
+depot.tenant_fleet_from_file("tenants.yaml").export()
+"""
+APP = {"github": {"repository_owner": "acme", "repository": "app"}}
+WEB = {"github": {"repository_owner": "acme", "repository": "web"}}
+DEPLOY = {"buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"}}
+
+
+@dataclass
+class FleetProject:
+    """A project dir holding the unchanged fleet program and a tenants file, a `template` stack holding the Depot
+    config that new shard stacks copy, and the fleet command run in this process with the stack's environment."""
+
+    directory: Path
+    template: PulumiStack
+    capsys: pytest.CaptureFixture[str]
+
+    @property
+    def lock(self) -> dict[str, str]:
+        return yaml.safe_load((self.directory / "tenants.shards.yaml").read_text())["tenants"]  # type: ignore[no-any-return]
+
+    def write(self, *tenants: dict[str, Any]) -> None:
+        document = {"name_template": "tenant-{tenant}", "defaults": {"region": "us-east-1"}, "tenants": list(tenants)}
+        (self.directory / "tenants.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def fleet(self, *args: str) -> tuple[int, dict[str, Any], str]:
+        """(exit status, the JSON report, the text printed)."""
+        report = self.directory.parent / "report.json"
+        report.unlink(missing_ok=True)
+        self.capsys.readouterr()
+        code = main([*args, "-C", str(self.directory), "--copy-config-from", "template", "--json", str(report), "-q"])
+        printed = self.capsys.readouterr()
+        document = json.loads(report.read_text()) if report.exists() else {}
+        return code, document, printed.out + printed.err
+
+    def deployed(self, stack: str) -> list[str]:
+        return deployed_tenants(Target(self.directory), stack)
+
+
+@pytest.fixture
+def fleet_project(
+    depot: Any,
+    tmp_path: Path,
+    pulumi_stack: Callable[..., PulumiStack],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[FleetProject]:
+    directory = write_program(tmp_path / "project", PROGRAM)
+    template = pulumi_stack(directory, depot, stack="template")
+    for key in list(template.env):
+        monkeypatch.setenv(key, template.env[key])
+    for key in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield FleetProject(directory, template, capsys)
+
+
+def changes(report: dict[str, Any]) -> dict[str, str]:
+    return {tenant: entry["change"] for tenant, entry in report["tenants"].items()}
+
+
+def trust_keys(client: Any, project_id: str) -> list[str]:
+    return [f"github:{p.github.repository_owner}/{p.github.repository}" for p in client.list_trust_policies(project_id)]
+
+
+def project_ids(client: Any) -> dict[str, str]:
+    return {project.name.removeprefix("tenant-"): project.project_id for project in client.list_projects()}
+
+
+def test_three_shards_two_at_a_time_stable_shards_summary_and_move(fleet_project: FleetProject, depot: Any) -> None:
+    fleet, client = fleet_project, depot.client()
+    fleet.write(
+        {"id": "a", "trust_policies": [APP]},
+        {"id": "b"},
+        {"id": "c", "trust_policies": [DEPLOY]},
+        {"id": "d"},
+        {"id": "e"},
+    )
+
+    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "2")
+    assert code == 0, text
+    assert fleet.lock == {"a": "shard-0", "b": "shard-0", "c": "shard-1", "d": "shard-1", "e": "shard-2"}
+    assert report["assigned"] == fleet.lock
+    assert [(s["shard"], s["stack"], s["status"]) for s in report["shards"]] == [
+        ("shard-0", "shard-0", "succeeded"),
+        ("shard-1", "shard-1", "succeeded"),
+        ("shard-2", "shard-2", "succeeded"),
+    ]
+    assert changes(report) == dict.fromkeys("abcde", "created")
+    assert report["tenants"]["a"]["resources"] == {"tenant-a": "create", "tenant-a-trust": "create"}
+    verdict = "no allowlist (depot:allowedTrust not set)"
+    assert report["trust_policies"] == {
+        "granted": [
+            {"policy": "github:acme/app", "tenant": "a", "shard": "shard-0", "allowlist": verdict},
+            {"policy": "buildkite:acme/deploy", "tenant": "c", "shard": "shard-1", "allowlist": verdict},
+        ],
+        "revoked": [],
+        "refused": [],
+    }
+    assert "tenants: 5 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged" in text
+    assert "+ github:acme/app  (tenant a, shard-0; no allowlist" in text
+    assert {s: fleet.deployed(s) for s in ("shard-0", "shard-1", "shard-2")} == {
+        "shard-0": ["a", "b"],
+        "shard-1": ["c", "d"],
+        "shard-2": ["e"],
+    }
+    ids = project_ids(client)
+    assert sorted(ids) == ["a", "b", "c", "d", "e"]
+
+    # Remove b, add f, change c's policies: nobody moves; f fills shard-2; b's record goes once shard-0 deleted it.
+    fleet.write(
+        {"id": "a", "trust_policies": [APP]},
+        {"id": "c", "trust_policies": [WEB]},
+        {"id": "d"},
+        {"id": "e"},
+        {"id": "f"},
+    )
+    code, report, text = fleet.fleet("preview", "--jobs", "2", "--shard-size", "2")
+    assert code == 0, text
+    assert report["assigned"] == {"f": "shard-2"}
+    assert fleet.lock == {
+        "a": "shard-0",
+        "b": "shard-0",
+        "c": "shard-1",
+        "d": "shard-1",
+        "e": "shard-2",
+        "f": "shard-2",
+    }
+    assert changes(report) == {
+        "a": "unchanged",
+        "b": "deleted",
+        "c": "updated",
+        "d": "unchanged",
+        "e": "unchanged",
+        "f": "created",
+    }
+    assert report["trust_policies"]["granted"] == [
+        {"policy": "github:acme/web", "tenant": "c", "shard": "shard-1", "allowlist": verdict}
+    ]
+    assert report["trust_policies"]["revoked"] == [
+        {"policy": "buildkite:acme/deploy", "tenant": "c", "shard": "shard-1"}
+    ]
+    assert project_ids(client) == ids  # a preview
+
+    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "2")
+    assert code == 0, text
+    assert changes(report) == {
+        "a": "unchanged",
+        "b": "deleted",
+        "c": "updated",
+        "d": "unchanged",
+        "e": "unchanged",
+        "f": "created",
+    }
+    assert fleet.lock == {"a": "shard-0", "c": "shard-1", "d": "shard-1", "e": "shard-2", "f": "shard-2"}
+    after = project_ids(client)
+    assert sorted(after) == ["a", "c", "d", "e", "f"]
+    assert {t: after[t] for t in "acde"} == {t: ids[t] for t in "acde"}
+
+    # Move c (project and trust set) to shard-2: an up of both shards then creates and deletes nothing in Depot.
+    code, _, text = fleet.fleet("move", "c", "--to", "shard-2")
+    assert code == 0, text
+    assert "moved tenant 'c' from shard 'shard-1' to 'shard-2': 3 resource(s), same Depot ids" in text
+    assert "fleet preview --only shard-1,shard-2" in text
+    assert fleet.lock == {"a": "shard-0", "c": "shard-2", "d": "shard-1", "e": "shard-2", "f": "shard-2"}
+    assert (fleet.deployed("shard-1"), fleet.deployed("shard-2")) == (["d"], ["c", "e", "f"])
+    code, report, text = fleet.fleet("up", "--only", "shard-1,shard-2", "--jobs", "2")
+    assert code == 0, text
+    assert changes(report) == dict.fromkeys("cdef", "unchanged")
+    assert all(op == "same" for entry in report["tenants"].values() for op in entry["resources"].values())
+    assert report["trust_policies"] == {"granted": [], "revoked": [], "refused": []}
+    assert project_ids(client) == after
+    assert "github:acme/web" in {key for key in trust_keys(client, after["c"])}
+
+
+def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(fleet_project: FleetProject, depot: Any) -> None:
+    fleet = fleet_project
+    fleet.template.set_config("depot:allowedTrust", json.dumps({"github": ["acme"]}))
+    evil = {"github": {"repository_owner": "evil", "repository": "x"}}
+    fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "evil", "trust_policies": [evil]}, {"id": "c"})
+
+    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "1")
+    assert code == 1, text
+    assert fleet.lock == {"a": "shard-0", "evil": "shard-1", "c": "shard-2"}
+    assert report["failed_shards"] == ["shard-1"] and report["ok"] is False
+    assert {s["shard"]: s["status"] for s in report["shards"]} == {
+        "shard-0": "succeeded",
+        "shard-1": "failed",
+        "shard-2": "succeeded",
+    }
+    assert report["trust_policies"]["granted"] == [
+        {"policy": "github:acme/app", "tenant": "a", "shard": "shard-0", "allowlist": "allowed by depot:allowedTrust"}
+    ]
+    assert report["trust_policies"]["refused"] == [
+        {"policy": "github:evil/x", "tenant": "evil", "shard": "shard-1", "allowlist": "refused"}
+    ]
+    [failure] = [s for s in report["shards"] if s["shard"] == "shard-1"]
+    assert any("github:evil/x is not allowed" in error["message"] for error in failure["errors"])
+    assert "1 failed (shard-1)" in text and "rerun the failed shards: pulumi-depot fleet up --only shard-1" in text
+    assert "! github:evil/x  (tenant evil, shard-1)" in text
+    assert (changes(report)["a"], changes(report)["c"]) == ("created", "created")
+
+    # Fixed, the rerun takes only the failed shard: the 2nd of 3 slices.
+    fleet.write(
+        {"id": "a", "trust_policies": [APP]},
+        {"id": "evil", "trust_policies": [{"github": {"repository_owner": "acme", "repository": "x"}}]},
+        {"id": "c"},
+    )
+    code, report, text = fleet.fleet("up", "--shard", "2/3", "--shard-size", "1")
+    assert code == 0, text
+    assert [(s["shard"], s["status"]) for s in report["shards"]] == [("shard-1", "succeeded")]
+    assert list(report["tenants"]) == ["evil"]
+    assert report["trust_policies"]["granted"] == [
+        {"policy": "github:acme/x", "tenant": "evil", "shard": "shard-1", "allowlist": "allowed by depot:allowedTrust"}
+    ]
+    assert sorted(project.name for project in depot.client().list_projects()) == ["tenant-a", "tenant-c", "tenant-evil"]
+
+    # CI: --locked refuses a tenant with no recorded shard, and records nothing.
+    fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "c"}, {"id": "new"})
+    code, report, text = fleet.fleet("preview", "--locked")
+    assert code == 2 and report == {}
+    assert "--locked: 1 tenant(s) have no recorded shard (new)" in text
+    assert "new" not in fleet.lock
