@@ -203,9 +203,10 @@ def run_orphans(
     projects: Sequence[str],
     cwd: Path,
     revoke_found: bool,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
+    out = out or sys.stdout
     if not stacks and not states:
         raise OrphansFailure("give the stacks that use the projects: --stack NAME (or --state FILE), once per stack")
     held = Held()
