@@ -4,8 +4,9 @@ Stack config `depot:token` (set it as a secret), `depot:apiUrl` and `depot:allow
 environment variables `DEPOT_TOKEN`, `DEPOT_API_URL` and `DEPOT_ALLOW_INSECURE_HTTP` are the fallback. An http://
 API URL must be loopback unless allowInsecureHttp is true (the token would travel in cleartext).
 
-Nothing here is ever pickled: the provider object the SDK serialises into `__provider` holds no configuration,
-and the client is created lazily inside the host process.
+Nothing here is ever pickled: the provider object the SDK serialises into `__provider` holds no configuration
+(a trust resource's holds the stack's depot:allowedTrust, which is not a secret: guardrail.py), and the client is
+created lazily inside the host process.
 """
 
 from __future__ import annotations
