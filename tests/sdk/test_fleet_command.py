@@ -5,7 +5,9 @@ granted and revoked policies with the allowlist's verdict), a failing shard isol
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +16,11 @@ from typing import Any
 import pytest
 import yaml
 from pulumi_depot.fleet_command import main
+from pulumi_depot.fleet_command.progress import RichProgress, progress_for
+from pulumi_depot.fleet_command.report import ShardOutcome
 from pulumi_depot.fleet_command.stacks import Target
 from pulumi_depot.fleet_command.status import deployed_tenants
+from pulumi_depot_provider.proto import pb
 from pulumi_stack import PulumiStack, write_program
 
 PROGRAM = """
@@ -223,11 +228,8 @@ def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(fleet_project: F
     assert (changes(report)["a"], changes(report)["c"]) == ("created", "created")
 
     # Fixed, the rerun takes only the failed shard: the 2nd of 3 slices.
-    fleet.write(
-        {"id": "a", "trust_policies": [APP]},
-        {"id": "evil", "trust_policies": [{"github": {"repository_owner": "acme", "repository": "x"}}]},
-        {"id": "c"},
-    )
+    fixed = {"github": {"repository_owner": "acme", "repository": "x"}}
+    fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "evil", "trust_policies": [fixed]}, {"id": "c"})
     code, report, text = fleet.fleet("up", "--shard", "2/3", "--shard-size", "1")
     assert code == 0, text
     assert [(s["shard"], s["status"]) for s in report["shards"]] == [("shard-1", "succeeded")]
@@ -243,3 +245,57 @@ def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(fleet_project: F
     assert code == 2 and report == {}
     assert "--locked: 1 tenant(s) have no recorded shard (new)" in text
     assert "new" not in fleet.lock
+
+    # A policy added by hand in Depot: refresh names the tenant as drifted and the policy it found granted.
+    client = depot.client()
+    c_id = {project.name: project.project_id for project in client.list_projects()}["tenant-c"]
+    client.add_trust_policy(c_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="by-hand"))
+    fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "evil", "trust_policies": [fixed]}, {"id": "c"})
+    code, report, text = fleet.fleet("refresh", "--jobs", "3")
+    assert code == 0, text
+    assert changes(report) == {"a": "unchanged", "c": "drifted", "evil": "unchanged"}
+    assert [(e["policy"], e["tenant"]) for e in report["trust_policies"]["granted"]] == [("github:acme/by-hand", "c")]
+
+    code, status, text = fleet.fleet("status")
+    assert code == 0, text
+    assert [(s["shard"], s["deployed"], s["not_deployed"]) for s in status["shards"]] == [
+        ("shard-0", ["a"], []),
+        ("shard-1", ["evil"], []),
+        ("shard-2", ["c"], []),
+    ]
+
+    # destroy: every shard at once, every policy revoked, Depot empty.
+    assert fleet.fleet("destroy")[0] == 2  # not without --yes
+    code, report, text = fleet.fleet("destroy", "--yes", "--jobs", "3")
+    assert code == 0, text
+    assert changes(report) == {"a": "deleted", "c": "deleted", "evil": "deleted"}
+    assert [(e["policy"], e["tenant"]) for e in report["trust_policies"]["revoked"]] == [
+        ("github:acme/app", "a"),
+        ("github:acme/by-hand", "c"),
+        ("github:acme/x", "evil"),
+    ]
+    assert client.list_projects() == []
+
+
+def test_progress_is_a_live_display_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    outcome = ShardOutcome("shard-0", "prod-shard-0", ["a"], status="failed", seconds=1.5, error="locked")
+    terminal = Terminal()
+    with progress_for("up", 1, quiet=False, stream=terminal) as live:
+        assert isinstance(live, RichProgress)
+        live.start(outcome)
+        live.done(outcome)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
+    assert "fleet up" in shown and "1/1 failed" in shown and "shard-0: failed (locked)" in shown
+    log = io.StringIO()
+    with progress_for("up", 1, quiet=False, stream=log) as plain:
+        assert not isinstance(plain, RichProgress)
+        plain.start(outcome)
+        plain.done(outcome)
+    assert log.getvalue().splitlines() == [
+        "[up] shard-0 (stack prod-shard-0): started",
+        "[up] shard-0: failed (0 resources, 1.5 s) [1/1]",
+    ]

@@ -90,9 +90,12 @@ class ShardEvents:
                 detailed_diff=meta.detailed_diff or (previous.detailed_diff if previous else None),
             )
         elif event.res_outputs_event is not None:
-            step = self.steps.get(event.res_outputs_event.metadata.urn)
+            meta = event.res_outputs_event.metadata
+            step = self.steps.get(meta.urn)
             if step is not None:
                 step.done = True
+                if meta.new is not None:  # a refresh's pre-event holds the old state twice; this holds what it read
+                    step.new = meta.new
         elif event.res_op_failed_event is not None:
             step = self.steps.get(event.res_op_failed_event.metadata.urn)
             if step is not None:
