@@ -29,10 +29,21 @@ def test_grants_not_known_at_preview_are_skipped_and_the_known_ones_checked() ->
         }
     )
     (message,) = violations("depot:index:TrustPolicySet", plain(props, UnknownValueError), ALLOWED)
-    assert message.startswith("policies[2].buildkite: trust policy buildkite:evil/deploy is not allowed: ")
+    assert message.startswith(
+        "policies[2].buildkite.organization_slug: trust policy buildkite:evil/deploy is not allowed: "
+    )
     assert "the policy pack's allowedTrust allows no Buildkite organizations" in message
     assert violations("pulumi-python:dynamic/depot:Project", {"name": "evil"}, ALLOWED) == []
     assert violations("aws:iam:Role", {"github": {"repository_owner": "evil"}}, ALLOWED) == []
+
+
+def test_a_refused_value_is_escaped_and_cut() -> None:
+    owner = "\u202eev\x1b[31mil" + "x" * 100_000
+    (message,) = violations(
+        "depot:index:TrustPolicy", {"github": {"repository_owner": owner, "repository": "a"}}, ALLOWED
+    )
+    assert "\x1b" not in message and "\u202e" not in message and len(message) < 600, message
+    assert "\\x1b[31mil" in message
 
 
 @pytest.mark.parametrize(

@@ -20,16 +20,9 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
+from pulumi_depot_provider.allowlist import parse_allowed_trust, shown, shown_repr
 from pulumi_depot_provider.config import ConfigurationError
-from pulumi_depot_provider.guardrail import (
-    ALLOWED_TRUST_KEY,
-    ALLOWLIST_LABELS,
-    TRUST_FIELDS,
-    AllowedTrust,
-    GuardedTrustProvider,
-    load_allowed_trust,
-    policy_key,
-)
+from pulumi_depot_provider.guardrail import TRUST_FIELDS, AllowedTrust, GuardedTrustProvider, policy_key
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
@@ -58,16 +51,12 @@ def guarded_type(resource_type: str) -> str | None:
 def parse_config(config: Mapping[str, Any] | None) -> AllowedTrust:
     """The pack's allowlist, parsed by the provider's parser. Raises ConfigurationError naming the pack's config."""
     raw = (config or {}).get(CONFIG_KEY)
-    try:
-        allowed = load_allowed_trust({ALLOWED_TRUST_KEY: raw})
-    except ConfigurationError as error:
-        raise ConfigurationError(str(error).replace(ALLOWED_TRUST_KEY, CONFIG_NAME)) from None
-    if allowed is None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ConfigurationError(
             f'{CONFIG_NAME} is not set: give the pack a --policy-pack-config file holding {{"{POLICY_NAME}": '
             f'{{"{CONFIG_KEY}": {{"github": ["<repository owner>"], ...}}}}}}'
         )
-    return allowed
+    return parse_allowed_trust(raw, CONFIG_NAME)
 
 
 def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTrust) -> list[str]:
@@ -82,12 +71,11 @@ def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTru
         value = fields.get(field)
         if not isinstance(value, str) or value == rpc.UNKNOWN or allowed.permits(provider, fields):
             continue
-        names = getattr(allowed, provider)
-        label = ALLOWLIST_LABELS[provider]
-        allows = f"{label} {', '.join(names)}" if names else f"no {label}"
+        # As the provider's check words it, values escaped and cut: they come from the program.
+        key = policy_key(provider, {name: shown(str(item)) for name, item in fields.items()})
         found.append(
-            f"{path}: trust policy {policy_key(provider, fields)} is not allowed: {CONFIG_NAME} allows {allows}; "
-            f"add {value!r} to its {provider!r} list (--policy-pack-config) if this grant is intended"
+            f"{path}.{field}: trust policy {key} is not allowed: {CONFIG_NAME} allows {allowed.describe(provider)}; "
+            f"add {shown_repr(value)} to its {provider!r} list (--policy-pack-config) if this grant is intended"
         )
     return found
 
