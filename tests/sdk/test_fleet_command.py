@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,21 +65,29 @@ class FleetProject:
 
 
 @pytest.fixture
-def fleet_project(
+def make_fleet_project(
     depot: Any,
     tmp_path: Path,
     pulumi_stack: Callable[..., PulumiStack],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> Iterator[FleetProject]:
-    directory = write_program(tmp_path / "project", PROGRAM)
-    template = pulumi_stack(directory, depot, stack="template")
-    for key in list(template.env):
-        monkeypatch.setenv(key, template.env[key])
-    for key in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.chdir(tmp_path)
-    yield FleetProject(directory, template, capsys)
+) -> Callable[..., FleetProject]:
+    def make(program: str = PROGRAM, env: dict[str, str] | None = None) -> FleetProject:
+        directory = write_program(tmp_path / "project", program)
+        template = pulumi_stack(directory, depot, stack="template", env=env)
+        for key in list(template.env):
+            monkeypatch.setenv(key, template.env[key])
+        for key in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN"):
+            monkeypatch.delenv(key, raising=False)
+        monkeypatch.chdir(tmp_path)
+        return FleetProject(directory, template, capsys)
+
+    return make
+
+
+@pytest.fixture
+def fleet_project(make_fleet_project: Callable[..., FleetProject]) -> FleetProject:
+    return make_fleet_project()
 
 
 def changes(report: dict[str, Any]) -> dict[str, str]:
@@ -299,3 +307,52 @@ def test_progress_is_a_live_display_on_a_terminal_and_plain_lines_elsewhere() ->
         "[up] shard-0 (stack prod-shard-0): started",
         "[up] shard-0: failed (0 resources, 1.5 s) [1/1]",
     ]
+
+
+NATIVE_PROGRAM = PROGRAM.replace('"tenants.yaml")', '"tenants.yaml", native=True)')
+BUCKET = "fleet-state"
+
+
+def test_a_native_fleet_on_an_s3_backend_served_by_moto(
+    make_fleet_project: Callable[..., FleetProject], aws: Any, depot: Any
+) -> None:
+    aws.client("s3").create_bucket(Bucket=BUCKET)
+    endpoint = aws.url.replace(":", "%3A").replace("/", "%2F")
+    backend = f"s3://{BUCKET}?endpoint={endpoint}&s3ForcePathStyle=true&region=us-east-1"
+    fleet = make_fleet_project(NATIVE_PROGRAM, {"PULUMI_BACKEND_URL": backend, **aws.env})
+    client = depot.client()
+    fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "b", "trust_policies": [DEPLOY]})
+
+    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "1")
+    assert code == 0, text
+    assert changes(report) == {"a": "created", "b": "created"}
+    assert [(e["policy"], e["tenant"]) for e in report["trust_policies"]["granted"]] == [
+        ("github:acme/app", "a"),
+        ("buildkite:acme/deploy", "b"),
+    ]
+    stored = {obj["Key"] for obj in aws.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert {".pulumi/stacks/depot-test/shard-0.json", ".pulumi/stacks/depot-test/shard-1.json"} <= stored
+    ids = project_ids(client)
+
+    # A policy added by hand: the native plugin's detailed diff names it in the preview, as a revocation.
+    client.add_trust_policy(ids["a"], github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="by-hand"))
+    code, report, text = fleet.fleet("preview", "--jobs", "2")
+    assert code == 0, text
+    assert changes(report) == {"a": "updated", "b": "unchanged"}
+    assert report["trust_policies"]["revoked"] == [{"policy": "github:acme/by-hand", "tenant": "a", "shard": "shard-0"}]
+    assert "- github:acme/by-hand  (tenant a, shard-0)" in text
+
+    # Move b next to a on S3: the same ids; the next up only removes the hand-added policy.
+    code, _, text = fleet.fleet("move", "b", "--to", "shard-0")
+    assert code == 0, text
+    code, report, text = fleet.fleet("up")
+    assert code == 0, text
+    assert [s["shard"] for s in report["shards"]] == ["shard-0"]
+    assert changes(report) == {"a": "updated", "b": "unchanged"}
+    assert project_ids(client) == ids
+    assert trust_keys(client, ids["a"]) == ["github:acme/app"]
+
+    code, report, text = fleet.fleet("destroy", "--yes")
+    assert code == 0, text
+    assert changes(report) == {"a": "deleted", "b": "deleted"}
+    assert client.list_projects() == []
