@@ -56,7 +56,7 @@ elif case == "default":
     github("default", "evil")
 elif case == "import":
     depot.TrustPolicy("legacy", project_id=project,
-        github=depot.GitHubTrustArgs(repository_owner="evil", repository="legacy"),
+        github=depot.GitHubTrustArgs(repository_owner="intruder", repository="legacy"),
         opts=pulumi.ResourceOptions(import_=config.require("importId")))
 elif case == "allowed":
     github("inherits", "acme-labs", other)
@@ -129,7 +129,7 @@ def test_an_environment_allowlist_beats_the_stack_file_and_a_refused_import_is_n
     client = depot.client()
     project = client.create_project("api", "us-east-1").project_id
     legacy = client.add_trust_policy(
-        project, github=pb.TrustPolicy.GitHub(repository_owner="evil", repository="legacy")
+        project, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="legacy")
     )
     import_id = f"{project}/{legacy.trust_policy_id}"
     ci_env = {"DEPOT_ALLOWED_TRUST": json.dumps({"github": ["acme"]})}
@@ -146,7 +146,8 @@ def test_an_environment_allowlist_beats_the_stack_file_and_a_refused_import_is_n
     ) in output
     assert "(from DEPOT_ALLOWED_TRUST and depot:allowedTrust)" in output
 
-    # The import's Read refuses it: the engine records an import before it checks the program's inputs.
+    # No list allows "intruder". The import's Read refuses it: the engine records an import before it checks the
+    # program's inputs (it used to record it, and the next destroy deleted the pre-existing policy).
     stack.set_config("case", "import")
     output = fails(stack.up)  # --skip-preview
     assert f"depot:index:TrustPolicy (id {import_id}): import refused: github.repository_owner: trust policy" in output
