@@ -3,6 +3,7 @@
     python benchmarks/bench_fleet.py [--tenants 100,400,1000] [--parallel 4,16,32] [--latency-ms 0,20]
                                      [--org-sizes 0,500,2000,5000] [--org-repeats 3] [--transport-tenants 100]
     python benchmarks/bench_fleet.py --quick
+    python benchmarks/bench_fleet.py --shards 100 [--tenants ...] [--jobs 1,2,4]   (benchmarks/bench_shards.py)
 
 Each tenant is a depot.Project, a depot.ProjectToken and one GitHub depot.TrustPolicy (bench_convergence's
 program), deployed with the real Pulumi CLI (scripts/install-pulumi.sh) against a depot-local it starts, in a fresh
@@ -462,6 +463,10 @@ def summary(cells: list[Cell], orgs: list[OrgSize]) -> None:
 
 
 def main() -> int:
+    if "--shards" in sys.argv[1:]:  # one stack against `pulumi-depot fleet` shards: benchmarks/bench_shards.py
+        from bench_shards import main as shards
+
+        return shards(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", default="100,400,1000", help="fleet sizes, comma-separated ('none': no fleet)")
     parser.add_argument("--parallel", default="4,16,32", help="pulumi --parallel values")
