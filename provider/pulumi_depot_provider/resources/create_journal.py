@@ -10,8 +10,9 @@ from that create and is recovered. Any later operation on the resource (diff, re
 engine recorded it, and removes the file.
 
 Where: $PULUMI_DEPOT_JOURNAL_DIR, else $PULUMI_HOME/depot/journal, else ~/.pulumi/depot/journal. A machine that
-does not hold the record (another CI runner) cannot prove anything, and a create then refuses a name collision
-instead of guessing (see exactly_once.claim_or_refuse).
+does not hold the record (another CI runner) cannot prove anything from it, and a create then refuses a name
+collision instead of guessing (see exactly_once.recover_or_refuse). Tokens also carry evidence in Depot itself, a
+mark in their description (token_mark.py), which exactly_once.settle_leftovers reads on any machine.
 """
 
 from __future__ import annotations

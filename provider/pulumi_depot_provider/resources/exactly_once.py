@@ -9,7 +9,8 @@ journal (create_journal.py) still holds what was started, and the next `up` reco
 
 Before a create, `refuse_or_recover` settles objects that already have the new object's identity (a project's
 name and region, a trust policy's provider fields): one that provably came from this resource's interrupted
-create is recovered; any other is never silently duplicated — the create fails naming it and the fix.
+create is recovered; any other is never silently duplicated — the create fails naming it and the fix. Tokens,
+whose descriptions need not be unique, are settled by their mark instead (`settle_leftovers`).
 """
 
 from __future__ import annotations

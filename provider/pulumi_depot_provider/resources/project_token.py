@@ -146,9 +146,12 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
                 "remove import_id to create a new token"
             )
         change = ""
-        live = plain(token.description)
+        live, mark = plain(token.description), mark_of(token.description)
+        if mark is not None and not mark.made_by(self.owner):
+            mark = new_mark(self.owner)  # now this resource's: another's create must not take it for its leftover
+        if marked(live, mark) != token.description or live != args.description:
+            client.update_token(token.token_id, marked(args.description, mark))
         if live != args.description:
-            client.update_token(token.token_id, marked(args.description, mark_of(token.description)))
             change = f"; changed description: {live!r} -> {args.description!r}"
         pulumi.log.info(
             f"{self.label} {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "

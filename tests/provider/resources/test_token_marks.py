@@ -124,3 +124,22 @@ def test_a_replacement_after_diff_revokes_the_leftover_and_keeps_the_token_it_re
     assert set(live(client, project_id)) == {rotated.id}
     assert held != rotated.id and orphan != rotated.id
     assert f"revoked token {orphan}" in rotated.host.output()
+
+
+def test_an_adopted_leftover_becomes_the_adopters_and_is_no_longer_anothers(
+    server: Any, runner: Callable[..., Any]
+) -> None:
+    """Adopting (import_id) the token a lost create of `ci` left: the adopter's mark replaces ci's, so the next
+    create of ci, on any runner, is not refused over a token another resource now holds."""
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    left = left_by_a_lost_create(client, project_id, "CI builds")
+    adopter = token(runner("a"), owner="shop/dev/depot:ProjectToken//adopted")
+    assert adopter.up({"project_id": project_id, "description": "CI builds", "import_id": left}) == "create"
+    mark = mark_of(live(client, project_id)[left])
+    assert mark is not None and mark.made_by("shop/dev/depot:ProjectToken//adopted")
+    assert plain(live(client, project_id)[left]) == "CI builds"
+
+    ci = token(runner("b"))
+    assert ci.up({"project_id": project_id, "description": "CI builds"}) == "create"
+    assert set(live(client, project_id)) == {left, ci.id}
