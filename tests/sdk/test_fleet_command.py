@@ -311,6 +311,7 @@ def test_progress_is_a_live_display_on_a_terminal_and_plain_lines_elsewhere() ->
 
 NATIVE_PROGRAM = PROGRAM.replace('"tenants.yaml")', '"tenants.yaml", native=True)')
 BUCKET = "fleet-state"
+PREFIX = ("--stack-prefix", "prod-")
 
 
 def test_a_native_fleet_on_an_s3_backend_served_by_moto(
@@ -323,7 +324,7 @@ def test_a_native_fleet_on_an_s3_backend_served_by_moto(
     client = depot.client()
     fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "b", "trust_policies": [DEPLOY]})
 
-    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "1")
+    code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "1", *PREFIX)
     assert code == 0, text
     assert changes(report) == {"a": "created", "b": "created"}
     assert [(e["policy"], e["tenant"]) for e in report["trust_policies"]["granted"]] == [
@@ -331,28 +332,32 @@ def test_a_native_fleet_on_an_s3_backend_served_by_moto(
         ("buildkite:acme/deploy", "b"),
     ]
     stored = {obj["Key"] for obj in aws.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
-    assert {".pulumi/stacks/depot-test/shard-0.json", ".pulumi/stacks/depot-test/shard-1.json"} <= stored
+    assert [(s["shard"], s["stack"]) for s in report["shards"]] == [
+        ("shard-0", "prod-shard-0"),
+        ("shard-1", "prod-shard-1"),
+    ]
+    assert {".pulumi/stacks/depot-test/prod-shard-0.json", ".pulumi/stacks/depot-test/prod-shard-1.json"} <= stored
     ids = project_ids(client)
 
     # A policy added by hand: the native plugin's detailed diff names it in the preview, as a revocation.
     client.add_trust_policy(ids["a"], github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="by-hand"))
-    code, report, text = fleet.fleet("preview", "--jobs", "2")
+    code, report, text = fleet.fleet("preview", "--jobs", "2", *PREFIX)
     assert code == 0, text
     assert changes(report) == {"a": "updated", "b": "unchanged"}
     assert report["trust_policies"]["revoked"] == [{"policy": "github:acme/by-hand", "tenant": "a", "shard": "shard-0"}]
     assert "- github:acme/by-hand  (tenant a, shard-0)" in text
 
     # Move b next to a on S3: the same ids; the next up only removes the hand-added policy.
-    code, _, text = fleet.fleet("move", "b", "--to", "shard-0")
+    code, _, text = fleet.fleet("move", "b", "--to", "shard-0", *PREFIX)
     assert code == 0, text
-    code, report, text = fleet.fleet("up")
+    code, report, text = fleet.fleet("up", *PREFIX)
     assert code == 0, text
     assert [s["shard"] for s in report["shards"]] == ["shard-0"]
     assert changes(report) == {"a": "updated", "b": "unchanged"}
     assert project_ids(client) == ids
     assert trust_keys(client, ids["a"]) == ["github:acme/app"]
 
-    code, report, text = fleet.fleet("destroy", "--yes")
+    code, report, text = fleet.fleet("destroy", "--yes", *PREFIX)
     assert code == 0, text
     assert changes(report) == {"a": "deleted", "b": "deleted"}
     assert client.list_projects() == []

@@ -206,7 +206,7 @@ def operate(args: argparse.Namespace) -> int:
         for outcome in outcomes:
             if outcome.status == "succeeded":
                 lock = prune(lock, outcome.shard, declared)
-        if lock != plan.lock:
+        if lock != plan.lock and not args.locked:  # --locked writes nothing; a stale record moves no one
             write_lock(lock_file, lock, path.name)
     report = FleetReport(args.operation, outcomes, time.monotonic() - started, plan.assigned)
     print(report.text())

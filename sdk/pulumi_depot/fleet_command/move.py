@@ -48,7 +48,7 @@ def move(args: argparse.Namespace) -> int:
         )
     target = target_of(args)
     existing = target.existing_stacks()
-    if target.stack_name(source) not in existing:
+    if not target.exists(source, existing):
         raise FleetError(f"shard {source!r} has no stack {target.stack_name(source)!r}; nothing to move")
     open_stack(target, destination, existing, create=True)
     source_stack = target.stack_name(source)

@@ -89,10 +89,9 @@ class RichProgress(Progress):
     def _poll(self) -> None:
         while not self._stop.wait(0.25):
             for shard, outcome in list(self._running.items()):
-                events = outcome.events
-                if events is not None:
-                    done = sum(1 for step in list(events.steps.values()) if step.done or step.failed)
-                    self._bars.update(self._tasks[shard], completed=done, total=max(len(events.steps), 1))
+                if outcome.events is not None:
+                    done, seen = outcome.events.progress()
+                    self._bars.update(self._tasks[shard], completed=done, total=max(seen, 1))
 
     def start(self, outcome: ShardOutcome) -> None:
         self._tasks[outcome.shard] = self._bars.add_task(f"  {outcome.shard}", total=None, state="running")

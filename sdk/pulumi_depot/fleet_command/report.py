@@ -68,6 +68,11 @@ class ShardEvents:
     """(URN or None, message) of every error diagnostic."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def progress(self) -> tuple[int, int]:
+        """(resources done or failed, resources seen), safe to read while events arrive."""
+        with self._lock:
+            return sum(1 for step in self.steps.values() if step.done or step.failed), len(self.steps)
+
     def __call__(self, event: auto.EngineEvent) -> None:
         with self._lock:
             self._record(event)

@@ -57,15 +57,19 @@ class Target:
         )
 
     def existing_stacks(self) -> set[str]:
+        """The project's stacks by their short names (`pulumi stack ls` may qualify them: org/project/name)."""
         listing = json.loads(self.run_cli("stack", "ls", "--json").stdout or "[]")
         return {entry["name"].rsplit("/", 1)[-1] for entry in listing}
+
+    def exists(self, shard: str, existing: set[str]) -> bool:
+        return self.stack_name(shard).rsplit("/", 1)[-1] in existing
 
 
 def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) -> tuple[auto.Stack | None, str | None]:
     """(the shard's stack with its shard config set, its depot:allowedTrust), or (None, None) when the stack does
     not exist and ``create`` is false."""
     name = target.stack_name(shard)
-    if name not in existing:
+    if not target.exists(shard, existing):
         if not create:
             return None, None
         init = ["stack", "init", name]
@@ -77,7 +81,7 @@ def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) 
             target.run_cli(*init)
         except auto.CommandError as error:
             raise FleetError(f"cannot create the stack {name!r} for shard {shard!r}: {cause(error)}") from None
-        existing.add(name)
+        existing.add(name.rsplit("/", 1)[-1])
     stack = auto.Stack.select(name, target.workspace())
     config = json.loads(target.run_cli("config", "--json", "--stack", name).stdout or "{}")
     if ((config.get(SHARD_CONFIG_KEY) or {}).get("objectValue") or {}) != {PREFIX_FIELD: target.stack_prefix}:
