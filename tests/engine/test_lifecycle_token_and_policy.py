@@ -56,9 +56,16 @@ if config.get_bool("declare") is not False:
         depot.TrustPolicy("gh", project_id=api.id, opts=opts,
             github=depot.GitHubTrustArgs(repository_owner="acme", repository=config.get("repository") or "api"))
 depot.TrustPolicy("cc", project_id=api.id,
-    circleci=depot.CircleCITrustArgs(organization_uuid="org-1", project_uuid=config.get("ccProject") or "p-1"))
+    circleci=depot.CircleCITrustArgs(organization_uuid="1c7d8d3e-5b0a-4c55-9d3e-2f0a6b1e8c41",
+        project_uuid=config.get("ccProject") or "5f2a0b9c-8e7d-4a61-b3c2-0d9e8f7a6b51"))
 pulumi.export("api", api.id)
 """
+
+CC_ORG, CC_P1, CC_P2 = (
+    "1c7d8d3e-5b0a-4c55-9d3e-2f0a6b1e8c41",
+    "5f2a0b9c-8e7d-4a61-b3c2-0d9e8f7a6b51",
+    "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c61",
+)  # CircleCI ids are UUIDs
 
 
 def test_project_token_lifecycle(
@@ -250,12 +257,12 @@ def test_trust_policy_lifecycle(
 
     # --target
     stack.set_config("repository", "app")
-    stack.set_config("ccProject", "p-2")
+    stack.set_config("ccProject", CC_P2)
     # Not targeted, cc is reported as "same" although it has a pending change.
     assert stack.up(target=[urn_of(stack, "gh")]) == {"api": "same", "gh": "replace", "cc": "same"}
-    assert sorted(policies(client, api).values()) == ["circleci:org-1/p-1", "github:acme/app"]
+    assert sorted(policies(client, api).values()) == [f"circleci:{CC_ORG}/{CC_P1}", "github:acme/app"]
     assert stack.up()["cc"] == "replace"
-    assert sorted(policies(client, api).values()) == ["circleci:org-1/p-2", "github:acme/app"]
+    assert sorted(policies(client, api).values()) == [f"circleci:{CC_ORG}/{CC_P2}", "github:acme/app"]
 
     stack.destroy()
     assert client.list_projects() == []

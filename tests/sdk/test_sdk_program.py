@@ -42,7 +42,12 @@ def issue_example() -> None:
         "bk", project_id=api.id, buildkite=depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy")
     )
     depot.TrustPolicy(
-        "cc", project_id=api.id, circleci=depot.CircleCITrustArgs(organization_uuid="o-uuid", project_uuid="p-uuid")
+        "cc",
+        project_id=api.id,
+        circleci=depot.CircleCITrustArgs(
+            organization_uuid="1c7d8d3e-5b0a-4c55-9d3e-2f0a6b1e8c41",
+            project_uuid="5f2a0b9c-8e7d-4a61-b3c2-0d9e8f7a6b51",
+        ),
     )
     ci = depot.ProjectToken("ci", project_id=api.id, description="CI builds")
     pulumi.export("token", ci.secret)
@@ -86,7 +91,10 @@ def test_types_inputs_dependencies_and_secret_outputs() -> None:
     }
     assert own_inputs(gh) == {"project_id": "api-id", "github": {"repository_owner": "acme", "repository": "api"}}
     assert own_inputs(bk)["buildkite"] == {"organization_slug": "acme", "pipeline_slug": "deploy"}
-    assert own_inputs(cc)["circleci"] == {"organization_uuid": "o-uuid", "project_uuid": "p-uuid"}
+    assert own_inputs(cc)["circleci"] == {
+        "organization_uuid": "1c7d8d3e-5b0a-4c55-9d3e-2f0a6b1e8c41",
+        "project_uuid": "5f2a0b9c-8e7d-4a61-b3c2-0d9e8f7a6b51",
+    }
     assert own_inputs(ci) == {"project_id": "api-id", "description": "CI builds"}
     assert own_inputs(legacy) == {"name": "legacy", "region": "us-east-1", "import_id": "7f76t7vghb"}
 

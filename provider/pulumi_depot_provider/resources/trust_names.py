@@ -41,9 +41,9 @@ def _first_outside(value: str, allowed: re.Pattern[str]) -> tuple[int, str] | No
     return None
 
 
-def _too_long(value: str, limit: int, what: str) -> str | None:
-    if len(value) > limit:
-        return f"is {len(value)} characters long; {what} has at most {limit}"
+def _length(value: str, limit: int, what: str) -> str | None:
+    if not 1 <= len(value) <= limit:
+        return f"is {len(value)} characters long; {what} has 1 to {limit}"
     return None
 
 
@@ -62,7 +62,7 @@ def github_owner_problem(value: str) -> str | None:
     """GitHub's rule for user and organization names: 1 to 39 letters, digits and single hyphens, neither first
     nor last."""
     what = "a GitHub owner"
-    if problem := _wildcard(value, "repository owners") or _too_long(value, GITHUB_OWNER_MAX, what):
+    if problem := _wildcard(value, "repository owners") or _length(value, GITHUB_OWNER_MAX, what):
         return problem
     if found := _first_outside(value, _OWNER_CHARACTER):
         index, character = found
@@ -78,7 +78,7 @@ def github_owner_problem(value: str) -> str | None:
 def github_repository_problem(value: str) -> str | None:
     """GitHub's rule for repository names: 1 to 100 letters, digits, '.', '-' and '_', not '.' or '..'."""
     what = "a GitHub repository name"
-    if problem := _wildcard(value, "repositories") or _too_long(value, GITHUB_REPOSITORY_MAX, what):
+    if problem := _wildcard(value, "repositories") or _length(value, GITHUB_REPOSITORY_MAX, what):
         return problem
     if found := _first_outside(value, _REPOSITORY_CHARACTER):
         index, character = found
@@ -93,7 +93,7 @@ def buildkite_slug_problem(value: str) -> str | None:
     """Buildkite's rule for organization and pipeline slugs: 1 to 100 lowercase letters, digits and hyphens, not
     starting or ending with a hyphen."""
     what = "a Buildkite slug"
-    if problem := _wildcard(value, "slugs") or _too_long(value, BUILDKITE_SLUG_MAX, what):
+    if problem := _wildcard(value, "slugs") or _length(value, BUILDKITE_SLUG_MAX, what):
         return problem
     if found := _first_outside(value, _SLUG_CHARACTER):
         index, character = found
@@ -106,7 +106,7 @@ def buildkite_slug_problem(value: str) -> str | None:
 
 def uuid_problem(value: str) -> str | None:
     """CircleCI's organization and project ids: UUIDs in their canonical 8-4-4-4-12 hexadecimal form."""
-    if problem := _wildcard(value, "CircleCI ids"):
+    if problem := _wildcard(value, "CircleCI ids") or _length(value, 36, "a UUID"):
         return problem
     if UUID.fullmatch(value) is None:
         return (
