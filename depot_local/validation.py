@@ -15,10 +15,10 @@ from pulumi_depot_provider.proto import pb
 
 from depot_local.connect import invalid
 
-TRUST_POLICY_FIELDS: dict[str, tuple[str, str]] = {
-    "github": ("repository_owner", "repository"),
-    "buildkite": ("organization_slug", "pipeline_slug"),
-    "circleci": ("organization_uuid", "project_uuid"),
+# Each trust provider's fields, read from Depot's own message (TrustPolicy's `provider` oneof), not spelled again.
+TRUST_POLICY_FIELDS: dict[str, tuple[str, ...]] = {
+    kind.name: tuple(field.name for field in kind.message_type.fields)
+    for kind in pb.TrustPolicy.DESCRIPTOR.oneofs_by_name["provider"].fields
 }
 
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.fields import character_problem
+from pulumi_depot_provider.resources.fields import character_problem, text_errors
 from pulumi_depot_provider.resources.project import effective_policy, hardware_name
 from pulumi_depot_provider.resources.token_mark import plain
-from pulumi_depot_provider.resources.trust_policy import TrustProvider
+from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, TrustProvider
 
 # Concurrent reads: two calls per project, so a large organization is read in a fraction of the sequential time
 # without hammering the API.
@@ -56,8 +56,11 @@ class TrustPolicySnapshot(_Frozen):
         return (self.kind, self.first, self.second, self.id)
 
     def unaccepted(self) -> str | None:
-        """Why pulumi-depot cannot declare this policy as Depot holds it (a character its inputs refuse), or None."""
-        return _first_problem(self.fields())
+        """Why pulumi-depot cannot declare this policy as Depot holds it, or None: a character its inputs refuse, or
+        a name not in its CI service's form (an owner `acme/evil`, a CircleCI id that is no UUID), as check would."""
+        for error in text_errors(TrustPolicyArgs, {self.kind: self.fields()}):
+            return f"its {error.path.rsplit('.', 1)[-1]} {error.reason.split('; remove it')[0]}"
+        return None
 
 
 class TokenSnapshot(_Frozen):

@@ -19,7 +19,8 @@ GIB = 1024**3
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 # The `pulumi_stack` fixture (tests/conftest.py): pulumi_stack(program_dir, org) -> a stack under the real `pulumi`.
 MakeStack = Callable[..., PulumiStack]
-LONG_REPOSITORY = "service-" + "very-long-repository-name-" * 6 + "end"  # > 120 characters: split in the program
+# GitHub's longest repository name (100 characters): with its keyword and indent, split in the program
+LONG_REPOSITORY = "service-" + "long-repository-name-" * 4 + "the-ends"
 AWKWARD_NAMES = [
     "api",
     "api",  # a duplicate
@@ -64,7 +65,7 @@ def populate(client: DepotClient) -> None:
         ),
     )
     client.add_trust_policy(
-        quoted, github=pb.TrustPolicy.GitHub(repository_owner='o"wner\\', repository=LONG_REPOSITORY)
+        quoted, github=pb.TrustPolicy.GitHub(repository_owner="quoted-Owner", repository=LONG_REPOSITORY)
     )
     client.add_trust_policy(quoted, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="api"))
     client.add_trust_policy(
@@ -73,7 +74,7 @@ def populate(client: DepotClient) -> None:
     client.create_token(api, "CI builds")
     client.create_token(api, "CI builds")  # two tokens alike: logical names still unique
     client.create_token(api, "deploy")
-    client.create_token(quoted, "a description with spaces that is far too long to fit on one line " * 3)
+    client.create_token(quoted, ("a description with spaces that is far too long to fit on one line " * 3).strip())
     client.create_token(awkward.project_id, "r\u00e9lease \"bot\" 'one'")
     # Legacy cache policy: keep_bytes only, as Depot's CLI sends it.
     client.update_project(created["class"].project_id, cache_policy=pb.CachePolicy(keep_bytes=7 * GIB, keep_days=3))

@@ -163,10 +163,13 @@ def test_values_pulumi_depot_refuses_are_left_out_one_by_one_and_said_so() -> No
     naming its id and the character (escaped), and the rest of its project is still declared."""
     good = TrustPolicySnapshot(id="tp-good", kind="github", first="acme", second="api")
     bidi = TrustPolicySnapshot(id="tp-bidi", kind="github", first="ac\u202eme", second="api")
+    # Depot also holds names its CI service never gives (issue 22): refused by pulumi-depot's inputs too.
+    slash = TrustPolicySnapshot(id="tp-slash", kind="github", first="acme/evil", second="api")
+    no_uuid = TrustPolicySnapshot(id="tp-abc", kind="circleci", first="abc", second="def")
     project = _odd_project().model_copy(
         update={
             "hardware": "HARDWARE_4X4",
-            "trust_policies": (good, bidi),
+            "trust_policies": (good, bidi, slash, no_uuid),
             "tokens": (
                 TokenSnapshot(id="tok-esc", description="ci\x1b[2J"),
                 TokenSnapshot(id="tok-ok", description="ok"),
@@ -178,6 +181,8 @@ def test_values_pulumi_depot_refuses_are_left_out_one_by_one_and_said_so() -> No
     comments = " ".join(line[2:] for line in source.splitlines() if line.startswith("# "))
     assert "Left out: trust policy tp-bidi: its repository_owner has the control character '\\u202e'" in comments
     assert "Left out: token tok-esc: its description has the control character '\\x1b'" in comments
+    assert "Left out: trust policy tp-slash: its repository_owner has '/' at position 5" in comments
+    assert "Left out: trust policy tp-abc: its organization_uuid is not a UUID" in comments
     imported = {
         ast.literal_eval(keyword.value)
         for node in ast.walk(ast.parse(source))
@@ -186,7 +191,7 @@ def test_values_pulumi_depot_refuses_are_left_out_one_by_one_and_said_so() -> No
         if keyword.arg == "import_id"
     }
     assert imported == {"odd1234567", "tp-good", "tok-ok"}
-    assert "Left out: 2 objects" in ast.get_docstring(ast.parse(source)).replace("\n", " ")  # type: ignore[union-attr]
+    assert "Left out: 4 objects" in ast.get_docstring(ast.parse(source)).replace("\n", " ")  # type: ignore[union-attr]
 
     tenants = render_tenants(OrganizationSnapshot(projects=(project, _odd_project())))
     assert yaml.safe_load(tenants)["tenants"][0]["import_id"] == "odd1234567"  # the one without refused values
