@@ -27,6 +27,8 @@ from typing import Any, Final
 
 import httpx
 
+from depot_local.connect import METHOD_NAMES
+
 DEADLINE: Final = 180.0  # a safety net against a hung `up`, never a synchronisation device
 HOP_BY_HOP: Final = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 _TCPI_UNACKED: Final = 24  # offset in struct tcp_info; for a listening socket, its accept backlog
@@ -63,6 +65,7 @@ class GateProxy:
     def close(self, *, after: int = 0, methods: Collection[str] | None = None) -> None:
         """Answer ``after`` more calls of ``methods`` (None: any Depot method), then hold the answer of every
         later one. Other methods' calls go through."""
+        assert methods is None or set(methods) <= METHOD_NAMES, f"not Depot methods: {set(methods) - METHOD_NAMES}"
         with self._changed:
             self._passes, self._methods, self._dropping = after, methods, False
 
