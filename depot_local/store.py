@@ -239,7 +239,8 @@ class Store:
         return Organization(org_id=org_id, name=name, created_at_ns=now), token
 
     def default_org(self, name: str) -> Organization:
-        """The organization that --token seeds, created on first start and kept across restarts."""
+        """The organization that serve's token (--token-file or DEPOT_LOCAL_TOKEN) seeds, created on first start and
+        kept across restarts."""
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'default_org_id'").fetchone()
             if row is None:
