@@ -6,10 +6,7 @@ Local to tests/engine/ (the shared harness, tests/support/pulumi_stack.py, is no
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -101,10 +98,3 @@ class LineLog(list[str]):
                     f"{len(found)} of {count} lines matched {pattern!r}; output:\n{''.join(self[start:])}"
                 )
             return found[0]
-
-
-def interrupt(process: subprocess.Popen[str]) -> int:
-    """Ctrl-C as a terminal sends it: SIGINT to the whole process group (CLI, language host, program, provider
-    host); returns the CLI's exit code once it has stopped."""
-    os.killpg(process.pid, signal.SIGINT)
-    return process.wait(timeout=WAIT_DEADLINE)
