@@ -10,12 +10,20 @@ check would, with the same reason, only earlier.
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi._types import input_type_to_dict, is_input_type
-from pulumi_depot_provider.resources.fields import character_problem, escaped, forbidden_character, printable
+from pulumi_depot_provider.resources.fields import (
+    bare_annotation,
+    character_problem,
+    escaped,
+    forbidden_character,
+    printable,
+)
+from pydantic import BaseModel
 
 __all__ = [
     "control_character",
@@ -23,6 +31,7 @@ __all__ = [
     "is_computed",
     "kind",
     "refuse_unsendable",
+    "shape_problems",
     "text_problem",
     "unsendable_problems",
 ]
@@ -106,9 +115,83 @@ def unsendable_problems(value: Any, path: str) -> Iterator[str]:
             yield from unsendable_problems(item, f"{path}[{index}]")
 
 
-def refuse_unsendable(type_token: str, resource_name: Any, props: Mapping[str, Any]) -> None:
+_SCALARS = (str, bool, int, float)
+
+
+def _plain(value: Any) -> dict[str, Any] | None:
+    """An input type or mapping as a dict, else None."""
+    if is_input_type(type(value)):
+        return input_type_to_dict(value)
+    return dict(value) if isinstance(value, Mapping) else None
+
+
+def _any_problems(value: Any, path: str) -> Iterator[str]:
+    """A value of an input that takes anything (cache_reset_trigger, rotation_trigger): JSON-like values only."""
+    if value is None or is_computed(value) or isinstance(value, _SCALARS):
+        return
+    plain = _plain(value)
+    if plain is not None:
+        for key, item in plain.items():
+            if not isinstance(key, str):
+                yield f"{path}: the key {printable(repr(key), 40)} is {kind(key)}; mapping keys must be strings"
+            else:
+                yield from _any_problems(item, f"{path}.{printable(key, 100)}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _any_problems(item, f"{path}[{index}]")
+    else:
+        yield f"{path}: {kind(value)} cannot be sent; use a string, number, bool, list or mapping"
+
+
+def shape_problems(annotation: Any, value: Any, path: str) -> Iterator[str]:
+    """``path: problem`` where ``value`` has a shape Pulumi's serialization fails on for an input declared as
+    ``annotation`` (a field of the resource's pydantic inputs): a list, mapping, set or bytes where a string or
+    number goes, a list where an object goes, a set or an object anywhere. Other wrong values (a number for a
+    string, a string for an object) are sent, and the provider's check names them."""
+    if value is None or is_computed(value):
+        return
+    bare = bare_annotation(annotation)
+    origin = typing.get_origin(bare)
+    if bare in (str, int, float, bool) or origin is typing.Literal:
+        if not isinstance(value, _SCALARS):
+            word = "a string" if bare is str or origin is typing.Literal else "a number"
+            yield f"{path}: must be {word}, not {kind(value)}"
+    elif isinstance(bare, type) and issubclass(bare, BaseModel):
+        plain = _plain(value)
+        if plain is None and not isinstance(value, _SCALARS):
+            yield f"{path}: must be a mapping of {', '.join(bare.model_fields)} (or its Args type), not {kind(value)}"
+        for key, item in (plain or {}).items():
+            if not isinstance(key, str):
+                yield f"{path}: the key {printable(repr(key), 40)} is {kind(key)}; mapping keys must be strings"
+            elif key in bare.model_fields:
+                yield from shape_problems(bare.model_fields[key].annotation, item, f"{path}.{key}")
+    elif origin is list:
+        if isinstance(value, list | tuple):
+            (item_type,) = typing.get_args(bare)
+            for index, item in enumerate(value):
+                yield from shape_problems(item_type, item, f"{path}[{index}]")
+        elif not isinstance(value, _SCALARS):
+            yield f"{path}: must be a list, not {kind(value)}"
+    elif origin is dict:
+        plain = _plain(value)
+        if plain is None and not isinstance(value, _SCALARS):
+            yield f"{path}: must be a mapping, not {kind(value)}"
+        _, value_type = typing.get_args(bare)
+        for key, item in (plain or {}).items():
+            if not isinstance(key, str):
+                yield f"{path}: the key {printable(repr(key), 40)} is {kind(key)}; mapping keys must be strings"
+            else:
+                yield from shape_problems(value_type, item, f"{path}.{printable(key, 100)}")
+    else:
+        yield from _any_problems(value, path)
+
+
+def refuse_unsendable(
+    type_token: str, resource_name: Any, props: Mapping[str, Any], model: type[BaseModel] | None = None
+) -> None:
     """Raises the SDK's error (a pulumi.RunError: no traceback) naming every argument of the resource that Pulumi
-    could not send, before the resource is registered."""
+    could not send (a lone surrogate; with ``model``, the resource's inputs, a value of the wrong shape), before
+    the resource is registered."""
     problems = (
         [f"resource_name: {problem}"]
         if isinstance(resource_name, str) and (problem := _surrogate(resource_name))
@@ -116,6 +199,8 @@ def refuse_unsendable(type_token: str, resource_name: Any, props: Mapping[str, A
     )
     for key, value in props.items():
         problems += unsendable_problems(value, key)
+        if model is not None and key in model.model_fields:
+            problems += shape_problems(model.model_fields[key].annotation, value, key)
     if problems:
         from pulumi_depot.tenants_file import TenantsFileError  # imports this module
 

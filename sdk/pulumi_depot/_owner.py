@@ -21,8 +21,8 @@ def provider_for(
     """The provider for one resource. Its owner, "<project>/<stack>/<type>/<parent name>/<name>", is unique per
     resource of a stack as URNs are in practice (a URN also holds the parent's type chain, which is not known
     synchronously here). First, ``props`` and the name are refused, naming the argument, if Pulumi could not send
-    them (`refuse_unsendable`)."""
-    refuse_unsendable(provider.type_token, resource_name, props)
+    them (`refuse_unsendable`: a lone surrogate, or a value whose shape does not fit the input)."""
+    refuse_unsendable(provider.type_token, resource_name, props, provider.args_model)
     parent = getattr(opts.parent, "_name", "") if opts and opts.parent else ""
     return provider(f"{pulumi.get_project()}/{pulumi.get_stack()}/{provider.type_token}/{parent}/{resource_name}")
 

@@ -315,8 +315,8 @@ def text_errors(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "
     blank"), strings over Depot's length limit to theirs."""
     for name, field in model.model_fields.items():
         value, path = data.get(name), f"{prefix}{name}"
-        annotation = _bare(field.annotation)
-        item = _bare(typing.get_args(annotation)[0]) if typing.get_origin(annotation) is list else None
+        annotation = bare_annotation(field.annotation)
+        item = bare_annotation(typing.get_args(annotation)[0]) if typing.get_origin(annotation) is list else None
         if annotation is str and isinstance(value, str) and value.strip():
             problem = character_problem(value)
             if problem is None and len(value) <= MAX_TEXT_LENGTH:
@@ -332,14 +332,14 @@ def text_errors(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "
                     yield from text_errors(item, entry, f"{path}[{index}].")
 
 
-def _bare(annotation: Any) -> Any:
+def bare_annotation(annotation: Any) -> Any:
     """The annotation without Annotated metadata and without None in a union of one other type."""
     if typing.get_origin(annotation) is Annotated:
-        return _bare(typing.get_args(annotation)[0])
+        return bare_annotation(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(members) == 1:
-            return _bare(members[0])
+            return bare_annotation(members[0])
     return annotation
 
 

@@ -279,3 +279,59 @@ def test_a_surrogate_inside_an_input_type_is_named_by_its_path() -> None:
     error = failure.value.__cause__
     assert isinstance(error, depot.TenantsFileError)
     assert error.problems[0].startswith("policies[0].github.repository_owner: has the lone surrogate '\\udcff'")
+
+
+@pytest.mark.parametrize(
+    ("resource", "arguments", "expected"),
+    [
+        (depot.Project, {"name": ["api"]}, "name: must be a string, not a list"),
+        (depot.Project, {"region": ("us-east-1",)}, "region: must be a string, not a tuple"),
+        (depot.Project, {"name": b"api"}, "name: must be a string, not a bytes"),
+        (depot.Project, {"cache_policy": [50]}, "cache_policy: must be a mapping of keep_gb, keep_days, keep_bytes"),
+        (depot.Project, {"cache_policy": {"keep_gb": [50]}}, "cache_policy.keep_gb: must be a number, not a list"),
+        (depot.Project, {"cache_reset_trigger": {1}}, "cache_reset_trigger: a set cannot be sent"),
+        (depot.ProjectToken, {"description": {"text": "CI"}}, "description: must be a string, not a dict"),
+        (
+            depot.TrustPolicy,
+            {"github": depot.GitHubTrustArgs(repository_owner=["acme"], repository="app")},
+            "github.repository_owner: must be a string, not a list",
+        ),
+    ],
+    ids=["name-list", "region-tuple", "name-bytes", "object-list", "number-list", "trigger-set", "text-dict", "args"],
+)
+def test_a_value_pulumi_cannot_send_for_its_input_is_refused_by_name(
+    resource: Any, arguments: dict[str, Any], expected: str
+) -> None:
+    # Before: an AssertionError or ValueError from pulumi/runtime (rpc.py), naming no argument of ours.
+    base = {
+        depot.Project: {"name": "api", "region": "us-east-1"},
+        depot.ProjectToken: {"project_id": "p1", "description": "CI"},
+        depot.TrustPolicy: {"project_id": "p1"},
+    }[resource]
+
+    def program() -> None:
+        resource("r", **{**base, **arguments})
+
+    with pytest.raises(ProgramError) as failure:
+        run_program(program)
+    error = failure.value.__cause__
+    assert isinstance(error, depot.TenantsFileError), repr(error)
+    assert len(error.problems) == 1 and error.problems[0].startswith(expected), error.problems
+    assert failure.value.run.resources == []
+
+
+SCALAR = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+CONTAINER = st.lists(SCALAR, max_size=2) | st.dictionaries(st.text(max_size=3), SCALAR, max_size=2) | st.binary()
+
+
+@settings(max_examples=60, deadline=None)
+@given(field=st.sampled_from(["name", "region", "hardware", "organization_id", "import_id"]), value=CONTAINER)
+def test_a_container_for_a_text_input_is_refused_never_a_crash(field: str, value: Any) -> None:
+    def program() -> None:
+        depot.Project("r", **{"name": "api", "region": "us-east-1", field: value})
+
+    with pytest.raises(ProgramError) as failure:
+        run_program(program)
+    error = failure.value.__cause__
+    assert isinstance(error, depot.TenantsFileError), repr(error)
+    assert error.problems == [f"{field}: must be a string, not a {type(value).__name__}"]
