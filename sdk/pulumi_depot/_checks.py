@@ -21,8 +21,10 @@ from pulumi_depot_provider.resources.fields import (
     character_problem,
     escaped,
     forbidden_character,
+    format_problem,
     printable,
 )
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry
 from pydantic import BaseModel
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "refuse_unsendable",
     "shape_problems",
     "text_problem",
+    "trust_name_problems",
     "unsendable_problems",
 ]
 
@@ -70,6 +73,25 @@ def control_problems(value: Any, path: str, skip: frozenset[str] = frozenset()) 
     elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         for index, item in enumerate(value):
             yield from control_problems(item, f"{path}[{index}]", skip)
+
+
+def trust_name_problems(entry: Any, path: str) -> Iterator[str]:
+    """``path.kind.field: reason`` for every name of a trust entry (a plain tree such as ``{"github":
+    {"repository_owner": ..., "repository": ...}}``) that is not in its CI service's form: the provider's `Format`
+    of that field (resources/trust_names.py). A name with a refused character is left to the character rule."""
+    if not isinstance(entry, Mapping):
+        return
+    for kind_name, fields in entry.items():
+        declared = TrustPolicyEntry.model_fields.get(kind_name) if isinstance(kind_name, str) else None
+        model = bare_annotation(declared.annotation) if declared else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel) and isinstance(fields, Mapping)):
+            continue
+        for name, value in fields.items():
+            field = model.model_fields.get(name) if isinstance(name, str) else None
+            if field is None or not isinstance(value, str) or not value.strip() or character_problem(value):
+                continue
+            if problem := format_problem(field, value):
+                yield f"{path}.{kind_name}.{name}: {problem}"
 
 
 def is_computed(value: Any) -> bool:

@@ -34,7 +34,7 @@ import pulumi
 from pulumi._types import input_type_to_dict, is_input_type
 from pydantic import ValidationError
 
-from pulumi_depot._checks import control_problems, is_computed, kind, text_problem
+from pulumi_depot._checks import control_problems, is_computed, kind, text_problem, trust_name_problems
 from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot.project import Project
 from pulumi_depot.project_token import (
@@ -171,7 +171,9 @@ def _trust_problems(trust_policies: Any) -> list[str]:
                 f"TrustPolicyEntryArgs or a mapping such as {{'github': {{...}}}}, not {kind(policy)}"
             )
             continue
-        problems += control_problems(_plain_tree(trust_entry(policy)), f"trust_policies[{index}]")
+        tree = _plain_tree(trust_entry(policy))
+        problems += control_problems(tree, f"trust_policies[{index}]")
+        problems += trust_name_problems(tree, f"trust_policies[{index}]")
     return problems
 
 

@@ -82,7 +82,7 @@ from pydantic import (
     model_validator,
 )
 
-from pulumi_depot._checks import control_character, control_problems
+from pulumi_depot._checks import control_character, control_problems, trust_name_problems
 from pulumi_depot.token_sink import STORES, TokenSinkSpec, filled_sinks
 
 __all__ = [
@@ -403,7 +403,7 @@ def _control_problems(data: Mapping[str, Any]) -> list[str]:
 
 
 def _semantic_problems(fleet: TenantsFile) -> list[str]:
-    problems = [f"defaults: {problem}" for problem in _duplicate_policies(fleet.defaults.trust_policies)]
+    problems = [f"defaults: {problem}" for problem in _policy_problems(fleet.defaults.trust_policies)]
     template = template_problem(fleet.name_template)
     adopted: dict[str, str] = {}  # import id (project or token) -> the tenant that adopts it
     sink_names: dict[tuple[str, str, str], str] = {}  # (store, region, name) -> the tenant whose token it holds
@@ -411,7 +411,7 @@ def _semantic_problems(fleet: TenantsFile) -> list[str]:
         problems.append("defaults: token_sink: true is not a sink; give aws_secrets_manager and/or aws_ssm_parameter")
     for index, tenant in enumerate(fleet.tenants):
         where = f"tenant {tenant.id!r} (tenants[{index}])"
-        problems += [f"{where}: {problem}" for problem in _duplicate_policies(tenant.trust_policies)]
+        problems += [f"{where}: {problem}" for problem in _policy_problems(tenant.trust_policies)]
         token = tenant.token if tenant.token is not None else fleet.defaults.token
         token_import = token.import_id if isinstance(token, TokenSpec) else None
         for field, import_id in (("import_id", tenant.import_id), ("token.import_id", token_import)):
@@ -467,9 +467,16 @@ def _sink_problems(
     return problems
 
 
-def _duplicate_policies(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
+def _policy_problems(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
+    """Policies declared twice, and names not in their CI service's form (the provider's check would refuse
+    them: said here, before anything is deployed)."""
     listed = list(entries or [])
-    return [
+    names = [
+        problem
+        for index, entry in enumerate(listed)
+        for problem in trust_name_problems(entry.model_dump(exclude_none=True), f"trust_policies[{index}]")
+    ]
+    return names + [
         f"trust_policies[{index}]: {printable(listed[index].key(), 200)} is declared twice (trust_policies[{first}] "
         f"and trust_policies[{index}], compared case-insensitively); remove one"
         for first, index, _ in repeats(entry.identity() for entry in listed)

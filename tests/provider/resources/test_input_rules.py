@@ -167,6 +167,28 @@ def test_a_tenants_file_refuses_the_same_policy_in_another_case() -> None:
     assert any("is declared twice (trust_policies[0] and trust_policies[1]" in p for p in failure.value.problems)
 
 
+def test_the_sdks_components_and_tenants_files_refuse_trust_names_before_anything_is_deployed() -> None:
+    owner = "trust_policies[0].github.repository_owner: has '/' at position 5; a GitHub owner is letters"
+    policies = [{"github": {"repository_owner": "acme/evil", "repository": "app"}}]
+    with pytest.raises(depot.TenantsFileError) as failure:
+        depot.parse_tenants({"tenants": [{"id": "acme", "region": "us-east-1", "trust_policies": policies}]})
+    assert any(owner in problem for problem in failure.value.problems), failure.value.problems
+
+    def program() -> None:
+        circleci = depot.CircleCITrustArgs(organization_uuid=UUID_A, project_uuid="def")
+        depot.TenantProject("t", tenant="acme", region="us-east-1", trust_policies=[circleci])
+
+    with pytest.raises(ProgramError) as raised:
+        run_program(program)
+    error = raised.value.__cause__
+    assert isinstance(error, depot.TenantsFileError), repr(error)
+    assert error.problems == [
+        "trust_policies[0].circleci.project_uuid: is not a UUID (8-4-4-4-12 hexadecimal digits such as "
+        "0b6e1c53-2b5e-4f3a-9d57-1a1e3c6f7a01); copy it from the CircleCI organization's or project's settings"
+    ]
+    assert raised.value.run.resources == []
+
+
 # --- properties: each rule against an independent oracle ---------------------------------------------------------
 
 
