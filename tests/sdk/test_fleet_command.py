@@ -234,6 +234,8 @@ def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(fleet_project: F
     assert "1 failed (shard-1)" in text and "rerun the failed shards: pulumi-depot fleet up --only shard-1" in text
     assert "! github:evil/x  (tenant evil, shard-1)" in text
     assert (changes(report)["a"], changes(report)["c"]) == ("created", "created")
+    assert [tenant for tenant, entry in report["tenants"].items() if entry["failed"]] == ["evil"]
+    assert "  failed    evil (not all of their changes were made)" in text
 
     # Fixed, the rerun takes only the failed shard: the 2nd of 3 slices.
     fixed = {"github": {"repository_owner": "acme", "repository": "x"}}

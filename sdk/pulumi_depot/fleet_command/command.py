@@ -13,15 +13,13 @@ from typing import Any
 from pulumi import automation as auto
 
 from pulumi_depot.fleet_command.progress import progress_for
-from pulumi_depot.fleet_command.report import FleetReport, ShardOutcome, printable
+from pulumi_depot.fleet_command.report import Allowlist, FleetReport, ShardOutcome, printable
 from pulumi_depot.fleet_command.stacks import (
     OPERATIONS,
     FleetError,
     Target,
-    cause,
     open_stack,
     run_all,
-    with_allowlist,
 )
 from pulumi_depot.fleet_shards import (
     DEFAULT_SHARD_SIZE,
@@ -174,33 +172,19 @@ def operate(args: argparse.Namespace) -> int:
     lock, lock_file = plan.lock, lock_path(path)
     if plan.assigned and args.operation in ("preview", "up"):
         write_lock(lock_file, lock, path.name)  # the programs read it
-    shards = selected_shards(args, plan)
     existing = target.existing_stacks()
     create = args.operation in ("preview", "up")
-    work: list[tuple[auto.Stack, ShardOutcome]] = []
-    outcomes = []
-    for shard in shards:
-        outcome = ShardOutcome(shard, target.stack_name(shard), plan.tenants_of(shard))
-        outcomes.append(outcome)
-        try:
-            stack, allowed = open_stack(target, shard, existing, create=create)
-        except FleetError as error:
-            outcome.status, outcome.error = "failed", str(error)
-        except auto.CommandError as error:
-            outcome.status, outcome.error = "failed", f"cannot prepare the stack: {cause(error)}"
-            continue
-        if stack is not None:
-            work.append((stack, with_allowlist(outcome, allowed)))
-    with progress_for(args.operation, len(work), quiet=args.quiet) as progress:
-        run_all(
-            work,
-            args.operation,
-            jobs=args.jobs,
-            parallel=args.parallel,
-            on_start=progress.start,
-            on_done=progress.done,
-            on_output=progress.output,
-        )
+    outcomes = [
+        ShardOutcome(shard, target.stack_name(shard), plan.tenants_of(shard)) for shard in selected_shards(args, plan)
+    ]
+
+    def prepare(outcome: ShardOutcome) -> auto.Stack | None:
+        stack, allowed = open_stack(target, outcome.shard, existing, create=create)
+        outcome.allowlist = Allowlist(allowed)
+        return stack
+
+    with progress_for(args.operation, len(outcomes), quiet=args.quiet) as progress:
+        run_all(outcomes, args.operation, prepare, jobs=args.jobs, parallel=args.parallel, progress=progress)
     if args.operation == "up":
         declared = [tenant.id for tenant in fleet.tenants]
         for outcome in outcomes:

@@ -23,6 +23,7 @@ TENANT_TYPE: Final = "depot:index:TenantProject"
 _REPLACING: Final = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
 _CHANGING: Final = {"create", "update", "delete", "import", *_REPLACING}
 _REFUSED: Final = re.compile(r"trust policy (\S+) is not allowed")
+_COMPONENT_URN: Final = re.compile(rf"(?:::|\$){re.escape(TENANT_TYPE)}::[^:]+$")
 _GRANTED_PATH: Final = re.compile(r'^granted\["((?:[^"\\]|\\.)*)"\]$')
 TENANT_PREFIX: Final = tenant_logical_name("")
 CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -116,7 +117,7 @@ def _tenant_of(meta: Any) -> str | None:
     state = meta.new or meta.old
     if meta.type == TENANT_TYPE:
         name = urn_name(meta.urn)
-    elif state is not None and state.parent and f"::{TENANT_TYPE}::" in state.parent:
+    elif state is not None and state.parent and _COMPONENT_URN.search(state.parent):
         name = urn_name(state.parent)
     else:
         return None
@@ -186,10 +187,15 @@ def _single_key(state: Any) -> str | None:
     return policy_key(*found[0]) if len(found) == 1 else None
 
 
+def happened(step: Step, operation: str) -> bool:
+    """Whether the step counts: in a preview every planned step; otherwise only those the engine completed."""
+    return not step.failed and (operation in DRY_RUN_OPERATIONS or step.done)
+
+
 def policy_changes(step: Step, operation: str) -> tuple[set[str], set[str]]:
     """(granted, revoked) policy keys of one trust policy resource's step."""
     kind = _kind(step.type)
-    if step.failed or (step.op in {"same", "read"} and operation != "refresh"):
+    if not happened(step, operation) or (step.op in {"same", "read"} and operation != "refresh"):
         return set(), set()
     if kind == "TrustPolicy":
         old, new = _single_key(step.old), _single_key(step.new)
@@ -281,11 +287,13 @@ class FleetReport:
             for step in outcome.events.steps.values():
                 if step.tenant is not None:
                     by_tenant.setdefault(step.tenant, []).append(step)
+            erring = {tenant_of_urn(urn, outcome.events.steps) for urn, _ in outcome.events.errors}
             for tenant, steps in sorted(by_tenant.items()):
+                completed = [step for step in steps if happened(step, self.operation)]
                 found[tenant] = {
                     "shard": outcome.shard,
-                    "change": tenant_change(steps, self.operation),
-                    "failed": any(step.failed for step in steps),
+                    "change": tenant_change(completed, self.operation),
+                    "failed": tenant in erring or len(completed) < len(steps),
                     "resources": {
                         urn_name(urn): step.op
                         for urn, step in outcome.events.steps.items()
@@ -367,6 +375,9 @@ class FleetReport:
         for change in CHANGES[:-1]:
             if counts[change]:
                 lines.append(f"  {change:<9} {', '.join(counts[change])}")
+        failing = sorted(tenant for tenant, entry in tenants.items() if entry["failed"])
+        if failing:
+            lines.append(f"  {'failed':<9} {', '.join(failing)} (not all of their changes were made)")
         policies = self.policies()
         for kind, mark in (("granted", "+"), ("revoked", "-"), ("refused", "!")):
             entries = policies[kind]

@@ -20,7 +20,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from pulumi_depot.fleet_command.report import Allowlist, ShardEvents, ShardOutcome, printable
+from pulumi_depot.fleet_command.progress import Progress
+from pulumi_depot.fleet_command.report import ShardEvents, ShardOutcome, printable
 from pulumi_depot.fleet_shards import PREFIX_FIELD, SHARD_CONFIG_KEY
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
@@ -52,7 +53,7 @@ class Target:
         return self.pulumi().run([*args[:end], "--non-interactive", *args[end:]], str(self.project_dir), {})
 
     def workspace(self) -> auto.LocalWorkspace:
-        return auto.LocalWorkspace(
+        return _Workspace(
             work_dir=str(self.project_dir), pulumi_command=self.pulumi(), secrets_provider=self.secrets_provider
         )
 
@@ -65,6 +66,14 @@ class Target:
         return self.stack_name(shard).rsplit("/", 1)[-1] in existing
 
 
+class _Workspace(auto.LocalWorkspace):
+    """A workspace that never selects a stack: every command of a Stack names its stack (--stack), and shards are
+    prepared in parallel, so `pulumi stack select` would only race on the workspace's current-stack file."""
+
+    def select_stack(self, stack_name: str) -> None:
+        return None
+
+
 def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) -> tuple[auto.Stack | None, str | None]:
     """(the shard's stack with its shard config set, its depot:allowedTrust), or (None, None) when the stack does
     not exist and ``create`` is false."""
@@ -72,7 +81,7 @@ def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) 
     if not target.exists(shard, existing):
         if not create:
             return None, None
-        init = ["stack", "init", name]
+        init = ["stack", "init", name, "--no-select"]
         if target.copy_config_from:
             init += ["--copy-config-from", target.copy_config_from]
         if target.secrets_provider:
@@ -121,27 +130,33 @@ def run_operation(
 
 
 def run_all(
-    work: list[tuple[auto.Stack, ShardOutcome]],
+    outcomes: list[ShardOutcome],
     operation: str,
+    prepare: Callable[[ShardOutcome], auto.Stack | None],
     *,
     jobs: int,
     parallel: int | None,
-    on_start: Callable[[ShardOutcome], None],
-    on_done: Callable[[ShardOutcome], None],
-    on_output: Callable[[ShardOutcome, str], None],
+    progress: Progress,
 ) -> None:
-    """Run ``operation`` on every stack, ``jobs`` at a time (each a `pulumi` process waited on by a thread)."""
+    """Prepare each shard's stack and run ``operation`` on it, ``jobs`` shards at a time (each a `pulumi` process
+    waited on by a thread); a shard that fails, in either, fails alone. ``prepare`` returns None to skip a shard."""
 
-    def one(stack: auto.Stack, outcome: ShardOutcome) -> None:
-        on_start(outcome)
+    def one(outcome: ShardOutcome) -> None:
+        progress.start(outcome)
         try:
-            run_operation(stack, operation, outcome, parallel, lambda line: on_output(outcome, line))
+            stack = prepare(outcome)
+            if stack is not None:
+                run_operation(stack, operation, outcome, parallel, lambda line: progress.output(outcome, line))
+        except FleetError as error:
+            outcome.status, outcome.error = "failed", str(error)
+        except auto.CommandError as error:
+            outcome.status, outcome.error = "failed", f"cannot prepare the stack: {cause(error)}"
         except Exception as error:  # anything unexpected fails this shard only
             outcome.status, outcome.error = "failed", printable(f"{type(error).__name__}: {error}", 400)
-        on_done(outcome)
+        progress.done(outcome)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="fleet") as pool:
-        for future in [pool.submit(one, stack, outcome) for stack, outcome in work]:
+        for future in [pool.submit(one, outcome) for outcome in outcomes]:
             future.result()
 
 
@@ -151,8 +166,3 @@ def cause(error: auto.CommandError) -> str:
     stderr = text.split("stderr:", 1)[-1].strip() if "stderr:" in text else text
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return printable(" ".join(lines[-3:]) or text, 600)
-
-
-def with_allowlist(outcome: ShardOutcome, allowed: str | None) -> ShardOutcome:
-    outcome.allowlist = Allowlist(allowed)
-    return outcome
