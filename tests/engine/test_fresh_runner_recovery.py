@@ -5,7 +5,8 @@ The first `up` is made to lose the token deterministically, without a kill: Crea
 `unavailable` for longer than the look-up budget, so the create fails with the token live and nothing in the state
 (what a SIGKILL after the commit leaves). The next `up` runs with a new PULUMI_HOME and create journal. It must not
 make a second token beside the first: it refuses, naming the leftover (id and description) and the fix, and
-`pulumi-depot orphans` lists it, revokes it, and then the `up` goes through, leaving no unheld live token.
+`pulumi-depot orphans` lists it, revokes it, and then the `up` goes through, leaving no unheld live token. The
+native plugin's token is settled the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine_lifecycle import fails, projects
-from pulumi_depot_provider.resources.token_mark import mark_of
+from pulumi_depot_provider.resources.token_mark import mark_of, marked, new_mark
 from pulumi_stack import PulumiStack, write_program
 
 PROGRAM = """
@@ -27,6 +28,11 @@ api = depot.Project("api", name="api", region="us-east-1")
 ci = depot.ProjectToken("ci", project_id=api.id, description="CI builds")
 pulumi.export("secret", ci.secret)
 """
+# On the fresh runner the program also has a token of the native plugin, whose create is keyed by its URN.
+NATIVE_TOKEN = """
+pulumi.CustomResource("depot:index:ProjectToken", "cd", {"project_id": api.id, "description": "CD builds"})
+"""
+NATIVE_URN = "urn:pulumi:dev::depot-test::depot:index:ProjectToken::cd"
 
 
 def move_to_a_fresh_runner(stack: PulumiStack, home: Path) -> None:
@@ -66,11 +72,16 @@ def test_a_token_lost_on_one_runner_is_named_and_revoked_not_duplicated_on_a_fre
     assert "ci" not in stack.resources()
     assert mark_of(left.description) is not None
 
+    # As the plugin's lost create of `cd` would have left it (the dynamic one above went through Depot's faults).
+    native_left = client.create_token(project_id, marked("CD builds", new_mark(NATIVE_URN))).token_id
+    write_program(tmp_path / "program", PROGRAM + NATIVE_TOKEN)
+
     move_to_a_fresh_runner(stack, tmp_path / "runner-2")
-    refused = fails(stack.up)
+    refused = fails(stack.up, continue_on_error=True)  # both creates run: the first refusal does not stop the other
     assert f"{left.token_id} ({left.description!r})" in refused
+    assert f"{native_left} (" in refused and "depot:index:ProjectToken" in refused
     assert f"pulumi-depot orphans --stack {stack.name} --revoke" in refused
-    assert [t.token_id for t in client.list_tokens(project_id)] == [left.token_id]  # no second token
+    assert {t.token_id for t in client.list_tokens(project_id)} == {left.token_id, native_left}  # none made
 
     listed = orphans(stack, server)
     assert listed.returncode == 1, listed.stderr
@@ -78,12 +89,12 @@ def test_a_token_lost_on_one_runner_is_named_and_revoked_not_duplicated_on_a_fre
     assert "made by a create of stack depot-test/dev" in listed.stdout
     revoked = orphans(stack, server, "--revoke")
     assert revoked.returncode == 1, revoked.stderr
-    assert f"revoked token {left.token_id}" in revoked.stdout
+    assert f"revoked token {left.token_id}" in revoked.stdout and f"revoked token {native_left}" in revoked.stdout
     assert client.list_tokens(project_id) == []
 
-    assert stack.up() == {"api": "same", "ci": "create"}
-    held = stack.resources()["ci"]["id"]
-    assert [t.token_id for t in client.list_tokens(project_id)] == [held]  # 0 unheld live tokens
+    assert stack.up() == {"api": "same", "ci": "create", "cd": "create"}
+    held = {resource["id"] for resource in stack.resources().values() if "ProjectToken" in resource["type"]}
+    assert {t.token_id for t in client.list_tokens(project_id)} == held and len(held) == 2  # 0 unheld live tokens
     clean = orphans(stack, server)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "no unheld tokens or trust policies: 1 project(s) checked against 1 stack state(s)" in clean.stdout
