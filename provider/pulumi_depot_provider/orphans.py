@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pulumi_depot_provider.client import ConfigurationError, DepotClient, DepotError, NotFound
-from pulumi_depot_provider.resources.token_mark import mark_of, stack_hash
+from pulumi_depot_provider.resources.token_mark import mark_of, stack_hash, stack_of
 from pulumi_depot_provider.resources.trust_policy import live_fields
 
 TOKEN_ENV = "DEPOT_TOKEN"
@@ -99,10 +99,10 @@ def held_by(deployment: Mapping[str, Any], held: Held) -> None:
     resources = list(deployment.get("resources") or [])
     resources += [op.get("resource") or {} for op in deployment.get("pending_operations") or []]
     for resource in resources:
-        urn = resource.get("urn") or ""
-        if urn.startswith("urn:pulumi:") and resource.get("type") == "pulumi:pulumi:Stack":
-            stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
-            held.stacks[stack_hash(project, stack)] = f"{project}/{stack}"
+        urn = str(resource.get("urn") or "")
+        names = stack_of(urn) if urn.startswith("urn:pulumi:") else None
+        if names is not None and names[0] and names[1]:
+            held.stacks[stack_hash(*names)] = "/".join(names)
         kind = resource_kind(resource.get("type") or "")
         outputs = resource.get("outputs") or {}
         object_id = _text(resource.get("id"))
