@@ -143,3 +143,29 @@ def test_an_adopted_leftover_becomes_the_adopters_and_is_no_longer_anothers(
     ci = token(runner("b"))
     assert ci.up({"project_id": project_id, "description": "CI builds"}) == "create"
     assert set(live(client, project_id)) == {left, ci.id}
+
+
+def test_up_replace_on_a_fresh_runner_is_refused_until_a_preview_there_records_the_token_it_replaces(
+    server: Any, runner: Callable[..., Any]
+) -> None:
+    """`pulumi up --replace` (or a taint) creates the replacement with neither Diff nor old inputs: on a runner
+    that never saw the stack, the token it replaces is as unknown as a leftover, and the create is refused. A
+    preview there first (its Diff records what the stack holds) lets it through, keeping the old token for the
+    engine to delete."""
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    inputs = {"project_id": project_id, "description": "CI builds"}
+    ci = token(runner("a"))
+    assert ci.up(inputs) == "create"
+
+    def replace_on(host: DynamicProviderHost) -> str:
+        fresh = token(host)
+        return host.create(fresh.urn, fresh.check(inputs).inputs).id
+
+    with pytest.raises(HostError, match=f"create refused: live token\\(s\\) {ci.id} "):
+        replace_on(runner("b"))
+    preview = token(runner("b"))
+    preview.id, preview.inputs, preview.outputs = ci.id, ci.inputs, ci.outputs
+    assert preview.diff(inputs, preview=True).changes == "none"
+    replacement = replace_on(runner("b"))
+    assert set(live(client, project_id)) == {ci.id, replacement}
