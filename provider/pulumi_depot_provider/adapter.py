@@ -53,6 +53,7 @@ IMPORT_ID = "import_id"
 # declared. Read returns as inputs only the recorded paths, taken from the live object: the engine displays a
 # dynamic resource's diff as old inputs vs new inputs, so inputs the program never declared would show as changes.
 DECLARED_INPUTS = "declared_inputs"
+FAILURE_LIMIT = 8000  # the longest failure line (printable): room for a list of ids with their fixes
 Path = tuple[str | int, ...]
 
 
@@ -557,6 +558,8 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             )
         else:
             return
+        # Escaped and bounded: a message may carry what Depot holds or answered (a name set outside Pulumi).
+        failure = DepotResourceError(printable(str(failure), FAILURE_LIMIT))
         sys.tracebacklimit = 0
         raise failure from None
 

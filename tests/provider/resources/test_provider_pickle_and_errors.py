@@ -63,3 +63,24 @@ def test_unreadable_state_is_one_line(host: DynamicProviderHost, depot: Any) -> 
     assert_one_line_error(
         failure.value, depot.token, "depot:Project (id 7f76t7vghb): read failed", "state cannot be read"
     )
+
+
+def test_a_failure_naming_what_depot_holds_is_escaped(
+    depot: Any, host: DynamicProviderHost, start_host: Callable[..., DynamicProviderHost]
+) -> None:
+    # Depot accepts names pulumi-depot's inputs refuse: one renamed outside Pulumi reaches the state by refresh,
+    # and a failure names it (issue 22: control, bidi and invisible characters never reach the terminal).
+    api = EngineResource(host, ProjectProvider(), PROJECT, "api")
+    api.up({"name": "api", "region": "us-east-1"})
+    depot.client().update_project(api.id, name="api\u3164\x1b[2J\u202e")
+    api.refresh()
+    assert api.outputs["name"] == "api\u3164\x1b[2J\u202e"
+
+    class WrongToken:
+        url, token, org_id = depot.url, "depot_org_not_a_real_token_5f3a9c", depot.org_id
+
+    with pytest.raises(HostError) as failure:
+        start_host(WrongToken).read(api.urn, api.id, api.news(api.outputs))
+    details = assert_one_line_error(failure.value, WrongToken.token, "read failed", "unauthenticated")
+    assert "depot:Project 'api\\u3164\\x1b[2J\\u202e'" in details, details
+    assert not any(character in details for character in "\u3164\x1b\u202e"), ascii(details)

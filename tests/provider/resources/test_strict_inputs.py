@@ -319,9 +319,7 @@ def test_trust_policies_that_are_not_a_list_are_refused(
 
 def test_null_trust_policies_are_missing_ones(resources: dict[str, EngineResource]) -> None:
     # The engine sends no null property: policies=None arrives as no policies at all, which is not "no trust".
-    assert refused(resources, TRUST_SET, {"project_id": "p1", "policies": None}, ("policies",)) == (
-        "policies is required"
-    )
+    assert refused(resources, TRUST_SET, {"project_id": "p1", "policies": None}, ("policies",)) == "is required"
 
 
 def test_an_explicit_empty_list_is_a_set_without_trust_policies(resources: dict[str, EngineResource]) -> None:
