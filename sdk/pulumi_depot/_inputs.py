@@ -59,8 +59,9 @@ class GitHubTrustArgs:
 
     def __init__(self, *, repository_owner: pulumi.Input[str], repository: pulumi.Input[str]) -> None:
         """
-        :param repository_owner: The GitHub user or organization that owns the repository.
-        :param repository: The repository's name (without the owner).
+        :param repository_owner: The GitHub user or organization that owns the repository: 1 to 39 letters, digits
+            and single hyphens, not first or last (GitHub's rule; no wildcards).
+        :param repository: The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
         """
         pulumi.set(self, "repository_owner", repository_owner)
         pulumi.set(self, "repository", repository)
@@ -84,8 +85,8 @@ class BuildkiteTrustArgs:
 
     def __init__(self, *, organization_slug: pulumi.Input[str], pipeline_slug: pulumi.Input[str]) -> None:
         """
-        :param organization_slug: The Buildkite organization's slug.
-        :param pipeline_slug: The pipeline's slug.
+        :param organization_slug: The Buildkite organization's slug: lowercase letters, digits and hyphens.
+        :param pipeline_slug: The pipeline's slug: lowercase letters, digits and hyphens.
         """
         pulumi.set(self, "organization_slug", organization_slug)
         pulumi.set(self, "pipeline_slug", pipeline_slug)
@@ -109,8 +110,8 @@ class CircleCITrustArgs:
 
     def __init__(self, *, organization_uuid: pulumi.Input[str], project_uuid: pulumi.Input[str]) -> None:
         """
-        :param organization_uuid: The CircleCI organization's UUID.
-        :param project_uuid: The CircleCI project's UUID.
+        :param organization_uuid: The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
+        :param project_uuid: The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
         """
         pulumi.set(self, "organization_uuid", organization_uuid)
         pulumi.set(self, "project_uuid", project_uuid)

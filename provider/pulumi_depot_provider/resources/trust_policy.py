@@ -48,22 +48,31 @@ CircleCIUuid = Annotated[Text, Format(uuid_problem)]
 class GitHubTrust(InputModel):
     """Trust GitHub Actions workflows of one repository."""
 
-    repository_owner: GitHubOwner = Field(description="The GitHub user or organization that owns the repository.")
-    repository: GitHubRepository = Field(description="The repository's name (without the owner).")
+    repository_owner: GitHubOwner = Field(
+        description="The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single "
+        "hyphens, not first or last (GitHub's rule; no wildcards)."
+    )
+    repository: GitHubRepository = Field(
+        description="The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'."
+    )
 
 
 class BuildkiteTrust(InputModel):
     """Trust one Buildkite pipeline."""
 
-    organization_slug: BuildkiteSlug = Field(description="The Buildkite organization's slug.")
-    pipeline_slug: BuildkiteSlug = Field(description="The pipeline's slug.")
+    organization_slug: BuildkiteSlug = Field(
+        description="The Buildkite organization's slug: lowercase letters, digits and hyphens."
+    )
+    pipeline_slug: BuildkiteSlug = Field(description="The pipeline's slug: lowercase letters, digits and hyphens.")
 
 
 class CircleCITrust(InputModel):
     """Trust one CircleCI project."""
 
-    organization_uuid: CircleCIUuid = Field(description="The CircleCI organization's UUID.")
-    project_uuid: CircleCIUuid = Field(description="The CircleCI project's UUID.")
+    organization_uuid: CircleCIUuid = Field(
+        description="The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits)."
+    )
+    project_uuid: CircleCIUuid = Field(description="The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).")
 
 
 TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust

@@ -34,11 +34,11 @@ class BuildkiteTrustArgsDict(TypedDict):
     """
     organization_slug: pulumi.Input[_builtins.str]
     """
-    The Buildkite organization's slug.
+    The Buildkite organization's slug: lowercase letters, digits and hyphens.
     """
     pipeline_slug: pulumi.Input[_builtins.str]
     """
-    The pipeline's slug.
+    The pipeline's slug: lowercase letters, digits and hyphens.
     """
 
 @pulumi.input_type
@@ -49,8 +49,8 @@ class BuildkiteTrustArgs:
         """
         Trust one Buildkite pipeline.
 
-        :param pulumi.Input[_builtins.str] organization_slug: The Buildkite organization's slug.
-        :param pulumi.Input[_builtins.str] pipeline_slug: The pipeline's slug.
+        :param pulumi.Input[_builtins.str] organization_slug: The Buildkite organization's slug: lowercase letters, digits and hyphens.
+        :param pulumi.Input[_builtins.str] pipeline_slug: The pipeline's slug: lowercase letters, digits and hyphens.
         """
         pulumi.set(__self__, "organization_slug", organization_slug)
         pulumi.set(__self__, "pipeline_slug", pipeline_slug)
@@ -59,7 +59,7 @@ class BuildkiteTrustArgs:
     @pulumi.getter
     def organization_slug(self) -> pulumi.Input[_builtins.str]:
         """
-        The Buildkite organization's slug.
+        The Buildkite organization's slug: lowercase letters, digits and hyphens.
         """
         return pulumi.get(self, "organization_slug")
 
@@ -71,7 +71,7 @@ class BuildkiteTrustArgs:
     @pulumi.getter
     def pipeline_slug(self) -> pulumi.Input[_builtins.str]:
         """
-        The pipeline's slug.
+        The pipeline's slug: lowercase letters, digits and hyphens.
         """
         return pulumi.get(self, "pipeline_slug")
 
@@ -164,11 +164,11 @@ class CircleCITrustArgsDict(TypedDict):
     """
     organization_uuid: pulumi.Input[_builtins.str]
     """
-    The CircleCI organization's UUID.
+    The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
     """
     project_uuid: pulumi.Input[_builtins.str]
     """
-    The CircleCI project's UUID.
+    The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
     """
 
 @pulumi.input_type
@@ -179,8 +179,8 @@ class CircleCITrustArgs:
         """
         Trust one CircleCI project.
 
-        :param pulumi.Input[_builtins.str] organization_uuid: The CircleCI organization's UUID.
-        :param pulumi.Input[_builtins.str] project_uuid: The CircleCI project's UUID.
+        :param pulumi.Input[_builtins.str] organization_uuid: The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
+        :param pulumi.Input[_builtins.str] project_uuid: The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
         """
         pulumi.set(__self__, "organization_uuid", organization_uuid)
         pulumi.set(__self__, "project_uuid", project_uuid)
@@ -189,7 +189,7 @@ class CircleCITrustArgs:
     @pulumi.getter
     def organization_uuid(self) -> pulumi.Input[_builtins.str]:
         """
-        The CircleCI organization's UUID.
+        The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
         """
         return pulumi.get(self, "organization_uuid")
 
@@ -201,7 +201,7 @@ class CircleCITrustArgs:
     @pulumi.getter
     def project_uuid(self) -> pulumi.Input[_builtins.str]:
         """
-        The CircleCI project's UUID.
+        The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
         """
         return pulumi.get(self, "project_uuid")
 
@@ -216,11 +216,11 @@ class GitHubTrustArgsDict(TypedDict):
     """
     repository: pulumi.Input[_builtins.str]
     """
-    The repository's name (without the owner).
+    The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
     """
     repository_owner: pulumi.Input[_builtins.str]
     """
-    The GitHub user or organization that owns the repository.
+    The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
     """
 
 @pulumi.input_type
@@ -231,8 +231,8 @@ class GitHubTrustArgs:
         """
         Trust GitHub Actions workflows of one repository.
 
-        :param pulumi.Input[_builtins.str] repository: The repository's name (without the owner).
-        :param pulumi.Input[_builtins.str] repository_owner: The GitHub user or organization that owns the repository.
+        :param pulumi.Input[_builtins.str] repository: The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
+        :param pulumi.Input[_builtins.str] repository_owner: The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
         """
         pulumi.set(__self__, "repository", repository)
         pulumi.set(__self__, "repository_owner", repository_owner)
@@ -241,7 +241,7 @@ class GitHubTrustArgs:
     @pulumi.getter
     def repository(self) -> pulumi.Input[_builtins.str]:
         """
-        The repository's name (without the owner).
+        The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
         """
         return pulumi.get(self, "repository")
 
@@ -253,7 +253,7 @@ class GitHubTrustArgs:
     @pulumi.getter
     def repository_owner(self) -> pulumi.Input[_builtins.str]:
         """
-        The GitHub user or organization that owns the repository.
+        The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
         """
         return pulumi.get(self, "repository_owner")
 

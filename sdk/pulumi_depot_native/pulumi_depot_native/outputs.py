@@ -37,8 +37,8 @@ class BuildkiteTrust(dict):
         """
         Trust one Buildkite pipeline.
 
-        :param _builtins.str organization_slug: The Buildkite organization's slug.
-        :param _builtins.str pipeline_slug: The pipeline's slug.
+        :param _builtins.str organization_slug: The Buildkite organization's slug: lowercase letters, digits and hyphens.
+        :param _builtins.str pipeline_slug: The pipeline's slug: lowercase letters, digits and hyphens.
         """
         pulumi.set(__self__, "organization_slug", organization_slug)
         pulumi.set(__self__, "pipeline_slug", pipeline_slug)
@@ -47,7 +47,7 @@ class BuildkiteTrust(dict):
     @pulumi.getter
     def organization_slug(self) -> _builtins.str:
         """
-        The Buildkite organization's slug.
+        The Buildkite organization's slug: lowercase letters, digits and hyphens.
         """
         return pulumi.get(self, "organization_slug")
 
@@ -55,7 +55,7 @@ class BuildkiteTrust(dict):
     @pulumi.getter
     def pipeline_slug(self) -> _builtins.str:
         """
-        The pipeline's slug.
+        The pipeline's slug: lowercase letters, digits and hyphens.
         """
         return pulumi.get(self, "pipeline_slug")
 
@@ -120,8 +120,8 @@ class CircleCITrust(dict):
         """
         Trust one CircleCI project.
 
-        :param _builtins.str organization_uuid: The CircleCI organization's UUID.
-        :param _builtins.str project_uuid: The CircleCI project's UUID.
+        :param _builtins.str organization_uuid: The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
+        :param _builtins.str project_uuid: The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
         """
         pulumi.set(__self__, "organization_uuid", organization_uuid)
         pulumi.set(__self__, "project_uuid", project_uuid)
@@ -130,7 +130,7 @@ class CircleCITrust(dict):
     @pulumi.getter
     def organization_uuid(self) -> _builtins.str:
         """
-        The CircleCI organization's UUID.
+        The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
         """
         return pulumi.get(self, "organization_uuid")
 
@@ -138,7 +138,7 @@ class CircleCITrust(dict):
     @pulumi.getter
     def project_uuid(self) -> _builtins.str:
         """
-        The CircleCI project's UUID.
+        The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
         """
         return pulumi.get(self, "project_uuid")
 
@@ -154,8 +154,8 @@ class GitHubTrust(dict):
         """
         Trust GitHub Actions workflows of one repository.
 
-        :param _builtins.str repository: The repository's name (without the owner).
-        :param _builtins.str repository_owner: The GitHub user or organization that owns the repository.
+        :param _builtins.str repository: The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
+        :param _builtins.str repository_owner: The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
         """
         pulumi.set(__self__, "repository", repository)
         pulumi.set(__self__, "repository_owner", repository_owner)
@@ -164,7 +164,7 @@ class GitHubTrust(dict):
     @pulumi.getter
     def repository(self) -> _builtins.str:
         """
-        The repository's name (without the owner).
+        The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
         """
         return pulumi.get(self, "repository")
 
@@ -172,7 +172,7 @@ class GitHubTrust(dict):
     @pulumi.getter
     def repository_owner(self) -> _builtins.str:
         """
-        The GitHub user or organization that owns the repository.
+        The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
         """
         return pulumi.get(self, "repository_owner")
 
