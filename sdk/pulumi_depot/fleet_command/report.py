@@ -230,23 +230,40 @@ def _retained(step: Step) -> bool:
 
 @dataclass(frozen=True)
 class Allowlist:
-    """A shard's stack config depot:allowedTrust, for the verdict on each policy it grants."""
+    """The allowlists a shard's providers enforce (pulumi_depot_provider.allowlist): the stack config
+    depot:allowedTrust and, inherited from this command's environment, DEPOT_ALLOWED_TRUST(_FILE); for the verdict
+    on each policy the shard grants."""
 
     raw: str | None
 
     def verdict(self, key: str) -> str:
-        if not self.raw:
-            return "no allowlist (depot:allowedTrust not set)"
-        from pulumi_depot_provider.guardrail import load_allowed_trust
+        from pulumi_depot_provider.allowlist import (
+            ALLOWED_TRUST_KEY,
+            TRUST_FIELDS,
+            Source,
+            environment_sources,
+            parse_allowed_trust,
+        )
 
         try:
-            allowed = load_allowed_trust({"depot:allowedTrust": self.raw})
+            sources = environment_sources()
+            if self.raw:
+                sources.append(Source(ALLOWED_TRUST_KEY, parse_allowed_trust(self.raw, ALLOWED_TRUST_KEY)))
         except Exception as error:  # a malformed allowlist fails the shard itself; say so here too
-            return f"depot:allowedTrust cannot be read: {printable(str(error), 200)}"
+            return f"the allowlist cannot be read: {printable(str(error), 200)}"
+        if not sources:
+            return "no allowlist set"
         provider, _, rest = key.partition(":")
-        who = rest.split("/", 1)[0].casefold()
-        names = {name.casefold() for name in getattr(allowed, provider, ())}
-        return "allowed by depot:allowedTrust" if who in names else "NOT in depot:allowedTrust"
+        if provider not in TRUST_FIELDS:
+            return "unknown provider"
+        first, second = TRUST_FIELDS[provider]
+        owner, _, name = rest.partition("/")
+        refusing = [
+            source.name for source in sources if not source.allowed.permits(provider, {first: owner, second: name})
+        ]
+        if refusing:
+            return f"NOT allowed by {' and '.join(refusing)}"
+        return f"allowed by {' and '.join(source.name for source in sources)}"
 
 
 @dataclass
