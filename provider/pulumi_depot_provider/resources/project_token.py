@@ -47,7 +47,9 @@ class ProjectTokenArgs(InputModel):
 
     project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the token is scoped to.")
     description: Annotated[Text, UPDATES] = Field(
-        description="What the token is for, as Depot lists it (no control or invisible formatting characters)."
+        description="What the token is for (no control or invisible formatting characters). Depot lists it with "
+        "the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which "
+        "stack and resource created the token; the state and this output hold the declared text."
     )
     rotation_trigger: Annotated[JsonValue | None, REPLACES] = Field(
         None,

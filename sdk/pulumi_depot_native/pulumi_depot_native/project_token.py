@@ -26,7 +26,7 @@ class ProjectTokenArgs:
         """
         The set of arguments for constructing a ProjectToken resource.
 
-        :param pulumi.Input[_builtins.str] description: What the token is for, as Depot lists it (no control or invisible formatting characters).
+        :param pulumi.Input[_builtins.str] description: What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
         :param pulumi.Input[_builtins.str] project_id: The id of the project the token is scoped to.
         :param pulumi.Input[_builtins.str] import_id: Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
         :param Any rotation_trigger: Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
@@ -42,7 +42,7 @@ class ProjectTokenArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[_builtins.str]:
         """
-        What the token is for, as Depot lists it (no control or invisible formatting characters).
+        What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
         """
         return pulumi.get(self, "description")
 
@@ -103,7 +103,7 @@ class ProjectToken(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] description: What the token is for, as Depot lists it (no control or invisible formatting characters).
+        :param pulumi.Input[_builtins.str] description: What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
         :param pulumi.Input[_builtins.str] import_id: Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
         :param pulumi.Input[_builtins.str] project_id: The id of the project the token is scoped to.
         :param Any rotation_trigger: Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
@@ -199,7 +199,7 @@ class ProjectToken(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[_builtins.str]:
         """
-        What the token is for, as Depot lists it (no control or invisible formatting characters).
+        What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
         """
         return pulumi.get(self, "description")
 
