@@ -8,13 +8,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from gate_proxy import GateProxy
 from pulumi_depot.fleet_command import main
 from pulumi_depot.fleet_command.progress import RichProgress, progress_for
 from pulumi_depot.fleet_command.report import ShardOutcome
@@ -89,6 +90,12 @@ def make_fleet_project(
 @pytest.fixture
 def fleet_project(make_fleet_project: Callable[..., FleetProject]) -> FleetProject:
     return make_fleet_project()
+
+
+@pytest.fixture
+def gate(depot: Any) -> Iterator[GateProxy]:
+    with GateProxy(depot.server.url) as proxy:
+        yield proxy
 
 
 def changes(report: dict[str, Any]) -> dict[str, str]:
@@ -210,9 +217,10 @@ def test_three_shards_two_at_a_time_stable_shards_summary_and_move(fleet_project
 
 
 def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(
-    fleet_project: FleetProject, depot: Any, monkeypatch: pytest.MonkeyPatch
+    fleet_project: FleetProject, depot: Any, gate: GateProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fleet = fleet_project
+    fleet.template.set_config("depot:apiUrl", gate.url)  # open: every call goes through, until the lock test
     fleet.template.set_config("depot:allowedTrust", json.dumps({"github": ["acme"]}))
     monkeypatch.setenv("DEPOT_ALLOWED_TRUST", json.dumps({"github": ["acme", "evil"]}))  # CI's: the stack's narrows it
     evil = {"github": {"repository_owner": "evil", "repository": "x"}}
@@ -252,6 +260,21 @@ def test_a_failing_shard_is_isolated_named_and_resumed_by_slice(
         {"policy": "github:acme/x", "tenant": "evil", "shard": "shard-1", "allowlist": BOTH}
     ]
     assert sorted(project.name for project in depot.client().list_projects()) == ["tenant-a", "tenant-c", "tenant-evil"]
+
+    # A `pulumi up` of shard-1 holds its lock (stopped at a Depot answer): the fleet's up of that shard fails on the
+    # lock, by name, and the other up then finishes.
+    by_hand = PulumiStack(
+        fleet.directory, fleet.template.work_dir, api_url=gate.url, token=depot.token, stack="shard-1"
+    )
+    gate.close(after=0)
+    with by_hand.running_cli("up", "--yes", "--skip-preview") as running:
+        gate.wait_holding()
+        code, report, text = fleet.fleet("up", "--only", "shard-1")
+        gate.release()
+        assert running.wait(timeout=120) == 0, by_hand.log
+    assert code == 1 and report["failed_shards"] == ["shard-1"], text
+    [locked] = report["shards"][0]["errors"]
+    assert locked["message"].startswith("the stack is locked by another update: error: the stack is currently locked")
 
     # CI: --locked refuses a tenant with no recorded shard, and records nothing.
     fleet.write({"id": "a", "trust_policies": [APP]}, {"id": "c"}, {"id": "new"})
