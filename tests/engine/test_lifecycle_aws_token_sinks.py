@@ -1,9 +1,8 @@
 """The AWS token sinks under the real `pulumi`, against depot-local and moto's server (both on 127.0.0.1).
 
-- Rotation without a gap, the order seen from both servers: while the engine rotates a token, a poller reads
-  depot-local's tokens and then moto's values; the old token never disappears while AWS still holds it, and the new
-  value is readable in AWS while depot-local still has the old token (DeleteToken is slowed down so that window is
-  wide enough to see).
+- Rotation without a gap, the order seen from both servers: a GateProxy holds the old token's DeleteToken before
+  depot-local sees it, and while the engine waits there the test finds the new value in AWS, written once, and both
+  tokens working; nothing writes AWS after that point, so the old token never disappears while AWS still holds it.
 - A failure in the middle (the sink cannot reach AWS; DeleteToken unavailable) leaves the previous token working
   and in AWS, and the next up converges.
 - A token adopted with import_id is refused with the fix, nothing is written, and the fix works.
@@ -16,15 +15,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aws_local import AwsLocal
 from engine_lifecycle import authenticates, fails, tokens
+from gate_proxy import GateProxy
 from pulumi_stack import PulumiStack, plaintext_in, write_program
 
 SINK_PROGRAM = """
@@ -83,41 +82,23 @@ def sink_stack(make: Callable[..., PulumiStack], tmp_path: Path, org: Any, aws: 
     return stack
 
 
+SECRET, PARAMETER = "depot/app/token", "/depot/app/token"
+
+
 @dataclass(frozen=True)
-class Sample:
-    old_in_depot: bool
+class Sinks:
+    """What builds read from AWS, and the write that put it there (every write is a new version)."""
+
     secret: str | None
+    secret_version: str
     parameter: str | None
+    parameter_version: int
 
 
-class Poller:
-    """Reads depot-local (is the old token still there?) and THEN moto (what do builds read?), over and over, in a
-    thread. Depot first: if the old token is gone at that moment, whatever AWS holds afterwards must not be it."""
-
-    def __init__(self, org: Any, aws: AwsLocal, project_id: str, old_token_id: str) -> None:
-        self.client = org.client()
-        self.aws = aws
-        self.project_id = project_id
-        self.old_token_id = old_token_id
-        self.samples: list[Sample] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            present = self.old_token_id in tokens(self.client, self.project_id)
-            self.samples.append(
-                Sample(present, self.aws.secret_value("depot/app/token"), self.aws.parameter_value("/depot/app/token"))
-            )
-            time.sleep(0.02)
-
-    def __enter__(self) -> Poller:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+def sinks_of(aws: AwsLocal) -> Sinks:
+    secret = aws.client("secretsmanager").get_secret_value(SecretId=SECRET)
+    parameter = aws.client("ssm").get_parameter(Name=PARAMETER, WithDecryption=True)["Parameter"]
+    return Sinks(secret["SecretString"], secret["VersionId"], parameter["Value"], parameter["Version"])
 
 
 def token_id_of(stack: PulumiStack) -> str:
@@ -131,46 +112,55 @@ def test_rotation_writes_the_new_token_before_the_old_one_is_deleted(
     pulumi_stack: Callable[..., PulumiStack],
 ) -> None:
     server = start_depot_server()
-    stack = sink_stack(pulumi_stack, tmp_path, server, aws)
-    assert stack.up() == {"app": "create", "ci": "create", "ci-secret": "create", "ci-parameter": "create"}
-    outputs = stack.outputs()
-    old, project_id, old_id = outputs["token"], outputs["project"], token_id_of(stack)
-    assert aws.secret_value("depot/app/token") == old and aws.parameter_value("/depot/app/token") == old
-    assert authenticates(server.url, aws.secret_value("depot/app/token"), project_id)
-    assert set(stack.preview(expect_no_changes=True).values()) == {"same"}
+    with GateProxy(server.url) as gate:
+        stack = sink_stack(pulumi_stack, tmp_path, server, aws)
+        stack.set_config("depot:apiUrl", gate.url)  # the gate is open until the rotation: every call goes through
+        assert stack.up() == {"app": "create", "ci": "create", "ci-secret": "create", "ci-parameter": "create"}
+        outputs = stack.outputs()
+        old, project_id, old_id = outputs["token"], outputs["project"], token_id_of(stack)
+        assert aws.secret_value(SECRET) == old and aws.parameter_value(PARAMETER) == old
+        assert authenticates(server.url, aws.secret_value(SECRET), project_id)
+        assert set(stack.preview(expect_no_changes=True).values()) == {"same"}
 
-    server.set_faults(latency_ms=1500, methods=["DeleteToken"])  # widens the window between the two steps
-    server.reset_stats()
-    stack.set_config("rotation", "2024-Q3")
-    with Poller(server, aws, project_id, old_id) as poller:
-        ops = stack.up()
-    server.set_faults()
-    assert ops == {"app": "same", "ci": "replace", "ci-secret": "update", "ci-parameter": "update"}
-    new = stack.outputs()["token"]
-    assert new != old
+        before = sinks_of(aws)
+        server.reset_stats()
+        stack.set_config("rotation", "2024-Q3")
+        gate.close(methods={"DeleteToken"}, hold="call")
+        with ThreadPoolExecutor(1) as pool:
+            rotation = pool.submit(stack.up)
+            try:
+                gate.wait_holding(running=rotation)  # the engine deletes the old token now; Depot has not seen it
+                live = set(tokens(server.client(), project_id))
+                asked = server.stats().get("DeleteToken")
+                held = sinks_of(aws)
+                both_work = [authenticates(server.url, secret, project_id) for secret in (old, held.secret or "")]
+            finally:
+                gate.release()
+            ops = rotation.result()
+        assert ops == {"app": "same", "ci": "replace", "ci-secret": "update", "ci-parameter": "update"}
+        new, new_id = stack.outputs()["token"], token_id_of(stack)
+        assert new != old
 
-    # Both stores hold the new token; Secrets Manager keeps the old one as AWSPREVIOUS.
-    assert aws.secret_value("depot/app/token") == new
-    assert aws.secret_value("depot/app/token", stage="AWSPREVIOUS") == old
-    assert aws.parameter_value("/depot/app/token") == new
-    assert authenticates(server.url, new, project_id) and not authenticates(server.url, old, project_id)
-    assert server.stats()["DeleteToken"]["results"] == {"ok": 1}
+        # Both stores hold the new token; Secrets Manager keeps the old one as AWSPREVIOUS.
+        assert aws.secret_value(SECRET) == new
+        assert aws.secret_value(SECRET, stage="AWSPREVIOUS") == old
+        assert aws.parameter_value(PARAMETER) == new
+        assert authenticates(server.url, new, project_id) and not authenticates(server.url, old, project_id)
+        assert server.stats()["DeleteToken"]["results"] == {"ok": 1}
 
-    # The order, from both servers: never the old token in AWS once depot-local deleted it ...
-    samples = poller.samples
-    assert len(samples) > 20 and samples[0] == Sample(True, old, old)
-    gap = [s for s in samples if not s.old_in_depot and (s.secret != new or s.parameter != new)]
-    assert gap == []
-    # ... and the new token readable in AWS while depot-local still had the old one.
-    assert any(s.old_in_depot and s.secret == new and s.parameter == new for s in samples)
-    assert not samples[-1].old_in_depot
-    first_new = next(i for i, s in enumerate(samples) if s.secret == new and s.parameter == new)
-    first_deleted = next(i for i, s in enumerate(samples) if not s.old_in_depot)
-    assert first_new < first_deleted
+        # The order, from both servers: when the old token's delete was sent, depot-local had not been asked yet
+        # and held both tokens, both worked, and AWS already held the new one (a new version in each) ...
+        assert before.secret == before.parameter == old
+        assert asked is None and live == {old_id, new_id}
+        assert held.secret == held.parameter == new and both_work == [True, True]
+        assert held.secret_version != before.secret_version and held.parameter_version == before.parameter_version + 1
+        # ... and nothing wrote AWS after that point: the old token was never in AWS once depot-local deleted it.
+        assert sinks_of(aws) == held
+        assert old_id not in tokens(server.client(), project_id)
 
-    assert set(stack.preview(expect_no_changes=True).values()) == {"same"}
-    stack.destroy()
-    assert aws.describe_secret("depot/app/token") is None and aws.parameter_value("/depot/app/token") is None
+        assert set(stack.preview(expect_no_changes=True).values()) == {"same"}
+        stack.destroy()
+    assert aws.describe_secret(SECRET) is None and aws.parameter_value(PARAMETER) is None
 
 
 def test_a_failure_in_the_middle_keeps_the_previous_token_working_and_the_next_up_converges(

@@ -10,6 +10,8 @@ own progress, however loaded the machine.
         gate.open()
 
 A call past the gate is the ambiguous one: Depot has done it (a create has committed), its caller never learns.
+With `close(..., hold="call")` the gate holds the call itself instead: Depot has not seen it, so the test can look
+at the state just before it (a delete not done yet) while the `up` waits.
 `release()` (after an interrupt) delivers the held answers, `drop()` (after a kill) discards them and forwards
 nothing more; both return once Depot has answered every call it was sent, so everything the interrupted `up`
 sent has landed before the test looks at Depot or runs the next step. `drop()` also waits until every
@@ -22,8 +24,9 @@ import socket
 import struct
 import threading
 from collections.abc import Collection
+from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 
@@ -41,6 +44,7 @@ class GateProxy:
         self._passes: int | None = None  # None: the gate is open
         self._methods: Collection[str] | None = None
         self._dropping = False
+        self._hold_calls = False  # hold="call": the gate stops calls before Depot, not their answers
         self._held = self._in_flight = self._connections = 0
         self._accepting = False
         self._server = _Server(self)
@@ -62,22 +66,41 @@ class GateProxy:
         self._server.server_close()
         self._http.close()
 
-    def close(self, *, after: int = 0, methods: Collection[str] | None = None) -> None:
+    def close(
+        self,
+        *,
+        after: int = 0,
+        methods: Collection[str] | None = None,
+        hold: Literal["answer", "call"] = "answer",
+    ) -> None:
         """Answer ``after`` more calls of ``methods`` (None: any Depot method), then hold the answer of every
-        later one. Other methods' calls go through."""
+        later one (``hold="call"``: the call itself, before Depot sees it). Other methods' calls go through."""
         assert methods is None or set(methods) <= METHOD_NAMES, f"not Depot methods: {set(methods) - METHOD_NAMES}"
         with self._changed:
             self._passes, self._methods, self._dropping = after, methods, False
+            self._hold_calls = hold == "call"
 
     def open(self) -> None:
         with self._changed:
             self._passes, self._dropping = None, False
 
-    def wait_holding(self, calls: int = 1) -> None:
-        self._wait(lambda: self._held >= calls, f"{calls} answers held at the closed gate")
+    def wait_holding(self, calls: int = 1, *, running: Future[Any] | None = None) -> None:
+        """Returns once ``calls`` calls are held. ``running``: the `up` in a thread; if it ends first, its error
+        (or an AssertionError) is raised at once rather than after the deadline."""
+        if running is not None:
+            running.add_done_callback(lambda _: self._notify())
+        ended = running.done if running is not None else lambda: False
+        self._wait(lambda: self._held >= calls or ended(), f"{calls} calls held at the closed gate")
+        with self._changed:
+            if self._held >= calls:
+                return
+        assert running is not None
+        running.result()
+        raise AssertionError(f"the up ended before {calls} calls were held at the closed gate")
 
     def release(self) -> None:
-        """Open the gate and deliver the held answers; returns once Depot has answered every call."""
+        """Open the gate and deliver the held answers (forward the held calls); returns once Depot has answered
+        every call."""
         with self._changed:
             self._passes = None
             self._changed.notify_all()
@@ -99,32 +122,44 @@ class GateProxy:
             if not self._changed.wait_for(done, timeout=DEADLINE):
                 raise AssertionError(f"waited {DEADLINE} s for {what}")
 
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
     def _backlog(self) -> int:
         """Connections the kernel established that the server has not accepted yet."""
         info = self._server.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         return int(struct.unpack_from("I", info, _TCPI_UNACKED)[0])
 
-    def _forward(self) -> bool:
-        """Whether to send this call to Depot (then in flight until `_landed`)."""
+    def _forward(self, method: str) -> bool:
+        """Whether to send this call to Depot, once the gate lets it (then in flight until `_landed`)."""
         with self._changed:
+            if self._hold_calls:
+                self._gate(method)
             if self._dropping:
                 return False
-            self._in_flight += 1
+            self._in_flight += 1  # under the same lock as the gate's release: `release` never sees a gap
             return True
 
     def _answer(self, method: str) -> bool:
         """Whether to deliver Depot's answer to this call, once the gate lets it (False: discarded)."""
         with self._changed:
-            if self._passes is not None and (self._methods is None or method in self._methods):
-                if self._passes > 0:
-                    self._passes -= 1
-                else:
-                    self._held += 1
-                    self._changed.notify_all()
-                    self._changed.wait_for(lambda: self._dropping or self._passes is None)
-                    self._held -= 1
-                    self._changed.notify_all()
+            if not self._hold_calls:
+                self._gate(method)
             return not self._dropping
+
+    def _gate(self, method: str) -> None:
+        """Counts this call against the passes, or waits (holding) until the gate opens or drops; lock held."""
+        if self._passes is None or (self._methods is not None and method not in self._methods):
+            return
+        if self._passes > 0:
+            self._passes -= 1
+            return
+        self._held += 1
+        self._changed.notify_all()
+        self._changed.wait_for(lambda: self._dropping or self._passes is None)
+        self._held -= 1
+        self._changed.notify_all()
 
     def _landed(self) -> None:
         with self._changed:
@@ -167,7 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         proxy = self.server.proxy
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if not proxy._forward():
+        method = self.path.rsplit("/", 1)[-1]
+        if not proxy._forward(method):
             self.close_connection = True
             return
         try:
@@ -175,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             answer = proxy._http.post(self.path, content=body, headers=headers)
         finally:
             proxy._landed()  # Depot has answered (or the call failed): either way it is over
-        if not proxy._answer(self.path.rsplit("/", 1)[-1]):
+        if not proxy._answer(method):
             self.close_connection = True
             return
         try:
