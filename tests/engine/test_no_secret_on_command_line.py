@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from command_lines import command_lines
+from gate_proxy import GateProxy
 from pulumi_stack import PulumiStack, write_program
 
 PROGRAM = """
@@ -34,8 +35,16 @@ def test_no_secret_is_on_any_command_line_of_a_pulumi_up(
     password = "program-secret-" + tmp_path.name
     stack.set_config("password", password, secret=True)
 
-    with stack.running_cli("up", "--yes", "--skip-preview") as process, command_lines(process.pid) as seen:
-        assert process.wait() == 0, "".join(stack.log)
+    with GateProxy(depot.url) as gate:
+        stack.set_config("depot:apiUrl", gate.url)
+        gate.close(methods={"CreateProject"})
+        with stack.running_cli("up", "--yes", "--skip-preview") as process, command_lines(process.pid) as seen:
+            # Both projects' creates unanswered: the program, the provider host and the native plugin are running
+            # until the gate opens, and the sampling walks the tree whole meanwhile.
+            gate.wait_holding(calls=2)
+            seen.wait_for_walk()
+            gate.release()
+            assert process.wait() == 0, "".join(stack.log)
 
     outputs = stack.outputs()
     assert outputs["password"] == password  # the program did get its secret config, from the environment
