@@ -1,6 +1,6 @@
-"""The README's Python samples parse, every `depot.<name>` they use exists in the SDK, and every keyword they pass
-to it is one the SDK accepts: the dynamic SDK pulumi_depot, or the native plugin's generated pulumi_depot_native
-in a sample that imports it as depot."""
+"""The Python samples of the README and of docs/*.md parse, every `depot.<name>` they use exists in the SDK,
+and every keyword they pass to it is one the SDK accepts: the dynamic SDK pulumi_depot, or the native plugin's
+generated pulumi_depot_native in a sample that imports it as depot."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pulumi_depot
 import pulumi_depot_native
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md"]
+DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def python_blocks(path: Path) -> list[str]:
