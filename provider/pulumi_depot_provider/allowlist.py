@@ -28,6 +28,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from pulumi_depot_provider.config import ConfigSource, ConfigurationError
+from pulumi_depot_provider.resources.fields import printable
 
 ALLOWED_TRUST_KEY = "depot:allowedTrust"
 ALLOWED_TRUST_ENV = "DEPOT_ALLOWED_TRUST"
@@ -57,11 +58,8 @@ Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
 def shown(text: str, limit: int = SHOWN_LENGTH) -> str:
-    """Text from a program, stack file or environment, safe to print: as is when short and printable, else escaped
-    (ascii) and cut."""
-    if text.isprintable() and len(text) <= limit:
-        return text
-    return ascii(text[:limit])[1:-1] + ("..." if len(text) > limit else "")
+    """Text from a program, stack file or environment, safe to print (the input rules' `printable`), cut short."""
+    return printable(text, limit)
 
 
 def shown_repr(text: str) -> str:
