@@ -166,7 +166,7 @@ def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
         return f"is {len(given)} characters long; at most {item['ctx']['max_length']} are allowed"
     if isinstance(given, bool | int | float):
         # Numbers are shown (as ints when whole: they travel as doubles). Strings are not: a secret passed by
-        # mistake would be printed, and the engine already shows the value, masked if it is secret.
+        # mistake would be printed, and so would whatever control characters the string holds.
         return f"{message} (got {int(given) if isinstance(given, float) and given.is_integer() else given!r})"
     return message
 
