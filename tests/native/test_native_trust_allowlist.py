@@ -9,6 +9,7 @@ recorded."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -166,9 +167,15 @@ def test_an_environment_allowlist_beats_the_stack_file_and_a_refused_import_is_n
     output = fails(stack.preview)
     assert f"DEPOT_ALLOWED_TRUST_FILE ({allowlist}) allows GitHub owners acme; add 'evil'" in output
 
-    allowlist.write_text('{"github": "acme"}')  # malformed: every provider's CheckConfig names it
+    # Malformed: every provider's CheckConfig refuses it. Which provider the engine reports first is a race (their
+    # registrations run in parallel and the first failure ends the preview), so the test names none of them.
+    allowlist.write_text('{"github": "acme"}')
     output = fails(stack.preview)
-    assert (
-        f"resource 'other' has a problem: DEPOT_ALLOWED_TRUST_FILE ({allowlist}): github: input should be a valid "
-        'tuple; set it to a JSON object such as {"github": ["<repository owner>", ...]'
-    ) in output
+    assert re.search(
+        r"resource '[^']+' has a problem: "
+        + re.escape(
+            f"DEPOT_ALLOWED_TRUST_FILE ({allowlist}): github: input should be a valid tuple; set it to a JSON object "
+            'such as {"github": ["<repository owner>", ...]'
+        ),
+        output,
+    ), output
