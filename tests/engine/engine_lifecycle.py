@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-import pytest
-from pulumi import automation as auto
 from pulumi_depot_provider.client import DepotClient, DepotError
 from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_stack import PulumiStack
+from pulumi_stack import fails as fails  # re-exported: the engine tests import it from here
 
 WAIT_DEADLINE = 180.0  # a safety net against a hung CLI, never a synchronisation device
 
@@ -52,13 +50,6 @@ def authenticates(url: str, secret: str, project_id: str) -> bool:
 
 def urn_of(stack: PulumiStack, name: str) -> str:
     return str(stack.resources()[name]["urn"])
-
-
-def fails(action: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
-    """Runs a stack action that must fail; returns what the CLI printed (stdout and stderr) in one string."""
-    with pytest.raises(auto.CommandError) as failure:
-        action(*args, **kwargs)
-    return str(failure.value)
 
 
 class LineLog(list[str]):

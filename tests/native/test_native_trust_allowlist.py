@@ -14,11 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from native_stack import native_resources
-from pulumi import automation as auto
 from pulumi_depot_provider.proto import pb
-from pulumi_stack import PulumiStack, write_program
+from pulumi_stack import PulumiStack, fails, write_program
 
 PROGRAM = """
 import pulumi
@@ -66,12 +64,6 @@ elif case == "allowed":
 """
 
 STACK_LIST = "depot:allowedTrust allows GitHub owners acme, acme-labs"
-
-
-def fails(action: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
-    with pytest.raises(auto.CommandError) as failure:
-        action(*args, **kwargs)
-    return str(failure.value)
 
 
 def policies(client: Any, project_id: str) -> dict[str, str]:

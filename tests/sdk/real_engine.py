@@ -6,25 +6,14 @@ Local to tests/sdk/ (the shared harness is not changed from here).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import pytest
-from pulumi import automation as auto
 from pulumi_stack import PulumiStack
+from pulumi_stack import fails as fails  # re-exported: the sdk tests import it from here
 
 TENANTS_FILE_PROGRAM = """
 import pulumi_depot as depot
 
 depot.tenant_fleet_from_file({path!r}).export()
 """
-
-
-def fails(action: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
-    """Runs a stack action that must fail; returns what the CLI printed (stdout and stderr) in one string."""
-    with pytest.raises(auto.CommandError) as failure:
-        action(*args, **kwargs)
-    return str(failure.value)
 
 
 def state_resources(stack: PulumiStack) -> list[str]:

@@ -23,11 +23,12 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+import pytest
 from pulumi import automation as auto
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -319,6 +320,13 @@ def _json_object(path: Path) -> bool:
         return isinstance(json.loads(path.read_bytes()), dict)
     except ValueError:
         return False
+
+
+def fails(action: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """Runs a stack action that must fail; returns what the CLI printed (stdout and stderr) in one string."""
+    with pytest.raises(auto.CommandError) as failure:
+        action(*args, **kwargs)
+    return str(failure.value)
 
 
 def write_program(directory: Path, source: str, *, project: str = "depot-test") -> Path:
