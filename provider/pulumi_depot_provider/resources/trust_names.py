@@ -12,6 +12,7 @@ allow": a wildcard would otherwise look like a grant to every repository.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from pulumi_depot_provider.resources.fields import escaped
@@ -22,6 +23,12 @@ GITHUB_REPOSITORY_MAX: Final = 100
 BUILDKITE_SLUG_MAX: Final = 100
 UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 UUID_EXAMPLE: Final = "0b6e1c53-2b5e-4f3a-9d57-1a1e3c6f7a01"
+
+
+def same_names(first: Mapping[str, str], second: Mapping[str, str]) -> bool:
+    """Whether two policies' fields name the same thing, as the CI services compare names: GitHub owners and
+    repositories, Buildkite slugs and CircleCI UUIDs all ignore case. `ACME/app` and `acme/app` are one grant."""
+    return first.keys() == second.keys() and all(first[k].casefold() == second[k].casefold() for k in first)
 
 
 def _wildcard(value: str, what: str) -> str | None:

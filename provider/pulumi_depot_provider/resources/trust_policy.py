@@ -32,6 +32,7 @@ from pulumi_depot_provider.resources.trust_names import (
     buildkite_slug_problem,
     github_owner_problem,
     github_repository_problem,
+    same_names,
     uuid_problem,
 )
 
@@ -144,9 +145,15 @@ def policy_state(policy: pb.TrustPolicy, project_id: str, import_id: str | None 
     return TrustPolicyState.model_validate({"project_id": project_id, kind: fields, "import_id": import_id})
 
 
-def matches(policy: pb.TrustPolicy, args: TrustPolicyArgs) -> bool:
+def matches(policy: pb.TrustPolicy, args: TrustPolicyArgs, *, letter_case: bool = False) -> bool:
+    """Whether Depot's policy grants what args declares: the same kind naming the same thing, case ignored unless
+    `letter_case` (an adopted policy's live values become the state, so they must equal the inputs to the letter,
+    or every preview would replace it)."""
     kind, fields = provider_of(args)
-    return live_fields(policy) == (kind, fields.model_dump())
+    live_kind, live = live_fields(policy)
+    if letter_case:
+        return (live_kind, live) == (kind, fields.model_dump())
+    return live_kind == kind and same_names(live, fields.model_dump())
 
 
 def _message(fields: TrustFields | None, message_type: type[M]) -> M | None:
@@ -202,7 +209,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
                 f"(it has: {', '.join(existing) or 'none'}); remove import_id to create a new policy"
             )
         live = policy_state(policy, args.project_id, args.import_id)
-        if not matches(policy, args):
+        if not matches(policy, args, letter_case=True):
             raise DepotResourceError(
                 f"import_id {args.import_id!r} is {_summary(*provider_of(live))}, not the declared "
                 f"{_summary(*provider_of(args))}; trust policies cannot change in place: declare the existing "
@@ -223,7 +230,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
             kind="trust policy",
             identity={"project_id": args.project_id, "policy": policy_key(kind, fields.model_dump())},
             label=label,
-            same=f"{_summary(kind, fields)} in project {args.project_id}",
+            same=f"{_summary(kind, fields)} in project {args.project_id} (names compared case-insensitively)",
             id_of=lambda policy: policy.trust_policy_id,
             remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
             adopt=lambda policy_id: self.adopt_fix(policy_id, within=args.project_id),

@@ -178,3 +178,33 @@ def test_adding_to_a_missing_project_names_policy_operation_and_code(host: Dynam
         "depot:TrustPolicy github acme/api in project nosuchproj: create failed",
         "not_found",
     )
+
+
+def test_a_policy_differing_only_in_letter_case_is_the_same_grant(host: DynamicProviderHost, depot: Any) -> None:
+    """GitHub names and CircleCI UUIDs ignore case, so ACME/API already grants acme/api: a second policy would keep
+    granting after the first is revoked. Create refuses it, naming the existing one; adoption needs the exact
+    letters (the live values become the state)."""
+    client = depot.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    upper = client.add_trust_policy(project_id, github=pb.TrustPolicy.GitHub(repository_owner="ACME", repository="API"))
+    circleci = {
+        "organization_uuid": "0b3c9a61-3f2e-4d1c-8a7b-5e6f7a8b9c0d",
+        "project_uuid": "9f2e0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c",
+    }
+    upper_ci = client.add_trust_policy(
+        project_id, circleci=pb.TrustPolicy.CircleCI(**{k: v.upper() for k, v in circleci.items()})
+    )
+
+    with pytest.raises(HostError) as refused:
+        trust_policy(host, "lower").up({"project_id": project_id, "github": GITHUB})
+    assert_one_line_error(
+        refused.value, depot.token, f"trust policy {upper.trust_policy_id} is already github acme/api"
+    )
+    assert "case-insensitively" in refused.value.details
+    with pytest.raises(HostError) as refused_ci:
+        trust_policy(host, "ci").up({"project_id": project_id, "circleci": circleci})
+    assert f"trust policy {upper_ci.trust_policy_id} is already circleci" in refused_ci.value.details
+    with pytest.raises(HostError) as adopt:
+        trust_policy(host, "adopt").up({"project_id": project_id, "github": GITHUB, "import_id": upper.trust_policy_id})
+    assert "is github ACME/API, not the declared github acme/api" in adopt.value.details
+    assert sorted(policies(client, project_id)) == sorted([upper.trust_policy_id, upper_ci.trust_policy_id])
