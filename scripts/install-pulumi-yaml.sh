@@ -23,8 +23,9 @@ mkdir -p "$BIN"
 : >"$LOG"
 
 command -v go >/dev/null || fail "Go is not installed: the YAML host is built from its Go module (install Go 1.26+)"
-VERSION="$(cd "$MODULE_DIR" && go list -m -f '{{.Version}}' "$MODULE" 2>>"$LOG")" \
-  || fail "cannot read the pinned $MODULE version from tools/pulumi-yaml/go.mod"
+# Read from go.mod itself: `go list -m` would already need the module proxy.
+VERSION="$(awk -v m="$MODULE" '{ for (i = 1; i < NF; i++) if ($i == m) print $(i + 1) }' "$MODULE_DIR/go.mod")"
+[ -n "$VERSION" ] || fail "tools/pulumi-yaml/go.mod does not require $MODULE"
 
 built_version() { go version -m "$HOST" 2>/dev/null | awk -v m="$MODULE" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }'; }
 if [ -x "$HOST" ] && [ "$(built_version)" = "$VERSION" ]; then
