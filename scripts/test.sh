@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$ROOT"
 bash scripts/install-pulumi.sh
+bash scripts/install-pulumi-yaml.sh   # Pulumi's YAML language host, for examples/yaml-*
 if [ -f tests/node/package-lock.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
