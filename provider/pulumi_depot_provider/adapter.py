@@ -15,7 +15,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -30,6 +29,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
 from pulumi_depot_provider.compare import differs as _differs
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings, client_for
@@ -469,7 +469,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         self._recorded(id_)
         state = self._state(id_, props, "delete")
         if (self.type_token, id_) in DepotProvider._adopted_here:
-            pulumi.log.warn(
+            say.warn(
                 f"{self.label} {self._subject(state, id_)}: not deleted: this deployment adopted it by "
                 "import_id for another resource, which now holds it (remove import_id: it only matters at creation)"
             )

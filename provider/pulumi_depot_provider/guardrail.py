@@ -17,9 +17,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
-import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, is_unknown
 from pulumi_depot_provider.allowlist import (
     ALLOWED_TRUST_KEY,
@@ -142,7 +142,7 @@ def announce(rule: TrustRule) -> None:
         if message in _announced:
             return
         _announced.add(message)
-    pulumi.log.info(message)
+    say.info(message)
 
 
 def provider_fields(entry: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import pulumi
 from pydantic import AfterValidator, Field, StringConstraints
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
 from pulumi_depot_provider.resources.aws_store import (
     NOT_COMPARED,
@@ -204,9 +204,7 @@ class AwsSecretsManagerTokenProvider(AwsTokenProvider[AwsSecretsManagerTokenArgs
                 "or tag it managed-by=pulumi-depot to let this resource take it over and overwrite its value"
             )
         scheduled = " (it was scheduled for deletion: restored)" if live.get("DeletedDate") else ""
-        pulumi.log.info(
-            f"{self.type_token} {self.describe(args)}: took over the existing secret {live['ARN']}{scheduled}"
-        )
+        say.info(f"{self.type_token} {self.describe(args)}: took over the existing secret {live['ARN']}{scheduled}")
         return live["ARN"], self._converge(sm, live["ARN"], args, live)
 
     def read_resource(

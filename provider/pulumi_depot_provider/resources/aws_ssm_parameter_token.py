@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pulumi
 from pydantic import AfterValidator, Field, StringConstraints
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
 from pulumi_depot_provider.resources.aws_store import (
     NOT_COMPARED,
@@ -141,7 +141,7 @@ class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, Aw
                     "parameter, or tag it managed-by=pulumi-depot to let this resource take it over and overwrite "
                     "its value"
                 ) from None
-            pulumi.log.info(f"{self.type_token} {self.describe(args)}: took over the existing parameter")
+            say.info(f"{self.type_token} {self.describe(args)}: took over the existing parameter")
         state = self._converge(ssm, args)
         return state.arn, state
 

@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-import pulumi
 from pydantic import BaseModel, ValidationError
+
+from pulumi_depot_provider import say
 
 JOURNAL_DIR_ENV = "PULUMI_DEPOT_JOURNAL_DIR"
 # Older records are not evidence of anything still in flight: they are ignored and removed.
@@ -193,7 +194,7 @@ class CreateJournal:
         except OSError as error:
             if not self._warned:
                 self._warned = True
-                pulumi.log.warn(
+                say.warn(
                     f"pulumi-depot: cannot write the create journal in {self.directory} ({error.strerror}); an "
                     f"interrupted create will not be recovered automatically. Set {JOURNAL_DIR_ENV} to a writable "
                     "directory."

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-import pulumi
-
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotResourceError, import_id_fix
 from pulumi_depot_provider.client import Code, DepotError, NotFound, RetryPolicy
 from pulumi_depot_provider.proto import pb
@@ -85,7 +84,7 @@ def keep_looking(appeared: Callable[[], Sequence[T]], failure: DepotError, label
                     "the create journal keeps what was started: run `up` again to recover it",
                     method=failure.method,
                 ) from error
-            pulumi.log.info(
+            say.info(
                 f"{label}: looking for what {failure.method} created: {error.method} answered {error.code.value}; "
                 f"trying again in {delay:.1f} s"
             )
@@ -130,13 +129,13 @@ def create_exactly_once(
             ours, *extra = found
             for duplicate in extra:
                 remove_gone(duplicate)
-            pulumi.log.info(
+            say.info(
                 f"{label}: {failure.method} answered {failure.code.value} but had created {name_of(ours)}; using it"
             )
             return ours
         for orphan in found:
             remove_gone(orphan)
-            pulumi.log.info(
+            say.info(
                 f"{label}: {failure.method} answered {failure.code.value} after creating {name_of(orphan)}, whose "
                 f"{lost} was lost; removed it and trying again"
             )
@@ -200,7 +199,7 @@ def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
     for duplicate in extra:
         with suppress(NotFound):
             claim.remove(duplicate)
-    pulumi.log.info(
+    say.info(
         f"{claim.label}: recovered {claim.kind} {claim.id_of(kept)}, created by an interrupted earlier create of "
         "this resource" + (f" (removed {len(extra)} extra copies)" if extra else "")
     )
@@ -216,7 +215,7 @@ def remove_interrupted(claim: Claim[T], existing: Sequence[T], lost: str) -> lis
     for orphan in ours:
         with suppress(NotFound):
             claim.remove(orphan)
-        pulumi.log.info(
+        say.info(
             f"{claim.label}: removed {claim.kind} {claim.id_of(orphan)}, left by an interrupted earlier create of "
             f"this resource (its {lost} was never recorded)"
         )
@@ -264,7 +263,7 @@ def settle_leftovers(claim: Claim[Token], tokens: Sequence[Token], description: 
         with suppress(NotFound):
             claim.remove(token)
         revoked.add(token.token_id)
-        pulumi.log.warn(
+        say.warn(
             f"{claim.label}: revoked token {token.token_id} ({token.description!r}): an earlier create of this "
             "resource made it (its mark says so) and the stack does not hold it, so its secret never reached the "
             "state"

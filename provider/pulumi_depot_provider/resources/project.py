@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-import pulumi
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff, diff_inputs
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.client.project_settings import (
@@ -238,7 +238,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         if recovered:
             project, changes = self._apply_declared(client, project, args)
             if changes:
-                pulumi.log.info(f"{self.label} {args.name!r}: changed {', '.join(changes)} on the recovered project")
+                say.info(f"{self.label} {args.name!r}: changed {', '.join(changes)} on the recovered project")
         return project.project_id, project_state(project, cache_reset_trigger=args.cache_reset_trigger)
 
     def read_resource(self, client: DepotClient, id_: str, state: ProjectState) -> ProjectState:
@@ -253,7 +253,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             index_for(client).add(project)  # a rename moves it in the index
         if "cache_reset_trigger" in diff and new.cache_reset_trigger is not None:
             client.reset_project(id_)
-            pulumi.log.info(f"{self.label} {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
+            say.info(f"{self.label} {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
         if project is None:
             project = client.get_project(id_)
         return project_state(project, **{**_kept(old), "cache_reset_trigger": new.cache_reset_trigger})
@@ -276,7 +276,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
                 f"not the declared organization_id {args.organization_id!r}"
             )
         project, changes = self._apply_declared(client, project, args)
-        pulumi.log.info(
+        say.info(
             f"{self.label} {args.name!r}: adopted project {project.project_id}"
             + (f"; changed {', '.join(changes)}" if changes else " with no changes")
         )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-import pulumi
 from pydantic import Field, JsonValue, model_validator
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.proto import pb
@@ -155,7 +155,7 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             client.update_token(token.token_id, marked(args.description, mark))
         if live != args.description:
             change = f"; changed description: {live!r} -> {args.description!r}"
-        pulumi.log.info(
+        say.info(
             f"{self.label} {self.describe(args)}: adopted token {token.token_id} (Depot cannot show its "
             f"secret again: no secret output, secret_known false){change}"
         )

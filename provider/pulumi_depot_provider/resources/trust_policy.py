@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
-import pulumi
 from google.protobuf.message import Message
 from pydantic import Field
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
 from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
@@ -215,7 +215,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
                 f"{_summary(*provider_of(args))}; trust policies cannot change in place: declare the existing "
                 "values to adopt it, or remove import_id to create a new policy"
             )
-        pulumi.log.info(f"{self.label} {self.describe(args)}: adopted trust policy {policy.trust_policy_id}")
+        say.info(f"{self.label} {self.describe(args)}: adopted trust policy {policy.trust_policy_id}")
         return policy.trust_policy_id, live
 
     def _add_exactly_once(self, client: DepotClient, args: TrustPolicyArgs) -> pb.TrustPolicy:

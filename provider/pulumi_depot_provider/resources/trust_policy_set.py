@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Self
 
-import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import BeforeValidator, Field, Strict, ValidationError, model_validator
 
+from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import (
     DepotResourceError,
     check_failures,
@@ -272,7 +272,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
                 return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
             steps = plan(declared.policies, live, state.policy_ids)
             for line in steps.lines():
-                pulumi.log.info(f"{self.label} {self.describe(declared)}: {line}")
+                say.info(f"{self.label} {self.describe(declared)}: {line}")
             recorded = set(state.granted) != {entry.key() for entry in declared.policies}
             changes = bool(steps.added or steps.removed or recorded)
             return DiffResult(changes=changes, replaces=[], delete_before_replace=False), steps
@@ -311,7 +311,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
                 client.remove_trust_policy(state.project_id, policy_id)
             except NotFound:
                 continue  # already gone (or the project is): what delete asks for
-            pulumi.log.info(f"{self.label} {self.describe(state)}: - {key} (id {policy_id}): removed")
+            say.info(f"{self.label} {self.describe(state)}: - {key} (id {policy_id}): removed")
 
     # -- reconciling --
 
@@ -330,7 +330,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
             added = self._add_exactly_once(client, project_id, entry)
             changes.append(f"+ {entry.key()} (id {added.trust_policy_id}): added")
         for line in changes:
-            pulumi.log.info(f"{self.label} {self.describe(args)}: {line}")
+            say.info(f"{self.label} {self.describe(args)}: {line}")
         return state_of(project_id, client.list_trust_policies(project_id), changes=sorted(changes, key=_by_key))
 
     def _remove(self, client: DepotClient, project_id: str, policy: pb.TrustPolicy) -> None:
