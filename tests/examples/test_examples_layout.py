@@ -1,5 +1,6 @@
-"""Every example is a complete Pulumi Python project with a README, is listed in examples/README.md, and has a
-full-cycle test; its README shows the edit that makes its native twin, and that edit fits its program."""
+"""Every example is a complete Pulumi project with a README, is listed in examples/README.md, and has a full-cycle
+test. A Python example's README shows the edit that makes its native twin, and that edit fits its program; a YAML
+example (``yaml-*``, runtime yaml) is its Pulumi.yaml alone and declares only the native plugin's resource types."""
 
 from __future__ import annotations
 
@@ -9,12 +10,32 @@ import pytest
 import yaml
 from example_cycles import CYCLES
 from example_harness import EXAMPLES_DIR, native_twin
+from pulumi_stack import NATIVE_TYPES
+from test_example_yaml import YAML_CYCLES
 
-EXAMPLES = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and not path.name.startswith("."))
+ALL = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and not path.name.startswith("."))
+YAML_EXAMPLES = [name for name in ALL if name.startswith("yaml-")]
+EXAMPLES = [name for name in ALL if name not in YAML_EXAMPLES]
+"""The Python examples."""
 
 
 def test_every_example_has_a_cycle_and_every_cycle_an_example() -> None:
     assert set(EXAMPLES) == set(CYCLES)
+    assert set(YAML_EXAMPLES) == set(YAML_CYCLES)
+
+
+@pytest.mark.parametrize("example", YAML_EXAMPLES)
+def test_yaml_example_is_a_yaml_pulumi_project_on_the_native_plugin(example: str) -> None:
+    directory = EXAMPLES_DIR / example
+    assert not list(directory.glob("*.py")), "a YAML example is its Pulumi.yaml alone"
+    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())
+    assert (project["runtime"], project["name"]) == ("yaml", f"depot-{example}")
+    assert project.get("description")
+    types = {resource["type"] for resource in project["resources"].values()}
+    assert types and types <= NATIVE_TYPES, types
+    readme = (directory / "README.md").read_text()
+    assert readme.startswith("# ")
+    assert "pulumi up" in readme
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -34,7 +55,7 @@ def test_example_is_a_python_pulumi_project(example: str) -> None:
 
 def test_examples_index_links_every_example() -> None:
     index = (EXAMPLES_DIR / "README.md").read_text()
-    for example in EXAMPLES:
+    for example in ALL:
         assert f"]({example}/)" in index, f"examples/README.md does not link {example}/"
 
 
