@@ -18,7 +18,7 @@ import yaml
 from gate_proxy import GateProxy
 from pulumi_depot.fleet_command import main
 from pulumi_depot.fleet_command.progress import RichProgress, progress_for
-from pulumi_depot.fleet_command.report import ShardOutcome
+from pulumi_depot.fleet_command.report import ShardOutcome, printable
 from pulumi_depot.fleet_command.stacks import Target
 from pulumi_depot.fleet_command.status import deployed_tenants
 from pulumi_depot_provider.proto import pb
@@ -390,3 +390,12 @@ def test_a_native_fleet_on_an_s3_backend_served_by_moto(
     assert code == 0, text
     assert changes(report) == {"a": "deleted", "b": "deleted"}
     assert client.list_projects() == []
+
+
+def test_the_report_prints_engine_messages_safely_keeping_their_lines() -> None:
+    """Diagnostics can quote a tenant's input or Depot's answer: the report shows them with the input rules'
+    escapes (one rule for what is safe to print), line by line, cut when long."""
+    shown = printable("first \x1b[31mred\u202e line\nsecond \u3164 line\n" + "x" * 5000, 1000)
+    assert shown.startswith("first \\x1b[31mred\\u202e line\nsecond \\u3164 line\n")
+    assert not re.search("[\x1b\u202e\u3164]", shown)
+    assert shown.endswith("more characters cut)") and len(shown) < 1100

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pulumi import automation as auto
+from pulumi_depot_provider.resources.fields import printable as shown_line
 
 from pulumi_depot.fleet import tenant_logical_name
 
@@ -26,15 +27,15 @@ _REFUSED: Final = re.compile(r"trust policy (\S+) is not allowed")
 _COMPONENT_URN: Final = re.compile(rf"(?:::|\$){re.escape(TENANT_TYPE)}::[^:]+$")
 _GRANTED_PATH: Final = re.compile(r'^granted\["((?:[^"\\]|\\.)*)"\]$')
 TENANT_PREFIX: Final = tenant_logical_name("")
-CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 DRY_RUN_OPERATIONS: Final = frozenset({"preview"})
 
 
 def printable(text: str, limit: int = 2000) -> str:
-    """Engine and provider messages for a terminal: control and bidi characters escaped, long text cut."""
-    text = CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+    """Engine and provider messages for a terminal, line by line through the input rules' `printable` (control,
+    bidi and invisible characters escaped), the line breaks of a multi-line diagnostic kept, long text cut."""
+    shown = "\n".join(shown_line(line, limit) for line in text.splitlines())
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(shown) - limit} more characters cut)"
 
 
 def urn_name(urn: str) -> str:
