@@ -19,7 +19,7 @@ from conftest import MakeExampleStack
 from example_cycles import Deployer, Org, unchanged
 from example_harness import depot_projects, only_project
 from pulumi_depot_provider.proto import pb
-from pulumi_stack import NATIVE_TYPES, PULUMI, PulumiStack
+from pulumi_stack import NATIVE_TYPES, PULUMI, PulumiStack, plaintext_in
 
 YAML_HOST: Final = PULUMI.with_name("pulumi-language-yaml")
 PLUGIN: Final = Path(sys.executable).with_name("pulumi-resource-depot")
@@ -92,6 +92,9 @@ def test_yaml_example_full_cycle(example: str, example_stack: MakeExampleStack, 
     deployer = example_stack(example)
     YAML_CYCLES[example](deployer, depot)
     assert deployer.depot_types and deployer.depot_types <= NATIVE_TYPES, deployer.depot_types
+    # The YAML host gets the stack's config, depot:token included: it writes it nowhere, nor prints it.
+    assert plaintext_in(deployer.work_dir, depot.token) == plaintext_in(deployer.program_dir, depot.token) == []
+    assert depot.token not in "\n".join(deployer.log)
 
 
 def test_pulumi_import_in_a_yaml_project_writes_yaml_that_previews_no_changes(
