@@ -4,12 +4,14 @@ example (``yaml-*``, runtime yaml) is its Pulumi.yaml alone and declares only th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any, Final
 
 import pytest
 import yaml
 from example_cycles import CYCLES
-from example_harness import EXAMPLES_DIR, native_twin
+from example_harness import EXAMPLES_DIR, ROOT, native_twin
 from pulumi_stack import NATIVE_TYPES
 from test_example_yaml import YAML_CYCLES
 
@@ -17,6 +19,24 @@ ALL = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and n
 YAML_EXAMPLES = [name for name in ALL if name.startswith("yaml-")]
 EXAMPLES = [name for name in ALL if name not in YAML_EXAMPLES]
 """The Python examples."""
+SCHEMA: Final = json.loads((ROOT / "schema.json").read_text())
+
+
+def unknown_properties(value: Any, spec: dict[str, Any], where: str) -> list[str]:
+    """The property names in ``value`` (a YAML example's) that the schema's ``spec`` does not have, through
+    nested object types and lists; a ``${...}`` expression is not looked into."""
+    spec = SCHEMA["types"][spec["$ref"].removeprefix("#/types/")] if "$ref" in spec else spec
+    if isinstance(value, list) and "items" in spec:
+        return [bad for i, item in enumerate(value) for bad in unknown_properties(item, spec["items"], f"{where}[{i}]")]
+    if not isinstance(value, dict) or "properties" not in spec:
+        return []
+    known = spec["properties"]
+    return [f"{where}.{name}" for name in value if name not in known] + [
+        bad
+        for name, item in value.items()
+        if name in known
+        for bad in unknown_properties(item, known[name], f"{where}.{name}")
+    ]
 
 
 def test_every_example_has_a_cycle_and_every_cycle_an_example() -> None:
@@ -33,6 +53,9 @@ def test_yaml_example_is_a_yaml_pulumi_project_on_the_native_plugin(example: str
     assert project.get("description")
     types = {resource["type"] for resource in project["resources"].values()}
     assert types and types <= NATIVE_TYPES, types
+    for name, resource in project["resources"].items():
+        inputs = {"properties": SCHEMA["resources"][resource["type"]]["inputProperties"]}
+        assert unknown_properties(resource.get("properties", {}), inputs, name) == [], "not in schema.json"
     readme = (directory / "README.md").read_text()
     assert readme.startswith("# ")
     assert "pulumi up" in readme
