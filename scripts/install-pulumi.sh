@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds the real Pulumi CLI from Pulumi's Go modules (pinned in tools/pulumi-cli/go.mod) into .tools/bin, and
-# installs beside it the two Python plugins Pulumi's release archive would have shipped:
-#   pulumi-resource-pulumi-python  the dynamic-resource provider plugin (python -u -m pulumi.dynamic)
-#   pulumi-language-python         the Python language host (tools/pulumi-cli/language_host.py)
-# and pulumi-python-codegen (tools/pulumi-cli/python-codegen: Pulumi's Python SDK generator, from the same pkg/v3),
-# which that host runs for `pulumi package gen-sdk --language python`.
-# The language host is a launcher of our own because no version of its Go module
-# (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) can be fetched from the module proxy
-# here: every request for it is answered 403 "This module version is not available".
+# beside it the Python runtime Pulumi's release archive ships:
+#   pulumi-language-python         the Python language host: tools/pulumi-cli/python-host, our glue around Pulumi's
+#                                  toolchain, policy proxy and Python code generators (Pulumi's own host module,
+#                                  github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3, is refused by
+#                                  the module proxy here: 403 "This module version is not available")
+#   pulumi-language-python-exec    Pulumi's exec script, which runs a program for that host
+#   pulumi-resource-pulumi-python  Pulumi's dynamic-provider plugin launcher (python -u -m pulumi.dynamic)
+# The last two are copied unchanged from the github.com/pulumi/pulumi/sdk/v3 module of the same version.
 #
-# Idempotent: skips the build when .tools/bin/pulumi already reports the pinned version. Needs Go (1.26+).
+# Idempotent: skips the CLI's build when .tools/bin/pulumi already reports the pinned version. Needs Go (1.26+).
 # Prints its time; fails with one line naming what could not be fetched or built (the log has the rest).
 #   PULUMI_DEPOT_TOOLS   where to install (default: <repo>/.tools)
 set -euo pipefail
@@ -42,10 +42,14 @@ else
 fi
 
 # Seconds when Go's build cache holds pkg/v3 already (it does after the CLI's build).
-(cd "$MODULE_DIR" && go build -trimpath -o "$BIN/pulumi-python-codegen" ./python-codegen >>"$LOG" 2>&1) \
-  || fail "go build of tools/pulumi-cli/python-codegen failed: $(tail -n 1 "$LOG")"
-install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-resource-pulumi-python"
-install -m 0755 "$MODULE_DIR/python-plugin" "$BIN/pulumi-language-python"
-install -m 0644 "$MODULE_DIR/language_host.py" "$BIN/language_host.py"
+(cd "$MODULE_DIR" && go build -trimpath -o "$BIN/pulumi-language-python.new" \
+  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$VERSION" ./python-host >>"$LOG" 2>&1) \
+  || fail "go build of tools/pulumi-cli/python-host failed: $(tail -n 1 "$LOG")"
+mv "$BIN/pulumi-language-python.new" "$BIN/pulumi-language-python"
+SDK_DIR="$(cd "$MODULE_DIR" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3 2>>"$LOG")" \
+  || fail "cannot locate the github.com/pulumi/pulumi/sdk/v3 module (go mod download in tools/pulumi-cli)"
+install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
+rm -f "$BIN/language_host.py" "$BIN/pulumi-python-codegen"  # the stand-ins an older checkout installed
 "$BIN/pulumi" version >/dev/null 2>>"$LOG" || fail "the built $BIN/pulumi does not run"
 echo "install-pulumi: pulumi $VERSION ready in $BIN ($(( $(date +%s) - START )) s)"

@@ -1,6 +1,6 @@
-"""No secret on a command line during a real `pulumi up` (issue 22): the stand-in Python language host used to run
+"""No secret on a command line during a real `pulumi up` (issue 22): an earlier stand-in Python language host ran
 the program as `language_host.py --run '{"config": {"depot:token": ...}}'`, so the org token was on the process
-list for every up. The config now reaches the program in the environment, as Pulumi's own host passes it."""
+list for every up. The host (tools/pulumi-cli/python-host) passes the config in the environment, as Pulumi's does."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def test_quickstart_twice_creates_once_then_changes_nothing(
     assert plaintext_in(state_dir, revealed, token) == []
     # Nor on a command line: the sampling saw the local API, `pulumi up`, the program and the provider host.
     lines = [line for pid_lines in seen.values() for line in pid_lines]
-    for process in (b"depot-local\0serve", b"pulumi\0up", b"language_host.py\0--run", b"pulumi.dynamic"):
+    for process in (b"depot-local\0serve", b"pulumi\0up", b"pulumi-language-python-exec\0--", b"pulumi.dynamic"):
         assert any(process in line for line in lines), (process, lines)
     assert [line.split(b"\0")[:3] for line in lines if token.encode() in line or revealed.encode() in line] == []
 
