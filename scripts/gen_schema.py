@@ -246,7 +246,18 @@ def build_schema() -> dict[str, Any]:
                 "respectSchemaVersion": True,
                 "pyproject": {"enabled": True},
                 "requires": {"pulumi-depot": ""},
-            }
+            },
+            # The TypeScript and Go SDKs (scripts/gen_sdks.py -> sdk/nodejs, sdk/go). npm's exact pins: @pulumi/pulumi
+            # 3.270.0 is the newest on npm not past the CLI built here (3.274.1 is not on npm), TypeScript the last
+            # 5.x. Options: pkg/v3/codegen/nodejs/importer.go, codegen/go/importer.go.
+            "nodejs": {
+                "packageName": "@pulumi-depot/depot",
+                "respectSchemaVersion": True,
+                "dependencies": {"@pulumi/pulumi": "3.270.0"},
+                "devDependencies": {"@types/node": "20.19.43"},
+                "typescriptVersion": "5.9.3",
+            },
+            "go": {"importBasePath": "github.com/pulumi-depot/pulumi-depot/sdk/go/depot", "respectSchemaVersion": True},
         },
         "types": dict(sorted(builder.types.items())),
         "resources": resources,
