@@ -230,6 +230,9 @@ def build_schema() -> dict[str, Any]:
         "are the dynamic SDK pulumi_depot's.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
+        # Where releases live: the engine downloads pulumi-resource-depot-v<version>-<os>-<arch>.tar.gz (made by
+        # scripts/package_plugin.py) from the GitHub release v<version> of this repository.
+        "pluginDownloadURL": "github://api.github.com/pulumi-depot/pulumi-depot",
         "config": {"variables": config},
         # An explicit provider (depot.Provider(..., token=..., api_url=...)) takes the same settings as stack config.
         "provider": {
