@@ -9,6 +9,8 @@ bash scripts/install-pulumi-yaml.sh   # Pulumi's YAML language host, for example
 if [ -f tests/node/package-lock.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
+(cd sdk/nodejs && npm ci --no-audit --no-fund --loglevel=error)  # tsc and @pulumi/pulumi: tests/test_sdks_fresh.py
+(cd sdk/go && go mod download)   # Pulumi's Go SDK, which tests/test_sdks_fresh.py builds sdk/go against
 ruff check .
 ruff format --check .
 pytest "$@"
