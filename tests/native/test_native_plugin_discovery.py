@@ -1,7 +1,9 @@
 """How a program finds the plugin, under the real `pulumi` with PULUMI_IGNORE_AMBIENT_PLUGINS=true (so the console
 script on PATH is not used; test_native_sdk.py covers PATH, the default): (b) Pulumi.yaml's `plugins: providers:`
 path, (c) the tarball of scripts/package_plugin.py installed into the plugin cache (the stack's own PULUMI_HOME)
-with `pulumi plugin install`. Each runs a generated-SDK program up, preview with no changes, and destroy."""
+with `pulumi plugin install`. Each runs a generated-SDK program up, preview with no changes, and destroy. (d) the
+engine's own acquisition: the Python language host reports the installed SDK's plugin, and the engine downloads it
+before the program runs."""
 
 from __future__ import annotations
 
@@ -9,7 +11,11 @@ import importlib.util
 import json
 import os
 import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -114,3 +120,49 @@ def test_the_launcher_names_the_variable_when_its_python_cannot_run_the_plugin(t
         f"pulumi-resource-depot: no Python at '{tmp_path / 'no-such-python'}': set PULUMI_DEPOT_PYTHON to a Python "
         "with pulumi-depot installed"
     ]
+
+
+@contextmanager
+def release_host(directory: Path) -> Iterator[tuple[str, list[str]]]:
+    """A loopback server playing the plugin's release host: its URL, and the paths asked for (in order)."""
+    asked: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_d_the_engine_fetches_the_plugin_the_language_host_reports_before_the_program_runs(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """Pulumi's rule, through the Python language host's GetRequiredPackages: the installed pulumi_depot_native's
+    pulumi-plugin.json names plugin depot at its version, and the engine installs it into a fresh PULUMI_HOME
+    before the deployment, so even a program that declares nothing of it gets it."""
+    tarball = package_plugin().package(tmp_path / "release")
+    version = plugin_version()
+    with release_host(tarball.parent) as (url, asked):
+        # The harness turns acquisition off for every other test.
+        acquire = {
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "false",
+            "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES": f".*={url}",
+        }
+        env = {**IGNORE_AMBIENT, **acquire}
+        program = write_program(tmp_path / "program", "import pulumi_depot_native  # noqa: F401\n")
+        stack = pulumi_stack(program, depot, env=env)
+        stack.preview()
+    assert asked == [f"/{tarball.name}"]
+    launcher = Path(stack.env["PULUMI_HOME"]) / "plugins" / f"resource-depot-v{version}" / "pulumi-resource-depot"
+    assert os.access(launcher, os.X_OK)
