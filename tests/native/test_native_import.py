@@ -1,6 +1,7 @@
 """`pulumi import` through the native plugin under the real `pulumi`: every resource type is imported from
 depot-local by the engine's own import (Read with only an id), then the program declaring them previews with no
-changes and `up` changes nothing in Depot."""
+changes and `up` changes nothing in Depot; and `pulumi import --out imported.py`, the Python program the language
+host generates (Pulumi's codegen), is that program."""
 
 from __future__ import annotations
 
@@ -51,10 +52,8 @@ def depot_view(client: Any) -> dict[str, Any]:
     }
 
 
-def test_pulumi_import_of_every_resource_then_no_changes(
-    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
-) -> None:
-    client = depot.client()
+def seed(client: Any, tmp_path: Path) -> tuple[Any, Any, Any, Any, Path]:
+    """Depot objects of every importable kind, made outside Pulumi, and the import file naming them."""
     legacy = client.create_project("legacy", "eu-central-1", cache_policy=pb.CachePolicy(keep_gb=80, keep_days=7))
     client.add_trust_policy(
         legacy.project_id, github=pb.TrustPolicy.GitHub(repository_owner="acme", repository="legacy")
@@ -64,33 +63,29 @@ def test_pulumi_import_of_every_resource_then_no_changes(
         other.project_id, buildkite=pb.TrustPolicy.Buildkite(organization_slug="acme", pipeline_slug="deploy")
     )
     token = client.create_token(other.project_id, "CI builds")
+    resources = [
+        ("depot:index:Project", "legacy", legacy.project_id),
+        ("depot:index:TrustPolicySet", "legacy-trust", legacy.project_id),
+        ("depot:index:TrustPolicy", "other-deploy", f"{other.project_id}/{policy.trust_policy_id}"),
+        ("depot:index:ProjectToken", "other-ci", f"{other.project_id}/{token.token_id}"),
+    ]
+    imports = tmp_path / "import.json"
+    imports.write_text(
+        json.dumps({"resources": [{"type": t, "name": n, "id": i} for t, n, i in resources]}), encoding="utf-8"
+    )
+    return legacy, other, policy, token, imports
+
+
+def test_pulumi_import_of_every_resource_then_no_changes(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    client = depot.client()
+    legacy, other, policy, token, imports = seed(client, tmp_path)
     before = depot_view(client)
 
     program = write_program(tmp_path / "program", PROGRAM)
     stack = pulumi_stack(program, depot)
     stack.set_config("otherProject", other.project_id)
-    imports = tmp_path / "import.json"
-    imports.write_text(
-        json.dumps(
-            {
-                "resources": [
-                    {"type": "depot:index:Project", "name": "legacy", "id": legacy.project_id},
-                    {"type": "depot:index:TrustPolicySet", "name": "legacy-trust", "id": legacy.project_id},
-                    {
-                        "type": "depot:index:TrustPolicy",
-                        "name": "other-deploy",
-                        "id": f"{other.project_id}/{policy.trust_policy_id}",
-                    },
-                    {
-                        "type": "depot:index:ProjectToken",
-                        "name": "other-ci",
-                        "id": f"{other.project_id}/{token.token_id}",
-                    },
-                ]
-            }
-        ),
-        encoding="utf-8",
-    )
     stack.cli("import", "--file", str(imports), "--yes", "--generate-code=false", "--protect=false")
 
     state = native_resources(stack)
@@ -143,4 +138,25 @@ def test_import_resource_option_adopts_the_project(
     assert up(stack) == {"legacy": "import"}
     assert native_resources(stack)["legacy"]["id"] == legacy.project_id
     assert depot_view(client) == before
+    stack.preview(expect_no_changes=True)
+
+
+def test_pulumi_import_out_writes_the_python_program_that_previews_with_no_changes(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """The default of `pulumi import`, code generation, in a Python project: the language host's GenerateProgram
+    (Pulumi's Python codegen) writes every imported resource with the generated SDK, and that program, run as the
+    stack's program, declares exactly what was imported."""
+    client = depot.client()
+    *_, imports = seed(client, tmp_path)
+    program = write_program(tmp_path / "program", "import pulumi\n")
+    stack = pulumi_stack(program, depot)
+    out = program / "imported.py"
+    stack.cli("import", "--file", str(imports), "--yes", "--protect=false", "--out", str(out))
+
+    code = out.read_text(encoding="utf-8")
+    assert "import pulumi_depot_native" in code
+    for kind in ("Project", "TrustPolicySet", "TrustPolicy", "ProjectToken"):
+        assert f".{kind}(" in code, (kind, code)
+    (program / "__main__.py").write_text(code, encoding="utf-8")
     stack.preview(expect_no_changes=True)
