@@ -53,6 +53,7 @@ class PropertySpec(BaseModel):
     ref: str | None = Field(None, alias="$ref")
     items: PropertySpec | None = None
     additional_properties: PropertySpec | None = Field(None, alias="additionalProperties")
+    one_of: list[PropertySpec] = Field([], alias="oneOf")
     replace_on_changes: bool = Field(False, alias="replaceOnChanges")
     secret: bool = False
     deprecation_message: str | None = Field(None, alias="deprecationMessage")
@@ -150,6 +151,8 @@ class Renderer:
                 return f"{plain} ([{name}](#{anchor(name)}))" if link else plain
             shown = f"{name}Args" if args else name
             return f"[{shown}](#{anchor(name)})" if link else shown
+        if spec.one_of:
+            return " | ".join(self.type_of(member, where, args=args, link=link) for member in spec.one_of)
         if spec.type == "array":
             if spec.items is None:
                 raise SchemaError(f"{where}: an array needs `items`")
@@ -178,7 +181,7 @@ class Renderer:
         pending = list(specs)
         while pending:
             where, spec = pending.pop()
-            for nested in (spec.items, spec.additional_properties):
+            for nested in (spec.items, spec.additional_properties, *spec.one_of):
                 if nested is not None:
                     pending.append((where, nested))
             if spec.ref is None or spec.ref in BUILTIN_REFS:
@@ -259,7 +262,14 @@ class Renderer:
         if types:
             lines += ["", "## Types"]
             for type_token in types:
-                lines += ["", *self.type_section(type_token, as_input=type_token in input_types)]
+                lines += [
+                    "",
+                    *self.type_section(
+                        type_token,
+                        as_input=type_token in input_types,
+                        as_output=type_token in output_types or not resource.is_component,
+                    ),
+                ]
         return "\n".join(lines) + "\n"
 
     def replacement(self, resource: ResourceSpec) -> list[str]:
@@ -321,7 +331,7 @@ class Renderer:
             f"{dynamic}: adoption goes through this input. {native}".strip(),
         ]
 
-    def type_section(self, token: str, *, as_input: bool) -> list[str]:
+    def type_section(self, token: str, *, as_input: bool, as_output: bool = True) -> list[str]:
         name = short_name(token)
         spec = self.schema.types[token]
         lines = [f"### {name}", ""]
@@ -333,7 +343,8 @@ class Renderer:
                 lines.append(f"- `{value.value}`" + (f": {cell(value.description)}" if value.description else ""))
             return lines
         classes = [f"`{self.module}.{name}Args(...)` as an input"] if as_input else []
-        classes.append(f"`{self.module}.{name}` as an output")
+        if as_output:  # a component's input types are inputs only
+            classes.append(f"`{self.module}.{name}` as an output")
         lines += ["In the SDK: " + ", ".join(classes) + ".", ""]
         lines += self.properties_table(f"type {name}, property", spec.properties, set(spec.required), args=as_input)
         return lines

@@ -11,7 +11,9 @@ resources and functions (invokes) the plugin serves, and its configuration. Prop
 wire and in state (snake_case, as the dynamic SDK's keywords). Descriptions, required properties, replaceOnChanges
 and secret come from the models' Field descriptions and Behaviour metadata; functions' from
 resources/project_lookup.py. The AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) are dynamic
-resources only (the plugin does not serve them), so they are not in it.
+resources only (the plugin does not serve them), so they are not in it. depot:index:TenantProject is a component
+(isComponent, built by the plugin's Construct): its inputs are native/construct.py's tenant_inputs (the Python
+component's keywords, typed by the tenants file's model), its outputs TenantProjectOutputs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.native.construct import COMPONENT_TOKEN, SCHEMA_NAMES, TenantProjectOutputs, tenant_inputs
 from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES
 from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
@@ -62,7 +65,7 @@ ANY = {"$ref": "pulumi.json#/Any"}
 
 
 def schema_name(model: type[BaseModel]) -> str:
-    return str(getattr(model, "schema_type", model.__name__))
+    return str(getattr(model, "schema_type", SCHEMA_NAMES.get(model, model.__name__)))
 
 
 def _strip(annotation: Any) -> Any:
@@ -99,6 +102,8 @@ class SchemaBuilder:
             return {"type": "object", "additionalProperties": self.type_spec(typing.get_args(annotation)[1])}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return {"$ref": f"#/types/{self.token(self._object(annotation))}"}
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # e.g. a tenant's token: true or {...}
+            return {"oneOf": [self.type_spec(member) for member in typing.get_args(annotation)]}
         raise TypeError(f"no schema type for {annotation!r}: extend scripts/gen_schema.py")
 
     def _enum(self, literal: Any) -> str:
@@ -164,6 +169,17 @@ class SchemaBuilder:
             "required": [name for name, info in state.model_fields.items() if info.is_required()],
         }
 
+    def component(self, inputs: type[BaseModel], outputs: type[BaseModel]) -> dict[str, Any]:
+        """A multi-language component (the plugin's Construct builds it): inputs and outputs from two models."""
+        return {
+            "isComponent": True,
+            "description": _doc(inputs),
+            "inputProperties": {name: self.property_spec(info) for name, info in inputs.model_fields.items()},
+            "requiredInputs": [name for name, info in inputs.model_fields.items() if info.is_required()],
+            "properties": {name: self.property_spec(info) for name, info in outputs.model_fields.items()},
+            "required": [name for name, info in outputs.model_fields.items() if info.is_required()],
+        }
+
     def object_spec(self, model: type[BaseModel]) -> dict[str, Any]:
         """A function's inputs or outputs: the model's fields as properties."""
         spec: dict[str, Any] = {
@@ -193,6 +209,7 @@ def _doc(model: type[BaseModel]) -> str:
 def build_schema() -> dict[str, Any]:
     builder = SchemaBuilder()
     resources = {native_token(p.type_token): builder.resource(p) for p in PROVIDERS}
+    resources[COMPONENT_TOKEN] = builder.component(tenant_inputs(), TenantProjectOutputs)
     if set(RESULTS) != set(FUNCTIONS):
         raise TypeError(f"RESULTS {sorted(RESULTS)} must describe every function the plugin serves {sorted(FUNCTIONS)}")
     functions = {token: builder.function(token) for token in FUNCTIONS}

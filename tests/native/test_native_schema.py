@@ -5,12 +5,15 @@ engine (`pulumi package get-schema`): its resources, its functions (invokes) and
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import subprocess
 from pathlib import Path
 from types import ModuleType
 
 from native_stack import PLUGIN
+from pulumi_depot.tenant import TenantProject
+from pulumi_depot_provider.native.construct import COMPONENT_TOKEN
 from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES, plugin_version
 from pulumi_stack import PULUMI, cli_environment
 
@@ -43,12 +46,27 @@ def test_native_schema_is_fresh_and_is_schema_json() -> None:
 def test_native_schema_names_the_plugins_resources_under_depot_index() -> None:
     schema = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
     assert schema["name"] == "depot"
-    assert sorted(schema["resources"]) == sorted(RESOURCES)
+    assert sorted(schema["resources"]) == sorted([*RESOURCES, COMPONENT_TOKEN])
     assert all(token.startswith("depot:index:") for token in schema["types"])
     assert schema["config"]["variables"]["token"]["secret"] is True
     assert schema["resources"]["depot:index:ProjectToken"]["properties"]["secret"]["secret"] is True
     assert schema["resources"]["depot:index:Project"]["inputProperties"]["organization_id"]["replaceOnChanges"]
     assert set(schema["config"]["variables"]) == {"token", "apiUrl", "allowInsecureHttp", "allowedTrust"}
+
+
+def test_native_schema_tenant_project_is_the_python_components_keywords() -> None:
+    component = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))["resources"][COMPONENT_TOKEN]
+    assert component["isComponent"] is True
+    keywords = set(inspect.signature(TenantProject.__init__).parameters)
+    # Python-only: the SDK choice, the options and the dynamic (AWS) token sinks.
+    assert set(component["inputProperties"]) == keywords - {"self", "name", "native", "opts", "token_sink"}
+    assert component["requiredInputs"] == ["tenant", "region"]
+    assert component["inputProperties"]["token"]["oneOf"] == [
+        {"type": "boolean"},
+        {"$ref": "#/types/depot:index:TenantToken"},
+    ]
+    assert component["properties"]["token_secret"]["secret"] is True
+    assert component["required"] == ["project_id"]
 
 
 def test_native_schema_describes_the_plugins_invokes() -> None:
@@ -93,5 +111,5 @@ def test_get_schema_returns_it_with_the_plugins_version(pulumi_cli: Path, tmp_pa
         "version": plugin_version(),
     }
     info = _pulumi(tmp_path, "package", "info", str(PLUGIN))
-    assert "Resources: 4" in info.stdout, info.stdout + info.stderr
+    assert "Resources: 5" in info.stdout, info.stdout + info.stderr
     assert "Functions: 2" in info.stdout, info.stdout + info.stderr

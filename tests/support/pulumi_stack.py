@@ -36,8 +36,13 @@ TOOLS: Final = Path(os.environ.get("PULUMI_DEPOT_TOOLS", ROOT / ".tools"))
 PULUMI: Final = TOOLS / "bin" / "pulumi"
 PASSPHRASE: Final = "pulumi-depot-tests"
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic/"
-NATIVE_TYPES: Final = frozenset(json.loads((ROOT / "schema.json").read_text())["resources"])
-"""The native plugin's resource types (depot:index:Project, ...); not the TenantProject component's."""
+NATIVE_TYPES: Final = frozenset(
+    token
+    for token, resource in json.loads((ROOT / "schema.json").read_text())["resources"].items()
+    if not resource.get("isComponent")
+)
+"""The native plugin's resource types (depot:index:Project, ...); not the TenantProject component's (its children's
+ops are the Depot resources' ops, under the component's own logical name)."""
 
 
 def is_depot_resource(type_token: str) -> bool:

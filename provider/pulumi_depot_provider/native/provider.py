@@ -282,6 +282,13 @@ class DepotNativeProvider(rpc.Provider):
         provider, _ = self._provider(request.urn)
         provider.delete(request.resource_id, plain_map(request.properties))
 
+    # -- components --
+
+    async def construct(self, request: rpc.ConstructRequest) -> rpc.ConstructResponse:
+        from pulumi_depot_provider.native import construct  # the SDK's component code: loaded when first used
+
+        return await construct.construct(request)
+
 
 def invoke_failures(model: type[BaseModel], error: ValidationError) -> list[rpc.CheckFailure]:
     """The arguments' problems, one per argument, in the resource inputs' words (adapter.check_failures)."""

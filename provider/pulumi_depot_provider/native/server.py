@@ -39,6 +39,7 @@ METHODS = (
     "Read",
     "Update",
     "Delete",
+    "Construct",
 )
 
 

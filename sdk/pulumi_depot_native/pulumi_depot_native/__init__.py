@@ -12,6 +12,7 @@ from .list_projects import *
 from .project import *
 from .project_token import *
 from .provider import *
+from .tenant_project import *
 from .trust_policy import *
 from .trust_policy_set import *
 from ._inputs import *
@@ -34,6 +35,7 @@ _utilities.register(
   "classes": {
    "depot:index:Project": "Project",
    "depot:index:ProjectToken": "ProjectToken",
+   "depot:index:TenantProject": "TenantProject",
    "depot:index:TrustPolicy": "TrustPolicy",
    "depot:index:TrustPolicySet": "TrustPolicySet"
   }

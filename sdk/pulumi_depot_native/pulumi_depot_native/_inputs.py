@@ -24,6 +24,8 @@ __all__ = [
     'CircleCITrustArgsDict',
     'GitHubTrustArgs',
     'GitHubTrustArgsDict',
+    'TenantTokenArgs',
+    'TenantTokenArgsDict',
     'TrustPolicyEntryArgs',
     'TrustPolicyEntryArgsDict',
 ]
@@ -260,6 +262,80 @@ class GitHubTrustArgs:
     @repository_owner.setter
     def repository_owner(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "repository_owner", value)
+
+
+class TenantTokenArgsDict(TypedDict):
+    """
+    A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back).
+    """
+    description: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    What the token is for (default: builds of tenant <id>).
+    """
+    import_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Adopt the existing token with this id.
+    """
+    rotation_trigger: NotRequired[Any]
+    """
+    Change it to replace the token (rotation).
+    """
+
+@pulumi.input_type
+class TenantTokenArgs:
+    def __init__(__self__, *,
+                 description: pulumi.Input[Optional[_builtins.str]] = None,
+                 import_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 rotation_trigger: Optional[Any] = None):
+        """
+        A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back).
+
+        :param pulumi.Input[_builtins.str] description: What the token is for (default: builds of tenant <id>).
+        :param pulumi.Input[_builtins.str] import_id: Adopt the existing token with this id.
+        :param Any rotation_trigger: Change it to replace the token (rotation).
+        """
+        if description is not None:
+            pulumi.set(__self__, "description", description)
+        if import_id is not None:
+            pulumi.set(__self__, "import_id", import_id)
+        if rotation_trigger is not None:
+            pulumi.set(__self__, "rotation_trigger", rotation_trigger)
+
+    @_builtins.property
+    @pulumi.getter
+    def description(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        What the token is for (default: builds of tenant <id>).
+        """
+        return pulumi.get(self, "description")
+
+    @description.setter
+    def description(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "description", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Adopt the existing token with this id.
+        """
+        return pulumi.get(self, "import_id")
+
+    @import_id.setter
+    def import_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "import_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def rotation_trigger(self) -> Optional[Any]:
+        """
+        Change it to replace the token (rotation).
+        """
+        return pulumi.get(self, "rotation_trigger")
+
+    @rotation_trigger.setter
+    def rotation_trigger(self, value: Optional[Any]):
+        pulumi.set(self, "rotation_trigger", value)
 
 
 class TrustPolicyEntryArgsDict(TypedDict):
