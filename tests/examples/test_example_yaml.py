@@ -16,10 +16,12 @@ import example_cycles
 import pytest
 import yaml
 from conftest import MakeExampleStack
-from example_cycles import Deployer, Org, unchanged
+from example_cycles import Deployer, Org, assert_project_token_works, fleet_ops, projects_by_name, unchanged
 from example_harness import depot_projects, only_project
+from pulumi_depot.tenant import TenantProject
+from pulumi_depot.tenants_file import TenantsFileError
 from pulumi_depot_provider.proto import pb
-from pulumi_stack import NATIVE_TYPES, PULUMI, PulumiStack, plaintext_in
+from pulumi_stack import NATIVE_TYPES, PULUMI, PulumiStack, fails, plaintext_in
 
 YAML_HOST: Final = PULUMI.with_name("pulumi-language-yaml")
 PLUGIN: Final = Path(sys.executable).with_name("pulumi-resource-depot")
@@ -80,10 +82,96 @@ def yaml_github_trust(deployer: Deployer, org: Org) -> None:
     assert depot_projects(client) == {}
 
 
+def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
+    """Tenants as depot:index:TenantProject components, which the plugin's Construct builds with the Python
+    component's own code: the Python fleet's children, names and checks, under the YAML host."""
+    client = org.client()
+    program = deployer.program_dir / "Pulumi.yaml"
+
+    assert deployer.up() == fleet_ops({}, acme="create", globex="create")
+    projects = projects_by_name(client)
+    acme, globex = projects["tenant-acme"], projects["tenant-globex"]
+    assert (acme.region, acme.keep_gb, acme.keep_days, acme.trusted()) == ("us-east-1", 50, 14, ["github:acme/app"])
+    assert (globex.region, globex.keep_gb, globex.keep_days) == ("eu-central-1", 100, 30)
+    assert globex.trusted() == ["buildkite:globex/deploy"]
+    assert [token.description for token in globex.tokens] == ["builds of tenant globex"]
+    outputs = deployer.outputs()
+    assert (outputs["acmeProjectId"], outputs["globexProjectId"]) == (acme.id, globex.id)
+    assert deployer.secret_outputs() == {"acmeToken", "globexToken"}
+    assert_project_token_works(org, outputs["acmeToken"], acme.id)
+    assert_project_token_works(org, outputs["globexToken"], globex.id)
+    # The component's token output is a secret in its state too: in no file the CLI wrote.
+    assert plaintext_in(deployer.work_dir, outputs["acmeToken"], outputs["globexToken"]) == []
+
+    assert unchanged(deployer.up())
+    assert depot_projects(client) == {acme.id: acme, globex.id: globex}
+
+    # One edit: acme trusts a second repository, globex leaves, initech joins (no token, no trust).
+    fleet = yaml.safe_load(program.read_text())
+    resources = fleet["resources"]
+    resources["tenant-acme"]["properties"]["trust_policies"].append(
+        {"github": {"repository_owner": "acme", "repository": "docs"}}
+    )
+    del resources["tenant-globex"]
+    resources["tenant-initech"] = {
+        "type": "depot:index:TenantProject",
+        "properties": {
+            "tenant": "initech",
+            "project_name": "tenant-initech",
+            "region": "us-east-1",
+            "hardware": "HARDWARE_16X32",
+            "token": False,
+        },
+    }
+    fleet["outputs"] = {"acmeToken": "${tenant-acme.token_secret}", "initech": "${tenant-initech.project_id}"}
+    program.write_text(yaml.safe_dump(fleet))
+    assert deployer.up() == {
+        **fleet_ops({"tenant-acme-trust": "update"}, acme="same", globex="delete"),
+        "tenant-initech": "create",
+        "tenant-initech-trust": "create",
+    }
+    projects = projects_by_name(client)
+    edited, initech = projects["tenant-acme"], projects["tenant-initech"]
+    assert sorted(projects) == ["tenant-acme", "tenant-initech"]
+    assert (edited.id, edited.tokens) == (acme.id, acme.tokens)
+    assert edited.trusted() == ["github:acme/app", "github:acme/docs"]
+    assert edited.trust_id("github:acme/app") == acme.trust_id("github:acme/app")  # kept, not re-created
+    assert (initech.hardware, initech.trust, initech.tokens) == ("HARDWARE_16X32", {}, ())
+    assert deployer.outputs() == {"acmeToken": outputs["acmeToken"], "initech": initech.id}
+
+    # By hand in Depot: a policy nobody declared, and initech's hardware.
+    client.add_trust_policy(acme.id, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="x"))
+    client.update_project(initech.id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
+    deployer.refresh()
+    assert deployer.up() == {
+        **fleet_ops({"tenant-acme-trust": "update"}, acme="same"),
+        "tenant-initech": "update",
+        "tenant-initech-trust": "same",
+    }
+    projects = projects_by_name(client)
+    assert projects["tenant-acme"].trusted() == ["github:acme/app", "github:acme/docs"]
+    assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
+
+    # Bad input fails with the Python component's own message, before anything changes.
+    bad = {"tenant": "Initech_Corp", "name_template": "tenant", "region": "us-east-1"}
+    with pytest.raises(TenantsFileError) as python:
+        TenantProject("tenant-initech", **bad)  # type: ignore[arg-type]
+    resources["tenant-initech"]["properties"] = bad
+    program.write_text(yaml.safe_dump(fleet))
+    failed = fails(deployer.up)
+    assert all(line in failed for line in str(python.value).splitlines()), failed
+    assert "Traceback" not in failed and "internal error" not in failed, failed
+    assert sorted(projects_by_name(client)) == ["tenant-acme", "tenant-initech"]
+
+    deployer.destroy()
+    assert depot_projects(client) == {}
+
+
 YAML_CYCLES: Final[dict[str, Callable[[Deployer, Org], object]]] = {
     # The YAML quickstart has the Python one's logical names, config and outputs: the same cycle judges it.
     "yaml-quickstart": example_cycles.quickstart,
     "yaml-github-trust": yaml_github_trust,
+    "yaml-tenant-fleet": yaml_tenant_fleet,
 }
 
 

@@ -1,6 +1,6 @@
 """Every example is a complete Pulumi project with a README, is listed in examples/README.md, and has a full-cycle
 test. A Python example's README shows the edit that makes its native twin, and that edit fits its program; a YAML
-example (``yaml-*``, runtime yaml) is its Pulumi.yaml alone and declares only the native plugin's resource types."""
+example (``yaml-*``, runtime yaml) is its Pulumi.yaml alone and declares only the native plugin's types."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 import yaml
 from example_cycles import CYCLES
 from example_harness import EXAMPLES_DIR, ROOT, native_twin
-from pulumi_stack import NATIVE_TYPES
 from test_example_yaml import YAML_CYCLES
 
 ALL = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and not path.name.startswith("."))
@@ -52,7 +51,7 @@ def test_yaml_example_is_a_yaml_pulumi_project_on_the_native_plugin(example: str
     assert (project["runtime"], project["name"]) == ("yaml", f"depot-{example}")
     assert project.get("description")
     types = {resource["type"] for resource in project["resources"].values()}
-    assert types and types <= NATIVE_TYPES, types
+    assert types and types <= set(SCHEMA["resources"]), types  # resources and the TenantProject component
     for name, resource in project["resources"].items():
         inputs = {"properties": SCHEMA["resources"][resource["type"]]["inputProperties"]}
         assert unknown_properties(resource.get("properties", {}), inputs, name) == [], "not in schema.json"
