@@ -41,20 +41,6 @@ export interface CachePolicyArgs {
 }
 
 /**
- * A tenant project's cache limits; a key left out keeps Depot's value (on creation: 50 GB / 14 days).
- */
-export interface CachePolicySpecArgs {
-    /**
-     * Days to keep cache; 0: none.
-     */
-    keep_days?: pulumi.Input<number | undefined>;
-    /**
-     * Cache size limit in GB.
-     */
-    keep_gb?: pulumi.Input<number | undefined>;
-}
-
-/**
  * Trust one CircleCI project.
  */
 export interface CircleCITrustArgs {
@@ -80,24 +66,6 @@ export interface GitHubTrustArgs {
      * The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
      */
     repository_owner: pulumi.Input<string>;
-}
-
-/**
- * A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back).
- */
-export interface TokenSpecArgs {
-    /**
-     * What the token is for (default: builds of tenant <id>).
-     */
-    description?: pulumi.Input<string | undefined>;
-    /**
-     * Adopt the existing token with this id.
-     */
-    import_id?: pulumi.Input<string | undefined>;
-    /**
-     * Change it to replace the token (rotation).
-     */
-    rotation_trigger?: any | undefined;
 }
 
 /**
