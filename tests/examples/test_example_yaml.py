@@ -88,6 +88,7 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     client = org.client()
     program = deployer.program_dir / "Pulumi.yaml"
 
+    assert deployer.preview() == fleet_ops({}, acme="create", globex="create")  # ids unknown: Construct in a preview
     assert deployer.up() == fleet_ops({}, acme="create", globex="create")
     projects = projects_by_name(client)
     acme, globex = projects["tenant-acme"], projects["tenant-globex"]
@@ -103,7 +104,7 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     # The component's token output is a secret in its state too: in no file the CLI wrote.
     assert plaintext_in(deployer.work_dir, outputs["acmeToken"], outputs["globexToken"]) == []
 
-    assert unchanged(deployer.up())
+    assert unchanged(deployer.preview(expect_no_changes=True))
     assert depot_projects(client) == {acme.id: acme, globex.id: globex}
 
     # One edit: acme trusts a second repository, globex leaves, initech joins (no token, no trust).
@@ -156,15 +157,20 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     bad = {"tenant": "Initech_Corp", "name_template": "tenant", "region": "us-east-1"}
     with pytest.raises(TenantsFileError) as python:
         TenantProject("tenant-initech", **bad)  # type: ignore[arg-type]
-    resources["tenant-initech"]["properties"] = bad
+    good, resources["tenant-initech"]["properties"] = resources["tenant-initech"]["properties"], bad
     program.write_text(yaml.safe_dump(fleet))
     failed = fails(deployer.up)
     assert all(line in failed for line in str(python.value).splitlines()), failed
     assert "Traceback" not in failed and "internal error" not in failed, failed
     assert sorted(projects_by_name(client)) == ["tenant-acme", "tenant-initech"]
 
+    # retainOnDelete on a tenant reaches its children, as retain_on_delete in Python: destroy leaves its project.
+    resources["tenant-initech"]["properties"] = good
+    resources["tenant-acme"]["options"] = {"retainOnDelete": True}
+    program.write_text(yaml.safe_dump(fleet))
+    assert unchanged(deployer.up())
     deployer.destroy()
-    assert depot_projects(client) == {}
+    assert sorted(depot_projects(client)) == [acme.id]
 
 
 YAML_CYCLES: Final[dict[str, Callable[[Deployer, Org], object]]] = {

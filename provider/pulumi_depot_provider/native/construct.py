@@ -17,6 +17,7 @@ import functools
 import inspect
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 import pulumi
@@ -38,6 +39,8 @@ _RENAMED = {"tenant": "id", "project_name": "name"}
 _FILE_FIELDS = ("name_template",)
 _PROJECT_FIELDS = ("cache_policy",)
 SCHEMA_NAMES: dict[type[BaseModel], str] = {TokenSpec: "TenantToken"}
+RETAIN_ON_DELETE: ContextVar[bool] = ContextVar("retain_on_delete", default=False)
+"""The component's retainOnDelete during a Construct (server.py sets it: the SDK's options leave it out)."""
 # Python-only keywords: the SDK choice (always native here), the options, and the dynamic AWS token sinks.
 _PYTHON_ONLY = ("self", "name", "native", "opts", "token_sink")
 _PARAM = re.compile(r":param (\w+): (.*?)(?=\n\s*:param |\Z)", re.S)
@@ -89,7 +92,10 @@ async def construct(request: rpc.ConstructRequest) -> rpc.ConstructResponse:
         )
     arguments = {key: await _python_input(value) for key, value in request.inputs.items()}
     try:
-        component = TenantProject(request.name, **arguments, native=True, opts=request.options)
+        opts = request.options
+        if RETAIN_ON_DELETE.get():  # passed on to the children, as in a Python program
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
+        component = TenantProject(request.name, **arguments, native=True, opts=opts)
     except TenantsFileError as error:  # its checks, worded as for a Python program
         raise DepotResourceError(str(error)) from None
     outputs: dict[str, Any] = {"project_id": component.project_id}

@@ -65,7 +65,8 @@ def _one_line(handler: Handler) -> Handler:
 
 
 class DepotServicer(ProviderServicer):
-    """The SDK's servicer, with failures as one line, and a Read that can say "gone"."""
+    """The SDK's servicer, with failures as one line, a Read that can say "gone" and a Construct that keeps
+    retainOnDelete."""
 
     async def Read(self, request: proto.ReadRequest, context: grpc.aio.ServicerContext) -> proto.ReadResponse:
         """The SDK's Read always sends properties, so the engine never learns that an object is gone (it tests for
@@ -86,9 +87,21 @@ class DepotServicer(ProviderServicer):
             inputs=PropertyValue.marshal_map(answer.inputs),
         )
 
+    async def Construct(
+        self, request: proto.ConstructRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> proto.ConstructResponse:
+        """The SDK's Construct, with the component's retainOnDelete, which the SDK leaves out of its options."""
+        from pulumi_depot_provider.native.construct import RETAIN_ON_DELETE  # loads the SDK's component code
+
+        retain = RETAIN_ON_DELETE.set(request.retainOnDelete)
+        try:
+            return await super().Construct(request, context)
+        finally:
+            RETAIN_ON_DELETE.reset(retain)
+
 
 for _name in METHODS:
-    _handler = DepotServicer.Read if _name == "Read" else getattr(ProviderServicer, _name)
+    _handler = vars(DepotServicer).get(_name) or getattr(ProviderServicer, _name)
     setattr(DepotServicer, _name, _one_line(_handler))
 
 
