@@ -1,0 +1,51 @@
+"""`pulumi install` then `up`, as a user with a virtualenv runs an example (issue 19): the Python language host's
+InstallDependencies (Pulumi's toolchain package) creates the `virtualenv: venv` of Pulumi.yaml from the example's
+requirements.txt, pulumi and its dependencies from PyPI, and the program then runs in that virtualenv."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from example_cycles import Org
+from example_harness import copy_example
+from pulumi_stack import PULUMI, PulumiStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pulumi_install_creates_the_virtualenv_and_up_runs_in_it(
+    depot: Org, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    program = copy_example("quickstart", tmp_path / "programs")
+    # A clone installs pulumi-depot from itself, as the requirements file's comment says.
+    requirements = program / "requirements.txt"
+    lines = requirements.read_text(encoding="utf-8").splitlines()
+    assert "pulumi-depot" in lines
+    lines[lines.index("pulumi-depot")] = f"pulumi-depot @ {ROOT.as_uri()}"
+    requirements.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project = program / "Pulumi.yaml"
+    text = project.read_text(encoding="utf-8")
+    assert "\nruntime: python\n" in text
+    project.write_text(
+        text.replace("\nruntime: python\n", "\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"),
+        encoding="utf-8",
+    )
+    with (program / "__main__.py").open("a", encoding="utf-8") as main:
+        main.write("\nimport sys\n\npulumi.export('python', sys.prefix)\n")
+
+    stack = pulumi_stack(program, depot)
+    # `pulumi install` takes no --stack (PulumiStack.cli adds one).
+    installed = subprocess.run(
+        [str(PULUMI), "install"], cwd=program, env=stack.env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    venv = program / "venv"
+    assert (venv / "bin" / "python").exists()
+    assert list(venv.glob("lib/python*/site-packages/pulumi_depot/pulumi-plugin.json"))
+
+    assert stack.up() == {"app": "create", "github": "create", "ci": "create"}
+    assert Path(stack.outputs()["python"]).resolve() == venv.resolve()
+    assert len(depot.client().list_projects()) == 1
+    stack.preview(expect_no_changes=True)
