@@ -30,6 +30,11 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { TenantProjectArgs } from "./tenantProject";
+export type TenantProject = import("./tenantProject").TenantProject;
+export const TenantProject: typeof import("./tenantProject").TenantProject = null as any;
+utilities.lazyLoad(exports, ["TenantProject"], () => require("./tenantProject"));
+
 export { TrustPolicyArgs } from "./trustPolicy";
 export type TrustPolicy = import("./trustPolicy").TrustPolicy;
 export const TrustPolicy: typeof import("./trustPolicy").TrustPolicy = null as any;
@@ -61,6 +66,8 @@ const _module = {
                 return new Project(name, <any>undefined, { urn })
             case "depot:index:ProjectToken":
                 return new ProjectToken(name, <any>undefined, { urn })
+            case "depot:index:TenantProject":
+                return new TenantProject(name, <any>undefined, { urn })
             case "depot:index:TrustPolicy":
                 return new TrustPolicy(name, <any>undefined, { urn })
             case "depot:index:TrustPolicySet":

@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Project{}
 	case "depot:index:ProjectToken":
 		r = &ProjectToken{}
+	case "depot:index:TenantProject":
+		r = &TenantProject{}
 	case "depot:index:TrustPolicy":
 		r = &TrustPolicy{}
 	case "depot:index:TrustPolicySet":

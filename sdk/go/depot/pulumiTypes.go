@@ -797,6 +797,184 @@ func (o ProjectInfoArrayOutput) Index(i pulumi.IntInput) ProjectInfoOutput {
 	}).(ProjectInfoOutput)
 }
 
+// A tenant's project token. “import_id“ adopts an existing token (its secret cannot be read back).
+type TenantToken struct {
+	// What the token is for (default: builds of tenant <id>).
+	Description *string `pulumi:"description"`
+	// Adopt the existing token with this id.
+	Import_id *string `pulumi:"import_id"`
+	// Change it to replace the token (rotation).
+	Rotation_trigger interface{} `pulumi:"rotation_trigger"`
+}
+
+// TenantTokenInput is an input type that accepts TenantTokenArgs and TenantTokenOutput values.
+// You can construct a concrete instance of `TenantTokenInput` via:
+//
+//	TenantTokenArgs{...}
+type TenantTokenInput interface {
+	pulumi.Input
+
+	ToTenantTokenOutput() TenantTokenOutput
+	ToTenantTokenOutputWithContext(context.Context) TenantTokenOutput
+}
+
+// A tenant's project token. “import_id“ adopts an existing token (its secret cannot be read back).
+type TenantTokenArgs struct {
+	// What the token is for (default: builds of tenant <id>).
+	Description pulumi.StringPtrInput `pulumi:"description"`
+	// Adopt the existing token with this id.
+	Import_id pulumi.StringPtrInput `pulumi:"import_id"`
+	// Change it to replace the token (rotation).
+	Rotation_trigger pulumi.Input `pulumi:"rotation_trigger"`
+}
+
+func (TenantTokenArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*TenantToken)(nil)).Elem()
+}
+
+func (i TenantTokenArgs) ToTenantTokenOutput() TenantTokenOutput {
+	return i.ToTenantTokenOutputWithContext(context.Background())
+}
+
+func (i TenantTokenArgs) ToTenantTokenOutputWithContext(ctx context.Context) TenantTokenOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TenantTokenOutput)
+}
+
+func (i TenantTokenArgs) ToTenantTokenPtrOutput() TenantTokenPtrOutput {
+	return i.ToTenantTokenPtrOutputWithContext(context.Background())
+}
+
+func (i TenantTokenArgs) ToTenantTokenPtrOutputWithContext(ctx context.Context) TenantTokenPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TenantTokenOutput).ToTenantTokenPtrOutputWithContext(ctx)
+}
+
+// TenantTokenPtrInput is an input type that accepts TenantTokenArgs, TenantTokenPtr and TenantTokenPtrOutput values.
+// You can construct a concrete instance of `TenantTokenPtrInput` via:
+//
+//	        TenantTokenArgs{...}
+//
+//	or:
+//
+//	        nil
+type TenantTokenPtrInput interface {
+	pulumi.Input
+
+	ToTenantTokenPtrOutput() TenantTokenPtrOutput
+	ToTenantTokenPtrOutputWithContext(context.Context) TenantTokenPtrOutput
+}
+
+type tenantTokenPtrType TenantTokenArgs
+
+func TenantTokenPtr(v *TenantTokenArgs) TenantTokenPtrInput {
+	return (*tenantTokenPtrType)(v)
+}
+
+func (*tenantTokenPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**TenantToken)(nil)).Elem()
+}
+
+func (i *tenantTokenPtrType) ToTenantTokenPtrOutput() TenantTokenPtrOutput {
+	return i.ToTenantTokenPtrOutputWithContext(context.Background())
+}
+
+func (i *tenantTokenPtrType) ToTenantTokenPtrOutputWithContext(ctx context.Context) TenantTokenPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TenantTokenPtrOutput)
+}
+
+// A tenant's project token. “import_id“ adopts an existing token (its secret cannot be read back).
+type TenantTokenOutput struct{ *pulumi.OutputState }
+
+func (TenantTokenOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TenantToken)(nil)).Elem()
+}
+
+func (o TenantTokenOutput) ToTenantTokenOutput() TenantTokenOutput {
+	return o
+}
+
+func (o TenantTokenOutput) ToTenantTokenOutputWithContext(ctx context.Context) TenantTokenOutput {
+	return o
+}
+
+func (o TenantTokenOutput) ToTenantTokenPtrOutput() TenantTokenPtrOutput {
+	return o.ToTenantTokenPtrOutputWithContext(context.Background())
+}
+
+func (o TenantTokenOutput) ToTenantTokenPtrOutputWithContext(ctx context.Context) TenantTokenPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TenantToken) *TenantToken {
+		return &v
+	}).(TenantTokenPtrOutput)
+}
+
+// What the token is for (default: builds of tenant <id>).
+func (o TenantTokenOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TenantToken) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+// Adopt the existing token with this id.
+func (o TenantTokenOutput) Import_id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TenantToken) *string { return v.Import_id }).(pulumi.StringPtrOutput)
+}
+
+// Change it to replace the token (rotation).
+func (o TenantTokenOutput) Rotation_trigger() pulumi.AnyOutput {
+	return o.ApplyT(func(v TenantToken) interface{} { return v.Rotation_trigger }).(pulumi.AnyOutput)
+}
+
+type TenantTokenPtrOutput struct{ *pulumi.OutputState }
+
+func (TenantTokenPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TenantToken)(nil)).Elem()
+}
+
+func (o TenantTokenPtrOutput) ToTenantTokenPtrOutput() TenantTokenPtrOutput {
+	return o
+}
+
+func (o TenantTokenPtrOutput) ToTenantTokenPtrOutputWithContext(ctx context.Context) TenantTokenPtrOutput {
+	return o
+}
+
+func (o TenantTokenPtrOutput) Elem() TenantTokenOutput {
+	return o.ApplyT(func(v *TenantToken) TenantToken {
+		if v != nil {
+			return *v
+		}
+		var ret TenantToken
+		return ret
+	}).(TenantTokenOutput)
+}
+
+// What the token is for (default: builds of tenant <id>).
+func (o TenantTokenPtrOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TenantToken) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Description
+	}).(pulumi.StringPtrOutput)
+}
+
+// Adopt the existing token with this id.
+func (o TenantTokenPtrOutput) Import_id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TenantToken) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Import_id
+	}).(pulumi.StringPtrOutput)
+}
+
+// Change it to replace the token (rotation).
+func (o TenantTokenPtrOutput) Rotation_trigger() pulumi.AnyOutput {
+	return o.ApplyT(func(v *TenantToken) interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Rotation_trigger
+	}).(pulumi.AnyOutput)
+}
+
 // One trust policy of a set: exactly one of github, buildkite or circleci.
 type TrustPolicyEntry struct {
 	// Trust a Buildkite pipeline.
@@ -924,6 +1102,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*CircleCITrustPtrInput)(nil)).Elem(), CircleCITrustArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GitHubTrustInput)(nil)).Elem(), GitHubTrustArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GitHubTrustPtrInput)(nil)).Elem(), GitHubTrustArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TenantTokenInput)(nil)).Elem(), TenantTokenArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TenantTokenPtrInput)(nil)).Elem(), TenantTokenArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TrustPolicyEntryInput)(nil)).Elem(), TrustPolicyEntryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TrustPolicyEntryArrayInput)(nil)).Elem(), TrustPolicyEntryArray{})
 	pulumi.RegisterOutputType(BuildkiteTrustOutput{})
@@ -937,6 +1117,8 @@ func init() {
 	pulumi.RegisterOutputType(ProjectCachePolicyOutput{})
 	pulumi.RegisterOutputType(ProjectInfoOutput{})
 	pulumi.RegisterOutputType(ProjectInfoArrayOutput{})
+	pulumi.RegisterOutputType(TenantTokenOutput{})
+	pulumi.RegisterOutputType(TenantTokenPtrOutput{})
 	pulumi.RegisterOutputType(TrustPolicyEntryOutput{})
 	pulumi.RegisterOutputType(TrustPolicyEntryArrayOutput{})
 }

@@ -69,6 +69,24 @@ export interface GitHubTrustArgs {
 }
 
 /**
+ * A tenant's project token. ``import_id`` adopts an existing token (its secret cannot be read back).
+ */
+export interface TenantTokenArgs {
+    /**
+     * What the token is for (default: builds of tenant <id>).
+     */
+    description?: pulumi.Input<string | undefined>;
+    /**
+     * Adopt the existing token with this id.
+     */
+    import_id?: pulumi.Input<string | undefined>;
+    /**
+     * Change it to replace the token (rotation).
+     */
+    rotation_trigger?: any | undefined;
+}
+
+/**
  * One trust policy of a set: exactly one of github, buildkite or circleci.
  */
 export interface TrustPolicyEntryArgs {
