@@ -63,13 +63,12 @@ def schema() -> dict[str, Any]:
 
 def generated_files(root: Path, language: str) -> list[Path]:
     """The generator's files under an SDK directory (not the pins, not what npm or tsc put there)."""
-    return [
-        path
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and path.relative_to(root).parts[0] not in INSTALLED
-        and path.relative_to(root).as_posix() not in PINS[language]
-    ]
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        if Path(directory) == root:
+            subdirectories[:] = [name for name in subdirectories if name not in INSTALLED]
+        found += [Path(directory, name) for name in names]
+    return sorted(path for path in found if path.relative_to(root).as_posix() not in PINS[language])
 
 
 def generate(out: dict[str, Path], *, pins: bool = True) -> None:
