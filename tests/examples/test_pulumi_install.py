@@ -1,6 +1,8 @@
 """`pulumi install` then `up`, as a user with a virtualenv runs an example (issue 19): the Python language host's
-InstallDependencies (Pulumi's toolchain package) creates the `virtualenv: venv` of Pulumi.yaml from the example's
-requirements.txt, pulumi and its dependencies from PyPI, and the program then runs in that virtualenv."""
+InstallDependencies (Pulumi's toolchain package) creates the virtualenv of Pulumi.yaml's runtime options from the
+example's requirements.txt, pulumi and its dependencies from PyPI, with pip (`virtualenv: venv`) or uv
+(`toolchain: uv`, which turns requirements.txt into a pyproject.toml and a `.venv`), and the program then runs in
+that virtualenv."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from example_cycles import Org
 from example_harness import copy_example
 from pulumi_stack import PULUMI, PulumiStack
@@ -15,8 +18,9 @@ from pulumi_stack import PULUMI, PulumiStack
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.parametrize(("option", "virtualenv"), [("virtualenv: venv", "venv"), ("toolchain: uv", ".venv")])
 def test_pulumi_install_creates_the_virtualenv_and_up_runs_in_it(
-    depot: Org, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+    option: str, virtualenv: str, depot: Org, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
     program = copy_example("quickstart", tmp_path / "programs")
     # A clone installs pulumi-depot from itself, as the requirements file's comment says.
@@ -29,7 +33,7 @@ def test_pulumi_install_creates_the_virtualenv_and_up_runs_in_it(
     text = project.read_text(encoding="utf-8")
     assert "\nruntime: python\n" in text
     project.write_text(
-        text.replace("\nruntime: python\n", "\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"),
+        text.replace("\nruntime: python\n", f"\nruntime:\n  name: python\n  options:\n    {option}\n"),
         encoding="utf-8",
     )
     with (program / "__main__.py").open("a", encoding="utf-8") as main:
@@ -41,7 +45,7 @@ def test_pulumi_install_creates_the_virtualenv_and_up_runs_in_it(
         [str(PULUMI), "install"], cwd=program, env=stack.env, capture_output=True, text=True, timeout=600, check=False
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    venv = program / "venv"
+    venv = program / virtualenv
     assert (venv / "bin" / "python").exists()
     assert list(venv.glob("lib/python*/site-packages/pulumi_depot/pulumi-plugin.json"))
 
