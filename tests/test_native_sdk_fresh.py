@@ -46,6 +46,8 @@ def test_the_committed_native_sdk_is_what_gen_sdk_generates(pulumi_cli: Path, tm
         "resource": True,
         "name": "depot",
         "version": plugin_version(),
+        # Where the engine downloads the plugin when the program needs it and the plugin cache lacks it.
+        "server": json.loads((ROOT / "schema.json").read_text())["pluginDownloadURL"],
     }
 
 
