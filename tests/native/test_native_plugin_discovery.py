@@ -10,12 +10,13 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from native_stack import PLUGIN, native_resources, up
+from native_stack import PLUGIN, native_resources, preview, up
 from pulumi import automation as auto
 from pulumi_depot_provider.native.provider import plugin_version
 from pulumi_stack import PULUMI, PulumiStack, write_program
@@ -70,6 +71,26 @@ def test_b_pulumi_yaml_plugins_providers_path(
     with (program / "Pulumi.yaml").open("a", encoding="utf-8") as project:
         project.write(f"plugins:\n  providers:\n    - name: depot\n      path: {json.dumps(str(PLUGIN.parent))}\n")
     cycle(pulumi_stack(program, depot, env=IGNORE_AMBIENT), depot)
+
+
+def test_b_a_python_plugin_directory_runs_through_the_language_host(
+    depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
+) -> None:
+    """A plugin path holding Python source (PulumiPlugin.yaml `runtime: python`, a __main__.py) rather than an
+    executable: the engine has the Python language host run it (RunPlugin, in the virtualenv its options name)."""
+    plugin = tmp_path / "depot-plugin"
+    plugin.mkdir()
+    (plugin / "PulumiPlugin.yaml").write_text(
+        f"runtime:\n  name: python\n  options:\n    virtualenv: {json.dumps(sys.prefix)}\n", encoding="utf-8"
+    )
+    (plugin / "__main__.py").write_text(
+        "from pulumi_depot_provider.native.server import main\n\nmain()\n", encoding="utf-8"
+    )
+    program = write_program(tmp_path / "program", PROGRAM)
+    with (program / "Pulumi.yaml").open("a", encoding="utf-8") as project:
+        project.write(f"plugins:\n  providers:\n    - name: depot\n      path: {json.dumps(str(plugin))}\n")
+    stack = pulumi_stack(program, depot, env=IGNORE_AMBIENT)
+    assert preview(stack) == {"api": "create"}  # the plugin answered Check
 
 
 def test_c_tarball_installed_into_the_plugin_cache(
