@@ -6,6 +6,7 @@ host generates (Pulumi's codegen), is that program."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from native_stack import native_resources, up
 from pulumi import automation as auto
 from pulumi_depot_provider.proto import pb
-from pulumi_stack import PulumiStack, write_program
+from pulumi_stack import PULUMI, PulumiStack, write_program
 
 PROGRAM = """
 import pulumi
@@ -141,12 +142,20 @@ def test_import_resource_option_adopts_the_project(
     stack.preview(expect_no_changes=True)
 
 
+PCL = """
+resource api "depot:index:Project" {
+  name = "api"
+  region = "us-east-1"
+}
+"""
+
+
 def test_pulumi_import_out_writes_the_python_program_that_previews_with_no_changes(
     depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
     """The default of `pulumi import`, code generation, in a Python project: the language host's GenerateProgram
     (Pulumi's Python codegen) writes every imported resource with the generated SDK, and that program, run as the
-    stack's program, declares exactly what was imported."""
+    stack's program, declares exactly what was imported. `pulumi convert` of PCL to a Python project too."""
     client = depot.client()
     *_, imports = seed(client, tmp_path)
     program = write_program(tmp_path / "program", "import pulumi\n")
@@ -160,3 +169,17 @@ def test_pulumi_import_out_writes_the_python_program_that_previews_with_no_chang
         assert f".{kind}(" in code, (kind, code)
     (program / "__main__.py").write_text(code, encoding="utf-8")
     stack.preview(expect_no_changes=True)
+
+    # `pulumi convert` from PCL: the host's GenerateProject writes a whole project, then links its SDKs (Link).
+    pcl = tmp_path / "pcl"
+    pcl.mkdir()
+    (pcl / "main.pp").write_text(PCL, encoding="utf-8")
+    converted = tmp_path / "converted"
+    command = [str(PULUMI), "convert", "--from", "pcl", "--language", "python", "--out", str(converted)]
+    done = subprocess.run(
+        [*command, "--generate-only"], cwd=pcl, env=stack.env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "runtime: python" in (converted / "Pulumi.yaml").read_text(encoding="utf-8")
+    assert "pulumi_depot_native" in (converted / "requirements.txt").read_text(encoding="utf-8")
+    assert 'depot.Project("api"' in (converted / "__main__.py").read_text(encoding="utf-8")
