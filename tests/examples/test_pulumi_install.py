@@ -2,18 +2,20 @@
 InstallDependencies (Pulumi's toolchain package) creates the virtualenv of Pulumi.yaml's runtime options from the
 example's requirements.txt, pulumi and its dependencies from PyPI, with pip (`virtualenv: venv`) or uv
 (`toolchain: uv`, which turns requirements.txt into a pyproject.toml and a `.venv`), and the program then runs in
-that virtualenv."""
+that virtualenv. And `pulumi new`, which asks the host for the runtime options and to prepare the project."""
 
 from __future__ import annotations
 
 import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from example_cycles import Org
 from example_harness import copy_example
-from pulumi_stack import PULUMI, PulumiStack
+from pulumi_stack import PULUMI, PulumiStack, cli_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +55,33 @@ def test_pulumi_install_creates_the_virtualenv_and_up_runs_in_it(
     assert Path(stack.outputs()["python"]).resolve() == venv.resolve()
     assert len(depot.client().list_projects()) == 1
     stack.preview(expect_no_changes=True)
+
+
+def test_pulumi_new_asks_the_host_for_the_toolchain_and_prepares_the_project(tmp_path: Path) -> None:
+    """`pulumi new` from a Python template: with no toolchain set, the host's RuntimeOptionsPrompts default
+    (pip, virtualenv venv) is written to Pulumi.yaml; with `toolchain: uv`, its Template turns requirements.txt into
+    a pyproject.toml."""
+    env = cli_environment(tmp_path / "home", tmp_path / "backend")
+    (tmp_path / "backend").mkdir()
+    created = {}
+    for name, runtime in (
+        ("plain", "runtime: python"),
+        ("uv", "runtime:\n  name: python\n  options:\n    toolchain: uv"),
+    ):
+        template = tmp_path / f"template-{name}"
+        template.mkdir()
+        (template / "Pulumi.yaml").write_text(f"name: ${{PROJECT}}\n{runtime}\n", encoding="utf-8")
+        (template / "requirements.txt").write_text("pulumi>=3.200,<4\n", encoding="utf-8")
+        (template / "__main__.py").write_text("import pulumi\n", encoding="utf-8")
+        created[name] = tmp_path / name
+        command = [str(PULUMI), "new", str(template), "--yes", "--generate-only", "--name", name]
+        done = subprocess.run(
+            [*command, "--dir", str(created[name])], env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    project = yaml.safe_load((created["plain"] / "Pulumi.yaml").read_text(encoding="utf-8"))
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    pyproject = tomllib.loads((created["uv"] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["dependencies"] == ["pulumi>=3.200,<4"]
+    assert not (created["uv"] / "requirements.txt").exists()

@@ -16,8 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// host serves pulumirpc.LanguageRuntime. Methods it does not define (Pack, Link, Template,
-// RuntimeOptionsPrompts) answer Unimplemented.
+// host serves pulumirpc.LanguageRuntime. Methods it does not define (Pack) answer Unimplemented.
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
