@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pulumi_depot_provider.adapter import DepotProvider
+from pulumi_depot_provider.adapter import ProviderCore
 from pulumi_depot_provider.native.construct import COMPONENT_TOKEN, SCHEMA_NAMES, TenantProjectOutputs, tenant_inputs
 from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES
 from pulumi_depot_provider.resources import project_lookup
@@ -41,10 +41,10 @@ from pydantic.fields import FieldInfo
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schema.json"
 PACKAGED_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
-PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = tuple(cls for cls, _ in RESOURCES.values())
+PROVIDERS: tuple[type[ProviderCore[Any, Any, Any]], ...] = tuple(cls for cls, _ in RESOURCES.values())
 # Dynamic resources the plugin does not serve: not in the schema; tests/test_schema.py holds their SDK classes to
 # what SchemaBuilder.resource makes of them.
-DYNAMIC_ONLY_PROVIDERS: tuple[type[DepotProvider[Any, Any]], ...] = (
+DYNAMIC_ONLY_PROVIDERS: tuple[type[ProviderCore[Any, Any, Any]], ...] = (
     AwsSecretsManagerTokenProvider,
     AwsSsmParameterTokenProvider,
 )
@@ -154,7 +154,7 @@ class SchemaBuilder:
             spec["deprecationMessage"] = extra["deprecationMessage"]
         return spec
 
-    def resource(self, provider: type[DepotProvider[Any, Any]]) -> dict[str, Any]:
+    def resource(self, provider: type[ProviderCore[Any, Any, Any]]) -> dict[str, Any]:
         args, state = provider.args_model, provider.state_model
         missing = set(args.model_fields) - set(state.model_fields)
         if missing:

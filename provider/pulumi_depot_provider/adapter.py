@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    Config,
     ConfigureRequest,
     CreateResult,
     DiffResult,
@@ -28,6 +29,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from pulumi_depot_provider import say
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
@@ -152,7 +154,7 @@ def _overlaps(place: Path, hole: Path) -> bool:
     return place[:shorter] == hole[:shorter]
 
 
-def _reason(model: type[BaseModel], item: Any, path: Path) -> str:
+def _reason(model: type[BaseModel], item: ErrorDetails, path: Path) -> str:
     kind, message = item["type"], item["msg"]
     if kind == "missing":
         return "is required"
@@ -295,10 +297,12 @@ NATIVE = FrontEnd(native=True)
 
 ArgsT = TypeVar("ArgsT", bound=InputModel)
 StateT = TypeVar("StateT", bound=OutputModel)
+ClientT = TypeVar("ClientT")
 
 
-class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
-    """The generic half of every Depot dynamic provider.
+class ProviderCore(ResourceProvider, Generic[ArgsT, StateT, ClientT]):
+    """The generic half of every dynamic provider, whatever its typed methods are given as `client` (ClientT):
+    DepotProvider gives a DepotClient, AwsTokenProvider (resources/aws_store.py) the AWS clients.
 
     A subclass per resource sets `type_token`, `args_model` and `state_model` and implements the typed methods
     `describe`, `create_resource`, `read_resource`, `update_resource` and `delete_resource`. What the SDK pickles
@@ -321,10 +325,11 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
             self.front = front
 
     type_token: ClassVar[str]
-    args_model: ClassVar[type[InputModel]]
-    state_model: ClassVar[type[OutputModel]]
+    # Set in each subclass's body. Not ClassVars: a ClassVar's type cannot name ArgsT/StateT, and these must, for
+    # model_validate to return the subclass's own models.
+    args_model: type[ArgsT]
+    state_model: type[StateT]
 
-    _settings: DepotSettings | None = None
     _settings_problem: str | None = None
     # (type token, id) of every object adopted by import_id in this host process, i.e. in this deployment: the
     # engine runs one provider host per deployment, and it may ask to delete what was just adopted (a replacement
@@ -347,17 +352,17 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         """How users recognise the object in a message, e.g. "'api'" or "github acme/api in project 7f76t7vghb"."""
         raise NotImplementedError
 
-    def create_resource(self, client: DepotClient, args: ArgsT) -> tuple[str, StateT]:
+    def create_resource(self, client: ClientT, args: ArgsT) -> tuple[str, StateT]:
         raise NotImplementedError
 
-    def read_resource(self, client: DepotClient, id_: str, state: StateT) -> StateT | None:
+    def read_resource(self, client: ClientT, id_: str, state: StateT) -> StateT | None:
         """The live object, or None when it is gone."""
         raise NotImplementedError
 
-    def update_resource(self, client: DepotClient, id_: str, old: StateT, new: ArgsT, diff: PropertyDiff) -> StateT:
+    def update_resource(self, client: ClientT, id_: str, old: StateT, new: ArgsT, diff: PropertyDiff) -> StateT:
         raise NotImplementedError
 
-    def delete_resource(self, client: DepotClient, id_: str, state: StateT) -> None:
+    def delete_resource(self, client: ClientT, id_: str, state: StateT) -> None:
         raise NotImplementedError
 
     def input_failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
@@ -365,14 +370,24 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         invalid or still unknown; unknown values are skipped."""
         return []
 
-    # -- ResourceProvider, called by the host with property dicts --
+    # -- the client's, one implementation per client: configure (ResourceProvider's), _configuration_problem,
+    # _client, _redact --
 
     def configure(self, req: ConfigureRequest) -> None:
-        try:
-            self._settings = DepotSettings.resolve(req.config)
-            self._settings_problem = None
-        except ConfigurationError as error:
-            self._settings_problem = str(error)
+        raise NotImplementedError
+
+    def _configuration_problem(self) -> str | None:
+        """What stops this provider from working (shown by check), or None."""
+        raise NotImplementedError
+
+    def _client(self) -> ClientT:
+        raise NotImplementedError
+
+    def _redact(self, message: str) -> str:
+        """The message without the secrets this provider holds."""
+        raise NotImplementedError
+
+    # -- ResourceProvider, called by the host with property dicts --
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         with self._one_line("check", ""):
@@ -435,7 +450,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         with self._one_line("create", self.describe(args)):
             id_, state = self.create_resource(self._client(), args)
             if getattr(args, IMPORT_ID, None) == id_:
-                DepotProvider._adopted_here.add((self.type_token, id_))
+                ProviderCore._adopted_here.add((self.type_token, id_))
             return CreateResult(id_, self._outputs(state, args))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -468,7 +483,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._recorded(id_)
         state = self._state(id_, props, "delete")
-        if (self.type_token, id_) in DepotProvider._adopted_here:
+        if (self.type_token, id_) in ProviderCore._adopted_here:
             say.warn(
                 f"{self.label} {self._subject(state, id_)}: not deleted: this deployment adopted it by "
                 "import_id for another resource, which now holds it (remove import_id: it only matters at creation)"
@@ -501,7 +516,7 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     def _args(self, props: Mapping[str, Any], operation: str) -> ArgsT:
         with self._one_line(operation, ""):
             try:
-                return self.args_model.model_validate(plain_properties(props))  # type: ignore[return-value]
+                return self.args_model.model_validate(plain_properties(props))
             except ValidationError as error:
                 problems = "; ".join(f"{f.property}: {f.reason}" for f in check_failures(self.args_model, error, []))
                 raise DepotResourceError(f"invalid inputs: {problems}") from None
@@ -509,32 +524,9 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
     def _state(self, id_: str, props: Mapping[str, Any], operation: str) -> StateT:
         with self._one_line(operation, f"(id {id_})"):
             try:
-                return self.state_model.model_validate(plain_properties(props))  # type: ignore[return-value]
+                return self.state_model.model_validate(plain_properties(props))
             except ValidationError as error:
                 raise DepotResourceError(f"the stored state cannot be read: {error.errors()[0]['msg']}") from None
-
-    def _configuration_problem(self) -> str | None:
-        if self._settings is None and self._settings_problem is None:
-            self.configure(ConfigureRequest(_NoStackConfig()))  # type: ignore[arg-type]
-        if self._settings_problem:
-            return self._settings_problem
-        assert self._settings is not None
-        try:
-            self._settings.require_token()
-        except ConfigurationError as error:
-            return str(error)
-        return None
-
-    def _client(self) -> DepotClient:
-        problem = self._configuration_problem()
-        if problem:
-            raise DepotResourceError(problem)
-        assert self._settings is not None
-        return client_for(self._settings)
-
-    def _redact(self, message: str) -> str:
-        token = self._settings.token.get_secret_value() if self._settings and self._settings.token else ""
-        return message.replace(token, "[redacted]") if token else message
 
     @contextmanager
     def _one_line(self, operation: str, subject: str) -> Iterator[None]:
@@ -564,8 +556,43 @@ class DepotProvider(ResourceProvider, Generic[ArgsT, StateT]):
         raise failure from None
 
 
-class _NoStackConfig:
-    """Stands in for the stack config when the host never called configure (only the environment applies)."""
+class DepotProvider(ProviderCore[ArgsT, StateT, DepotClient]):
+    """The base of every Depot resource's provider: its typed methods get a DepotClient, configured by the Depot
+    settings (depot:token, depot:apiUrl, ... or the environment)."""
 
-    def get(self, key: str) -> None:
+    _settings: DepotSettings | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        try:
+            self._settings = DepotSettings.resolve(req.config)
+            self._settings_problem = None
+        except ConfigurationError as error:
+            self._settings_problem = str(error)
+
+    def _configuration_problem(self) -> str | None:
+        if self._settings is None and self._settings_problem is None:
+            self.configure(no_stack_config())
+        if self._settings_problem:
+            return self._settings_problem
+        assert self._settings is not None
+        try:
+            self._settings.require_token()
+        except ConfigurationError as error:
+            return str(error)
         return None
+
+    def _client(self) -> DepotClient:
+        problem = self._configuration_problem()
+        if problem:
+            raise DepotResourceError(problem)
+        assert self._settings is not None
+        return client_for(self._settings)
+
+    def _redact(self, message: str) -> str:
+        token = self._settings.token.get_secret_value() if self._settings and self._settings.token else ""
+        return message.replace(token, "[redacted]") if token else message
+
+
+def no_stack_config() -> ConfigureRequest:
+    """An empty stack config, for when the host never called configure (only the environment applies)."""
+    return ConfigureRequest(Config({}, ""))

@@ -15,7 +15,7 @@ from typing import Any
 from pulumi.provider.experimental.provider import PropertyDiff, PropertyDiffKind
 from pydantic import ValidationError
 
-from pulumi_depot_provider.adapter import DepotProvider, unknown_paths
+from pulumi_depot_provider.adapter import ProviderCore, unknown_paths
 from pulumi_depot_provider.compare import changed_keys
 from pulumi_depot_provider.resources.fields import behaviour
 from pulumi_depot_provider.resources.trust_policy_set import Plan, live_key
@@ -40,7 +40,7 @@ def key_path(name: str, key: str) -> str:
     return f'{name}["{escaped}"]'
 
 
-def field_details(provider: DepotProvider[Any, Any], olds: Mapping[str, Any], news: Mapping[str, Any]) -> Detail:
+def field_details(provider: ProviderCore[Any, Any, Any], olds: Mapping[str, Any], news: Mapping[str, Any]) -> Detail:
     """One entry per changed input (per changed sub-field of a partial one), by the resource's diff rules."""
     diff = provider.diff_properties(olds, news)
     new = dict(news)
@@ -52,7 +52,7 @@ def field_details(provider: DepotProvider[Any, Any], olds: Mapping[str, Any], ne
         partial = behaviour(provider.args_model.model_fields[name]).depot_default
         value, before, replaces = new.get(name), olds.get(name), name in diff.replaced
         keys = None if unknown_paths(value) else changed_keys(value, before, partial=partial)
-        if keys:
+        if keys and isinstance(value, Mapping) and isinstance(before, Mapping):  # keys imply both are objects
             for key in keys:
                 detail[f"{name}.{key}"] = PropertyDiff(kind(value[key], before.get(key), replaces=replaces), False)
         else:

@@ -247,7 +247,8 @@ class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, Aw
 
     def _get(self, ssm: Any, name: str) -> dict[str, Any] | None:
         try:
-            return call(ssm.get_parameter, Name=name, WithDecryption=True)["Parameter"]  # type: ignore[no-any-return]
+            parameter: dict[str, Any] = call(ssm.get_parameter, Name=name, WithDecryption=True)["Parameter"]
+            return parameter
         except AwsError as error:
             if error.code == NOT_FOUND:
                 return None

@@ -34,15 +34,16 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest
 from pydantic import AfterValidator, Field, StringConstraints
 
 from pulumi_depot_provider.adapter import (
-    DepotProvider,
     DepotResourceError,
     PropertyDiff,
+    ProviderCore,
     is_unknown,
+    no_stack_config,
     plain_properties,
 )
-from pulumi_depot_provider.client.config import checked_url, parse_flag
+from pulumi_depot_provider.client.config import INSECURE_HTTP_ENV, checked_url, parse_flag
 from pulumi_depot_provider.client.errors import ConfigurationError
-from pulumi_depot_provider.config import ALLOW_INSECURE_HTTP_KEY, INSECURE_HTTP_ENV
+from pulumi_depot_provider.config import ALLOW_INSECURE_HTTP_KEY
 from pulumi_depot_provider.resources.fields import Behaviour, InputModel, OnChange, OutputModel
 
 AWS_EXTRA = "pulumi-depot[aws]"
@@ -291,7 +292,8 @@ def call(operation: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
     """One AWS API call (a boto3 client method) with its failure as one line."""
     name = getattr(operation, "__name__", "call")
     with aws_errors("".join(part.capitalize() for part in name.split("_"))):
-        return operation(**kwargs)  # type: ignore[no-any-return]
+        answer: dict[str, Any] = operation(**kwargs)  # boto3's clients are untyped; every answer is a dict
+        return answer
 
 
 # --- tags ----------------------------------------------------------------------------------------------------------
@@ -370,8 +372,8 @@ ArgsT = TypeVar("ArgsT", bound=InputModel)
 StateT = TypeVar("StateT", bound=OutputModel)
 
 
-class AwsTokenProvider(DepotProvider[ArgsT, StateT]):
-    """A DepotProvider whose "client" is AwsClients: configured by depot:awsEndpointUrl, needing no Depot token."""
+class AwsTokenProvider(ProviderCore[ArgsT, StateT, AwsClients]):
+    """A provider whose "client" is AwsClients: configured by depot:awsEndpointUrl, needing no Depot token."""
 
     store: ClassVar[str]
     _aws_settings: AwsSettings | None = None
@@ -386,7 +388,7 @@ class AwsTokenProvider(DepotProvider[ArgsT, StateT]):
 
     def _configuration_problem(self) -> str | None:
         if self._aws_settings is None and self._settings_problem is None:
-            self.configure(ConfigureRequest(_NoStackConfig()))  # type: ignore[arg-type]
+            self.configure(no_stack_config())
         return self._settings_problem
 
     def _client(self) -> AwsClients:
@@ -423,8 +425,3 @@ class AwsTokenProvider(DepotProvider[ArgsT, StateT]):
         if old.get("drift") and "drift" not in diff.changed:
             return PropertyDiff((*diff.changed, "drift"), diff.replaced)
         return diff
-
-
-class _NoStackConfig:
-    def get(self, key: str) -> None:
-        return None
