@@ -27,7 +27,9 @@ from pulumi_depot_provider.client.config import (
     parse_flag,
     resolve_base_url,
 )
-from pulumi_depot_provider.client.errors import ConfigurationError
+
+# Re-exported: provider code and users import ConfigurationError from here.
+from pulumi_depot_provider.client.errors import ConfigurationError as ConfigurationError
 
 TOKEN_KEY = "depot:token"
 API_URL_KEY = "depot:apiUrl"

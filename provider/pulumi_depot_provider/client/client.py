@@ -298,7 +298,8 @@ class DepotClient:
             raise ValueError(
                 f"add_trust_policy takes exactly one of github=, buildkite=, circleci=; got {chosen or 'none'}"
             )
-        request = pb.AddTrustPolicyRequest(project_id=project_id, **{chosen[0]: given[chosen[0]]})
+        # A None message field is left unset: the oneof holds the one given.
+        request = pb.AddTrustPolicyRequest(project_id=project_id, github=github, buildkite=buildkite, circleci=circleci)
         return self.call("AddTrustPolicy", request, pb.AddTrustPolicyResponse).trust_policy
 
     def remove_trust_policy(self, project_id: str, trust_policy_id: str) -> None:

@@ -12,10 +12,22 @@ import textwrap
 from importlib.metadata import PackageNotFoundError, version
 from typing import get_args
 
+from pulumi_depot_provider.client.project_settings import Region
 from pulumi_depot_provider.importer.names import ProjectNames, assign_names
-from pulumi_depot_provider.importer.pycode import Call, Expr, Module, Str, comment, plural, shown_id, statement, string
+from pulumi_depot_provider.importer.pycode import (
+    Call,
+    Expr,
+    Module,
+    Str,
+    Value,
+    comment,
+    plural,
+    shown_id,
+    statement,
+    string,
+)
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
-from pulumi_depot_provider.resources.project import HardwareName, Region
+from pulumi_depot_provider.resources.project import HardwareName
 
 KNOWN_REGIONS: frozenset[str] = frozenset(get_args(Region))
 KNOWN_HARDWARE: frozenset[str] = frozenset(get_args(HardwareName))
@@ -153,7 +165,7 @@ def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
             )
             continue
         provider = Call(TRUST_ARGS[policy.kind], keywords=tuple((k, Str(v)) for k, v in policy.fields().items()))
-        keywords = (project_id, (policy.kind, provider), ("import_id", Str(policy.id)))
+        keywords: tuple[tuple[str, Value], ...] = (project_id, (policy.kind, provider), ("import_id", Str(policy.id)))
         lines += statement(Call("depot.TrustPolicy", (Str(logical_name),), keywords))
     for token, logical_name in zip(project.tokens, names.tokens, strict=True):
         if reason := token.unaccepted():

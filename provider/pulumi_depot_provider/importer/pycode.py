@@ -113,8 +113,8 @@ def _call(call: Call, indent: str, head: str) -> list[str]:
     inner = indent + INDENT
     for value in call.positional:
         lines += _argument(None, value, inner)
-    for key, value in call.keywords:
-        lines += _argument(key, value, inner)
+    for key, keyword in call.keywords:
+        lines += _argument(key, keyword, inner)
     lines.append(f"{indent})")
     return lines
 

@@ -15,7 +15,12 @@ import yaml
 from pulumi_depot_provider.importer.names import ProjectNames, assign_names
 from pulumi_depot_provider.importer.program import KNOWN_HARDWARE, KNOWN_REGIONS
 from pulumi_depot_provider.importer.pycode import comment, shown_id, string
-from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
+from pulumi_depot_provider.importer.snapshot import (
+    OrganizationSnapshot,
+    ProjectSnapshot,
+    TokenSnapshot,
+    TrustPolicySnapshot,
+)
 
 HEADER = (
     "Tenants file written by `pulumi-depot import --format tenants`: one tenant per Depot project. Every tenant "
@@ -63,7 +68,11 @@ def _shown(project: ProjectSnapshot) -> str:
 def unaccepted(project: ProjectSnapshot) -> str | None:
     """Why a tenant cannot hold the project as Depot has it (a character pulumi-depot's inputs refuse, in its name,
     a trust policy or the adopted token), or None."""
-    held = [project, *project.trust_policies, *project.tokens[:1]]
+    held: list[ProjectSnapshot | TrustPolicySnapshot | TokenSnapshot] = [
+        project,
+        *project.trust_policies,
+        *project.tokens[:1],
+    ]
     return next((reason for item in held if (reason := item.unaccepted())), None)
 
 

@@ -83,7 +83,7 @@ def import_project_token(client: DepotClient, import_id: str) -> Imported | None
     if token is None:
         return None
     description = plain(token.description)
-    state = ProjectTokenState(project_id=project_id, description=description)  # no secret: secret_known false
+    state = ProjectTokenState(project_id=project_id, description=description, secret_known=False)  # no secret
     inputs: dict[str, Any] = {"project_id": project_id, "description": description}
     return token_id, {**state.outputs(), DECLARED_INPUTS: declared_paths(ProjectTokenArgs, inputs)}, inputs
 

@@ -213,7 +213,7 @@ class DepotNativeProvider(rpc.Provider):
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
         if isinstance(provider, TrustPolicySetProvider):
             result, steps = provider.diff_with_plan(request.resource_id, olds, news)
-            detail = details.policy_set_details(result.replaces, steps, olds, news) if result.changes else {}
+            detail = details.policy_set_details(result.replaces or [], steps, olds, news) if result.changes else {}
         else:
             result = provider.diff(request.resource_id, olds, news)
             detail = details.field_details(provider, olds, news)
@@ -233,6 +233,7 @@ class DepotNativeProvider(rpc.Provider):
     def _create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
         provider, _ = self._provider(request.urn)
         result = provider.create(plain_map(request.properties))
+        assert result.outs is not None  # ProviderCore.create always returns the outputs
         secret = secret_keys(request.properties) | secret_outputs(provider)
         return rpc.CreateResponse(resource_id=result.id, properties=property_map(result.outs, secret))
 
@@ -259,6 +260,7 @@ class DepotNativeProvider(rpc.Provider):
             result = provider.read(request.resource_id, plain_map(request.properties))
             if not result.id:
                 return rpc.ReadResponse()
+            assert result.outs is not None  # ProviderCore.read returns outputs with every id
             id_, outputs, inputs = result.id, result.outs, result.inputs or {}
         return rpc.ReadResponse(
             resource_id=id_,

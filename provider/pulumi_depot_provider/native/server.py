@@ -27,7 +27,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native.provider import DepotNativeProvider, plugin_version
 
-Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 METHODS = (
     "GetSchema",
     "CheckConfig",
@@ -55,7 +55,7 @@ def failure_message(error: BaseException) -> str:
 
 
 def _one_line(handler: Handler) -> Handler:
-    async def method(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def method(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         try:
             return await handler(self, request, context)
         except Exception as error:
@@ -68,7 +68,9 @@ class DepotServicer(ProviderServicer):
     """The SDK's servicer, with failures as one line, a Read that can say "gone" and a Construct that keeps
     retainOnDelete."""
 
-    async def Read(self, request: proto.ReadRequest, context: grpc.aio.ServicerContext) -> proto.ReadResponse:
+    async def Read(
+        self, request: proto.ReadRequest, context: grpc.aio.ServicerContext[proto.ReadRequest, proto.ReadResponse]
+    ) -> proto.ReadResponse:
         """The SDK's Read always sends properties, so the engine never learns that an object is gone (it tests for
         no properties at all: refresh drops the resource, import fails with "does not exist"). No id: gone."""
         answer = await self._provider.read(

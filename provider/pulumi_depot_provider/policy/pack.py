@@ -31,10 +31,10 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     try:
         allowed = parse_config(args.get_config())
     except ConfigurationError as error:
-        report_violation(str(error))
+        report_violation(str(error), None)  # None: the violation is the resource's own (its URN)
         return
     for message in violations(args.resource_type, plain(args.props, UnknownValueError), allowed):
-        report_violation(message)
+        report_violation(message, None)
 
 
 def policy() -> ResourceValidationPolicy:

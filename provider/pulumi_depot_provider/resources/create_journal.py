@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,7 +102,7 @@ class CreateJournal:
             return None
         return entry
 
-    def begin(self, owner: str | None, kind: str, identity: dict[str, str], before: Sequence[str]) -> None:
+    def begin(self, owner: str | None, kind: str, identity: dict[str, str], before: Iterable[str]) -> None:
         if owner is not None:
             self._write(
                 PendingCreate(

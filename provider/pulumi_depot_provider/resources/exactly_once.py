@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar, overload
 
 from pulumi_depot_provider import say
 from pulumi_depot_provider.adapter import DepotResourceError, import_id_fix
@@ -42,6 +42,7 @@ BACKOFF = RetryPolicy(max_attempts=1_000, initial_backoff=0.5, max_backoff=10.0)
 _random = random.Random()
 
 T = TypeVar("T")
+Found = TypeVar("Found")  # what a look-up finds: the created type itself, or a listing's item (keep_found=False)
 
 
 class Unsettled(DepotError):
@@ -91,6 +92,7 @@ def keep_looking(appeared: Callable[[], Sequence[T]], failure: DepotError, label
             time.sleep(delay)
 
 
+@overload
 def create_exactly_once(
     create: Callable[[], T],
     *,
@@ -98,15 +100,40 @@ def create_exactly_once(
     remove: Callable[[T], None],
     name_of: Callable[[T], str],
     label: str,
+    keep_found: Literal[True] = True,
+    lost: str = "its answer",
+) -> T: ...
+
+
+@overload
+def create_exactly_once(
+    create: Callable[[], T],
+    *,
+    appeared: Callable[[], Sequence[Found]],
+    remove: Callable[[Found], None],
+    name_of: Callable[[Found], str],
+    label: str,
+    keep_found: Literal[False],
+    lost: str = "its answer",
+) -> T: ...
+
+
+def create_exactly_once(
+    create: Callable[[], T],
+    *,
+    appeared: Callable[[], Sequence[Found]],
+    remove: Callable[[Found], None],
+    name_of: Callable[[Found], str],
+    label: str,
     keep_found: bool = True,
     lost: str = "its answer",
-) -> T:
+) -> T | Found:
     """Call `create`; after an ambiguous failure, `appeared()` lists what matches the request and was not there
     before (oldest first). With keep_found the first is the result; without, each is removed and `create` runs
     again. A certain failure, or an ambiguous one on the last attempt with nothing found, is raised.
     `name_of` names an object in the log ("project 7f76t7vghb"); `lost` says what a removed one took with it."""
 
-    def remove_gone(item: T) -> None:
+    def remove_gone(item: Found) -> None:
         with suppress(NotFound):
             remove(item)
 
@@ -163,7 +190,7 @@ class Claim(Generic[T]):
     adopt: Callable[[str], str] = import_id_fix
     journal: CreateJournal = JOURNAL
 
-    def begin(self, before: Sequence[str]) -> None:
+    def begin(self, before: Iterable[str]) -> None:
         self.journal.begin(self.owner, self.kind, self.identity, before)
 
     def answered(self, created_id: str) -> None:

@@ -119,6 +119,7 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             description=args.description,
             rotation_trigger=args.rotation_trigger,
             secret=created.secret,
+            secret_known=True,
         )
         return created.token_id, state
 
@@ -164,6 +165,7 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             description=args.description,
             rotation_trigger=args.rotation_trigger,
             import_id=args.import_id,
+            secret_known=False,
         )
         return token.token_id, state
 
