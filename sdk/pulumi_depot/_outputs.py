@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 __all__ = ["BuildkiteTrust", "CachePolicy", "CircleCITrust", "GitHubTrust"]
 
 
 @pulumi.output_type
-class CachePolicy(dict):  # type: ignore[type-arg]  # output types are dicts, as in Pulumi's generated SDKs
+class CachePolicy(dict[str, Any]):  # output types are dicts, as in Pulumi's generated SDKs
     """A project's effective cache policy, as Depot reports it."""
 
     def __init__(self, *, keep_gb: int, keep_days: int, keep_bytes: int) -> None:
@@ -39,7 +41,7 @@ class CachePolicy(dict):  # type: ignore[type-arg]  # output types are dicts, as
 
 
 @pulumi.output_type
-class GitHubTrust(dict):  # type: ignore[type-arg]
+class GitHubTrust(dict[str, Any]):
     """A GitHub repository a trust policy trusts."""
 
     def __init__(self, *, repository_owner: str, repository: str) -> None:
@@ -60,7 +62,7 @@ class GitHubTrust(dict):  # type: ignore[type-arg]
 
 
 @pulumi.output_type
-class BuildkiteTrust(dict):  # type: ignore[type-arg]
+class BuildkiteTrust(dict[str, Any]):
     """A Buildkite pipeline a trust policy trusts."""
 
     def __init__(self, *, organization_slug: str, pipeline_slug: str) -> None:
@@ -81,7 +83,7 @@ class BuildkiteTrust(dict):  # type: ignore[type-arg]
 
 
 @pulumi.output_type
-class CircleCITrust(dict):  # type: ignore[type-arg]
+class CircleCITrust(dict[str, Any]):
     """A CircleCI project a trust policy trusts."""
 
     def __init__(self, *, organization_uuid: str, project_uuid: str) -> None:

@@ -34,15 +34,15 @@ def _restoring(serialize: Callable[[Any], str]) -> Callable[[Any], str]:
         with _lock:
             saved = (
                 pickle.Pickler,
-                pickle._Pickler.__dict__["_batch_setitems"],  # type: ignore[attr-defined]
-                pickle._Pickler.__dict__["save_dict"],  # type: ignore[attr-defined]
+                pickle._Pickler.__dict__["_batch_setitems"],
+                pickle._Pickler.__dict__["save_dict"],
             )
             try:
                 return serialize(provider)
             finally:
-                pickle.Pickler = saved[0]  # type: ignore[misc]
-                pickle._Pickler._batch_setitems = saved[1]  # type: ignore[attr-defined]
-                pickle._Pickler.save_dict = saved[2]  # type: ignore[attr-defined]
+                pickle.Pickler = saved[0]  # type: ignore[misc]  # rebinding a class: restoring what the SDK swapped
+                pickle._Pickler._batch_setitems = saved[1]  # type: ignore[attr-defined]  # private: absent from typeshed
+                pickle._Pickler.save_dict = saved[2]  # type: ignore[attr-defined]  # private: absent from typeshed
 
     setattr(serialize_provider, _RESTORES, True)
     return serialize_provider
@@ -51,4 +51,4 @@ def _restoring(serialize: Callable[[Any], str]) -> Callable[[Any], str]:
 def install() -> None:
     """Idempotent: wrap pulumi.dynamic.dynamic.serialize_provider once."""
     if not getattr(_dynamic.serialize_provider, _RESTORES, False):
-        _dynamic.serialize_provider = _restoring(_dynamic.serialize_provider)  # type: ignore[assignment]
+        _dynamic.serialize_provider = _restoring(_dynamic.serialize_provider)

@@ -36,13 +36,14 @@ def token_value_inputs(
     an explicit ``value``. The value is always registered as a Pulumi secret (encrypted in the state)."""
     if (token is None) == (value is None):
         raise TypeError(f"{sink}: give exactly one of token= (a depot.ProjectToken) or value= (the token, a secret)")
+    secret: pulumi.Input[str | None] = value  # an adopted token's secret is None (refused by the sink's check)
     if token is not None:
         if not isinstance(token, _token_classes()):
             raise TypeError(f"{sink}: token= must be a depot.ProjectToken, not a {type(token).__name__}")
-        value = token.secret
+        secret = token.secret
         value_known = getattr(token, "secret_known", None) if value_known is None else value_known
         token_name = getattr(token, "_name", None) if token_name is None else token_name
-    return {"value": pulumi.Output.secret(value), "value_known": value_known, "token_name": token_name}
+    return {"value": pulumi.Output.secret(secret), "value_known": value_known, "token_name": token_name}
 
 
 class AwsSecretsManagerToken(pulumi.dynamic.Resource, module="depot", name="AwsSecretsManagerToken"):

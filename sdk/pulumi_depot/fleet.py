@@ -223,7 +223,7 @@ class TenantFleet:
         fails the deployment with one line (AdoptedTokenSecretError) naming every such tenant and the fix, rather
         than handing on something that is not a token. Only made when read: a fleet whose tokens are never
         exported deploys adopted tokens as usual."""
-        with_token = {tenant_id: tenant for tenant_id, tenant in self.tenants.items() if tenant.token is not None}
+        with_token = {tenant_id: tenant.token for tenant_id, tenant in self.tenants.items() if tenant.token is not None}
         if not with_token:
             return pulumi.Output.secret(pulumi.Output.from_input({}))
 
@@ -242,10 +242,10 @@ class TenantFleet:
             adopted = [tenant_id for tenant_id in with_token if flags[tenant_id]]
             if adopted:  # known even in a preview: the refusal fails the preview
                 return refusal(adopted)
-            tokens = {tenant_id: secret_or_adopted(tenant.token) for tenant_id, tenant in with_token.items()}
+            tokens = {tenant_id: secret_or_adopted(token) for tenant_id, token in with_token.items()}
             return pulumi.Output.all(**tokens).apply(forward)
 
-        flags = pulumi.Output.all(**{tenant_id: tenant._token_adopted() for tenant_id, tenant in with_token.items()})
+        flags = pulumi.Output.all(**{tenant_id: self.tenants[tenant_id]._token_adopted() for tenant_id in with_token})
         return pulumi.Output.secret(flags.apply(check))
 
     def export(self, project_ids: str | None = None, tokens: str | None = None) -> None:

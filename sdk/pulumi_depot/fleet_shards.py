@@ -94,7 +94,7 @@ def shard_name_problem(name: object) -> str | None:
 def shard_of_stack(setting: object, stack: str) -> tuple[str | None, str | None]:
     """(the shard, None) that stack config ``pulumi-depot:fleet`` and the stack's name give, or (None, why not)."""
     prefix = setting.get(PREFIX_FIELD) if isinstance(setting, Mapping) else None
-    if not isinstance(prefix, str) or set(setting) != {PREFIX_FIELD}:  # type: ignore[arg-type]
+    if not isinstance(setting, Mapping) or not isinstance(prefix, str) or set(setting) != {PREFIX_FIELD}:
         return None, (
             f"stack config {SHARD_CONFIG_KEY} must be {{{PREFIX_FIELD}: <prefix of the shard stacks' names>}}, as "
             "`pulumi-depot fleet` sets it"

@@ -62,9 +62,9 @@ from typing import Annotated, Any
 
 import pulumi
 import yaml
-from pulumi_depot_provider.client.project_settings import INT32_MAX
+from pulumi_depot_provider.client.project_settings import INT32_MAX, Region
 from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem, printable
-from pulumi_depot_provider.resources.project import HardwareName, ProjectName, Region
+from pulumi_depot_provider.resources.project import HardwareName, ProjectName
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
     BaseModel,
@@ -582,7 +582,7 @@ class _StrictLoader(yaml.SafeLoader):
         self._sizes: dict[int, int] = {}  # id(node) -> how many values it expands to
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         line = event.start_mark.line + 1
         if isinstance(event, yaml.CollectionStartEvent):
             self._depth += 1
@@ -607,7 +607,7 @@ class _StrictLoader(yaml.SafeLoader):
                 f"line {line}: the document expands to more than {MAX_NODES:,} values (aliases counted as "
                 "copies: an alias bomb?); write the values out"
             )
-        return node  # type: ignore[no-any-return]
+        return node
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -635,7 +635,7 @@ def _load_yaml(text: str) -> Any:
     try:
         return loader.get_single_data()
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
 
 import pulumi
 import pulumi.dynamic
@@ -46,23 +46,23 @@ class TrustPolicyEntryArgs:
     @pulumi.getter(name="github")
     def github(self) -> pulumi.Input[GitHubTrustArgs] | None:
         """Trust a GitHub repository."""
-        return pulumi.get(self, "github")  # type: ignore[no-any-return]
+        return pulumi.get(self, "github")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
     @property
     @pulumi.getter(name="buildkite")
     def buildkite(self) -> pulumi.Input[BuildkiteTrustArgs] | None:
         """Trust a Buildkite pipeline."""
-        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]
+        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
     @property
     @pulumi.getter(name="circleci")
     def circleci(self) -> pulumi.Input[CircleCITrustArgs] | None:
         """Trust a CircleCI project."""
-        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]
+        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
 
 @pulumi.output_type
-class TrustPolicyEntry(dict):  # type: ignore[type-arg]  # output types are dicts, as in Pulumi's generated SDKs
+class TrustPolicyEntry(dict[str, Any]):  # output types are dicts, as in Pulumi's generated SDKs
     """One trust policy of a set, as Depot has it: exactly one of the three is set."""
 
     def __init__(
@@ -83,27 +83,36 @@ class TrustPolicyEntry(dict):  # type: ignore[type-arg]  # output types are dict
     @pulumi.getter(name="github")
     def github(self) -> GitHubTrust | None:
         """The trusted GitHub repository, for a GitHub policy."""
-        return pulumi.get(self, "github")  # type: ignore[no-any-return]
+        return pulumi.get(self, "github")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
     @property
     @pulumi.getter(name="buildkite")
     def buildkite(self) -> BuildkiteTrust | None:
         """The trusted Buildkite pipeline, for a Buildkite policy."""
-        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]
+        return pulumi.get(self, "buildkite")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
     @property
     @pulumi.getter(name="circleci")
     def circleci(self) -> CircleCITrust | None:
         """The trusted CircleCI project, for a CircleCI policy."""
-        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]
+        return pulumi.get(self, "circleci")  # type: ignore[no-any-return]  # pulumi.get returns Any
 
 
 PolicyLike = TrustPolicyEntryArgs | GitHubTrustArgs | BuildkiteTrustArgs | CircleCITrustArgs | Mapping[str, Any]
 
 
-def trust_entry(policy: PolicyLike) -> TrustPolicyEntryArgs | Mapping[str, Any]:
+@overload
+def trust_entry(policy: PolicyLike) -> TrustPolicyEntryArgs | Mapping[str, Any]: ...
+
+
+@overload
+def trust_entry(policy: pulumi.Input[PolicyLike]) -> pulumi.Input[PolicyLike]: ...
+
+
+def trust_entry(policy: pulumi.Input[PolicyLike]) -> pulumi.Input[PolicyLike]:
     """A set entry from any of the accepted spellings: a TrustPolicyEntryArgs, a bare GitHubTrustArgs /
-    BuildkiteTrustArgs / CircleCITrustArgs, or a mapping as in a tenants file (``{"github": {...}}``)."""
+    BuildkiteTrustArgs / CircleCITrustArgs, or a mapping as in a tenants file (``{"github": {...}}``). An Output
+    (or awaitable) entry is passed on as it is."""
     if isinstance(policy, GitHubTrustArgs):
         return TrustPolicyEntryArgs(github=policy)
     if isinstance(policy, BuildkiteTrustArgs):
@@ -155,7 +164,7 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
         resource_name: str,
         *,
         project_id: pulumi.Input[str],
-        policies: pulumi.Input[list[pulumi.Input[TrustPolicyEntryArgs]]],
+        policies: pulumi.Input[Sequence[pulumi.Input[PolicyLike]]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """
@@ -167,7 +176,7 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
         :param opts: Pulumi resource options.
         """
         if isinstance(policies, list | tuple):
-            policies = [trust_entry(policy) for policy in policies]  # type: ignore[arg-type,misc]
+            policies = [trust_entry(policy) for policy in policies]
         elif not is_computed(policies):  # "" or {} would otherwise be read as an empty set: remove every policy
             raise TenantsFileError(
                 f"depot.TrustPolicySet {resource_name!r}",

@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pulumi_depot.fleet_command.report import ShardOutcome, printable
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress:
@@ -69,7 +72,7 @@ class RichProgress(Progress):
             transient=False,
         )
         self._fleet = self._bars.add_task(f"fleet {operation}", total=total, state="")
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self._running: dict[str, ShardOutcome] = {}
