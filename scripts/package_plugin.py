@@ -52,9 +52,13 @@ def freeze(work: Path) -> Path:
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN"]
     command += ["--name", EXECUTABLE, "--distpath", str(work / "dist"), "--workpath", str(work / "build")]
     command += ["--specpath", str(work), "--collect-data", "pulumi_depot_provider"]
-    # The source tree, so an editable install (whose package folders PyInstaller cannot see) builds too.
-    for path in (ROOT / "provider", ROOT / "sdk", ROOT):
+    # The source tree, so an editable install (whose package folders PyInstaller cannot see) builds too; the
+    # generated SDK (TenantProject's Construct builds its children with it) sits one folder down.
+    for path in (ROOT / "provider", ROOT / "sdk" / "pulumi_depot_native", ROOT / "sdk", ROOT):
         command += ["--paths", str(path)]
+    # Versions read at run time: GetPluginInfo's (pulumi-depot) and the generated SDK's (its _utilities).
+    for distribution in ("pulumi-depot", "pulumi_depot_native"):
+        command += ["--copy-metadata", distribution]
     for module in EXCLUDED:
         command += ["--exclude-module", module]
     # A fixed hash seed: PyInstaller's own advice for reproducible builds.

@@ -42,6 +42,12 @@ resources:
     properties:
       name: api
       region: us-east-1
+  # A component: the plugin's Construct builds its children with the generated SDK, frozen in too.
+  acme:
+    type: depot:index:TenantProject
+    properties:
+      tenant: acme
+      region: us-east-1
 outputs:
   projectId: ${api.id}
 """
@@ -101,12 +107,14 @@ def test_a_yaml_program_on_a_fresh_machine_gets_the_plugin_from_the_release_host
     with release_host(plugin_tarball.parent) as (url, asked):
         stack = pulumi_stack(yaml_program, depot, env={**ACQUIRE, **redirect(url), "PATH": BARE_PATH})
         assert not installed(stack).exists()
-        assert up(stack) == {"api": "create"}
+        ops = up(stack)
+        assert ops["api"] == "create" and set(ops.values()) == {"create"}, ops
         assert asked == [f"/{plugin_tarball.name}"]
         assert os.access(installed(stack), os.X_OK)
         project_id = stack.outputs()["projectId"]
         assert native_resources(stack)["api"]["type"] == "depot:index:Project"
         assert depot.client().get_project(project_id).name == "api"
+        assert len(depot.client().list_projects()) == 2  # the tenant's too
         stack.preview(expect_no_changes=True)
         stack.destroy()
         assert asked == [f"/{plugin_tarball.name}"]  # downloaded once, then the cached copy served every step
@@ -156,7 +164,7 @@ def test_b_a_bad_release_fails_naming_the_install_command_and_plugin_install_fro
         assert asked[-1] == f"/{wanted}"
         assert os.access(installed(stack), os.X_OK)
         # Installed, the plugin is used as it is: nothing more is downloaded (the override is gone).
-        assert up(stack) == {"api": "create"}
+        assert up(stack)["api"] == "create"
         assert depot.client().get_project(stack.outputs()["projectId"]).name == "api"
         assert asked[-1] == f"/{wanted}" and asked.count(f"/{wanted}") == 1
 
