@@ -7,13 +7,14 @@ regenerate it and compare with both committed files, and hold the dynamic SDK (s
 
 It is the plugin's schema: package `depot`, tokens depot:index:<Name> (the dynamic SDK registers the same resources
 as pulumi-python:dynamic/depot:<Name>; pulumi_depot_provider.tokens.native_token maps one to the other), the
-resources and functions (invokes) the plugin serves, and its configuration. Property names are the ones on the
-wire and in state (snake_case, as the dynamic SDK's keywords). Descriptions, required properties, replaceOnChanges
-and secret come from the models' Field descriptions and Behaviour metadata; functions' from
-resources/project_lookup.py. The AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) are dynamic
-resources only (the plugin does not serve them), so they are not in it. depot:index:TenantProject is a component
-(isComponent, built by the plugin's Construct): its inputs are native/construct.py's tenant_inputs (the Python
-component's keywords, typed by the tenants file's model), its outputs TenantProjectOutputs.
+resources and functions (invokes) the plugin serves, and its configuration. Property names are the ones on the wire
+and in state: camelCase (`cachePolicy.keepGb`), each a field's name by native/names.py's wire_name, the mapping the
+plugin converts values with (each generator gives its language's style: Python `cache_policy`). Descriptions,
+required properties, replaceOnChanges and secret come from the models' Field descriptions and Behaviour metadata;
+functions' from resources/project_lookup.py. The AWS token sinks (AwsSecretsManagerToken, AwsSsmParameterToken) are
+dynamic resources only (the plugin does not serve them), so they are not in it. depot:index:TenantProject is a
+component (isComponent, built by the plugin's Construct): its inputs are native/construct.py's tenant_inputs (the
+Python component's keywords, typed by the tenants file's model), its outputs TenantProjectOutputs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_depot_provider.adapter import ProviderCore
+from pulumi_depot_provider.allowlist import TRUST_FIELDS
 from pulumi_depot_provider.native.construct import COMPONENT_TOKEN, SCHEMA_NAMES, TenantProjectOutputs, tenant_inputs
+from pulumi_depot_provider.native.names import wire_name
 from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES
 from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
@@ -60,8 +63,22 @@ ENUMS: dict[Any, tuple[str, str]] = {
         "Builder hardware, Depot's Hardware enum names (HARDWARE_UNSPECIFIED: Depot's default).",
     ),
 }
+
+
+def enum_name(value: str) -> str:
+    """A member's schema name, from which each generator makes a clean identifier: HARDWARE_32X64 -> 32x64 (Python
+    Hardware.HARDWARE_32X64, TypeScript Hardware_32x64, Go Hardware_32x64: each prefixes a leading digit with the
+    type), HARDWARE_UNSPECIFIED -> Unspecified, us-east-1 -> USEast1 (as pulumi-aws names its regions)."""
+    if value.startswith("HARDWARE_"):
+        rest = value.removeprefix("HARDWARE_").lower()
+        return rest if rest[:1].isdigit() else rest.title()
+    area, *rest = value.split("-")
+    return area.upper() + "".join(part.title() for part in rest)
+
+
 SCALARS: dict[Any, dict[str, str]] = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"}}
 ANY = {"$ref": "pulumi.json#/Any"}
+TRUST_KIND, ALLOWED_TRUST_ENTRY = "TrustKind", "AllowedTrustEntry"
 
 
 def schema_name(model: type[BaseModel]) -> str:
@@ -113,7 +130,7 @@ class SchemaBuilder:
             {
                 "description": description,
                 "type": "string",
-                "enum": [{"value": value, "name": value} for value in typing.get_args(literal)],
+                "enum": [{"value": value, "name": enum_name(value)} for value in typing.get_args(literal)],
             },
         )
         return name
@@ -130,9 +147,9 @@ class SchemaBuilder:
         spec: dict[str, Any] = {
             "description": _doc(model),
             "type": "object",
-            "properties": {field: self.property_spec(info) for field, info in model.model_fields.items()},
+            "properties": {wire_name(field): self.property_spec(info) for field, info in model.model_fields.items()},
         }
-        required = [field for field, info in model.model_fields.items() if info.is_required()]
+        required = [wire_name(field) for field, info in model.model_fields.items() if info.is_required()]
         if required:
             spec["required"] = required
         self.types[self.token(name)] = spec
@@ -161,12 +178,13 @@ class SchemaBuilder:
             raise TypeError(f"{state.__name__} must echo every input; it lacks {sorted(missing)}")
         return {
             "description": _doc(args),
-            "inputProperties": {name: self.property_spec(info) for name, info in args.model_fields.items()},
-            "requiredInputs": [name for name, info in args.model_fields.items() if info.is_required()],
+            "inputProperties": self.properties(args),
+            "requiredInputs": _required(args),
             "properties": {
-                name: self.property_spec(info, args.model_fields.get(name)) for name, info in state.model_fields.items()
+                wire_name(name): self.property_spec(info, args.model_fields.get(name))
+                for name, info in state.model_fields.items()
             },
-            "required": [name for name, info in state.model_fields.items() if info.is_required()],
+            "required": _required(state),
         }
 
     def component(self, inputs: type[BaseModel], outputs: type[BaseModel]) -> dict[str, Any]:
@@ -174,20 +192,23 @@ class SchemaBuilder:
         return {
             "isComponent": True,
             "description": _doc(inputs),
-            "inputProperties": {name: self.property_spec(info) for name, info in inputs.model_fields.items()},
-            "requiredInputs": [name for name, info in inputs.model_fields.items() if info.is_required()],
-            "properties": {name: self.property_spec(info) for name, info in outputs.model_fields.items()},
-            "required": [name for name, info in outputs.model_fields.items() if info.is_required()],
+            "inputProperties": self.properties(inputs),
+            "requiredInputs": _required(inputs),
+            "properties": self.properties(outputs),
+            "required": _required(outputs),
         }
+
+    def properties(self, model: type[BaseModel]) -> dict[str, Any]:
+        return {wire_name(name): self.property_spec(info) for name, info in model.model_fields.items()}
 
     def object_spec(self, model: type[BaseModel]) -> dict[str, Any]:
         """A function's inputs or outputs: the model's fields as properties."""
         spec: dict[str, Any] = {
             "description": _doc(model),
             "type": "object",
-            "properties": {name: self.property_spec(info) for name, info in model.model_fields.items()},
+            "properties": self.properties(model),
         }
-        required = [name for name, info in model.model_fields.items() if info.is_required()]
+        required = _required(model)
         if required:
             spec["required"] = required
         return spec
@@ -200,6 +221,10 @@ class SchemaBuilder:
             "inputs": self.object_spec(arguments),
             "outputs": self.object_spec(result),
         }
+
+
+def _required(model: type[BaseModel]) -> list[str]:
+    return [wire_name(name) for name, info in model.model_fields.items() if info.is_required()]
 
 
 def _doc(model: type[BaseModel]) -> str:
@@ -220,10 +245,12 @@ def build_schema() -> dict[str, Any]:
             "secret": True,
             "description": "Depot organization token (`pulumi config set --secret depot:token ...`); "
             "falls back to DEPOT_TOKEN.",
+            "defaultInfo": {"environment": ["DEPOT_TOKEN"]},
         },
         "apiUrl": {
             "type": "string",
             "description": "Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.",
+            "defaultInfo": {"environment": ["DEPOT_API_URL"]},
         },
         "allowInsecureHttp": {
             "type": "boolean",
@@ -232,11 +259,42 @@ def build_schema() -> dict[str, Any]:
         },
         "allowedTrust": {
             "type": "string",
-            "description": "JSON object limiting the CI pipelines trust policies may grant: "
-            '{"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. '
-            "A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's "
-            "DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. "
-            "A TrustPolicy or TrustPolicySet entry outside them fails at preview.",
+            "description": "Stack config: a JSON object limiting the CI pipelines trust policies may grant: "
+            '{"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]} (an explicit '
+            "provider's allowedTrust: a list of AllowedTrustEntry). A provider left out allows nothing. It narrows "
+            "the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, "
+            "which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside "
+            "them fails at preview.",
+        },
+    }
+    # An explicit provider's allowedTrust is typed: one entry per trust kind (stack config stays the JSON object).
+    builder.types[builder.token(TRUST_KIND)] = {
+        "description": "A kind of CI pipeline a trust policy can trust.",
+        "type": "string",
+        "enum": [{"value": kind, "name": kind.title()} for kind in TRUST_FIELDS],
+    }
+    builder.types[builder.token(ALLOWED_TRUST_ENTRY)] = {
+        "description": "What one kind of CI pipeline may be trusted: the names its trust policies may grant.",
+        "type": "object",
+        "properties": {
+            "kind": {"$ref": f"#/types/{builder.token(TRUST_KIND)}"},
+            "names": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "GitHub repository owners, Buildkite organization slugs or CircleCI organization "
+                "UUIDs (by kind).",
+            },
+        },
+        "required": ["kind", "names"],
+    }
+    provider_inputs = {
+        **config,
+        "allowedTrust": {
+            "type": "array",
+            "items": {"$ref": f"#/types/{builder.token(ALLOWED_TRUST_ENTRY)}"},
+            "description": "The CI pipelines this provider's trust policies may grant, one entry per kind (a kind "
+            "left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's "
+            "DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.",
         },
     }
     return {
@@ -247,6 +305,9 @@ def build_schema() -> dict[str, Any]:
         "are the dynamic SDK pulumi_depot's.",
         "keywords": ["pulumi", "depot", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
+        "publisher": "pulumi-depot",
+        "repository": "https://github.com/pulumi-depot/pulumi-depot",
+        "homepage": "https://github.com/pulumi-depot/pulumi-depot",
         # Where releases live: the engine downloads pulumi-resource-depot-v<version>-<os>-<arch>.tar.gz (made by
         # scripts/package_plugin.py) from the GitHub release v<version> of this repository.
         "pluginDownloadURL": "github://api.github.com/pulumi-depot/pulumi-depot",
@@ -254,7 +315,7 @@ def build_schema() -> dict[str, Any]:
         # An explicit provider (depot.Provider(..., token=..., api_url=...)) takes the same settings as stack config.
         "provider": {
             "description": "The Depot provider: the same settings as stack config depot:*.",
-            "inputProperties": config,
+            "inputProperties": provider_inputs,
         },
         # The generated Python SDK (scripts/gen_native_sdk.py -> sdk/pulumi_depot_native): its own distribution,
         # as Pulumi's codegen requires (its _utilities reads the version of the distribution named like the package),

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_depot as depot
 import pytest
 from dynamic_host import run_program
+from pulumi_depot_provider.native.names import core_name
 from pulumi_depot_provider.native.provider import RESOURCES as PLUGIN_RESOURCES
 from pulumi_depot_provider.tokens import native_token
 
@@ -155,7 +156,8 @@ def sdk_outputs(cls: type) -> dict[str, str]:
 
 
 def schema_properties(properties: dict[str, Any], required: list[str]) -> dict[str, tuple[str, bool]]:
-    return {name: (schema_type(spec), name in required) for name, spec in properties.items()}
+    """The schema's camelCase properties by the dynamic SDK's keywords (the fields: names.py's core_name)."""
+    return {core_name(name): (schema_type(spec), name in required) for name, spec in properties.items()}
 
 
 def resource_schema(cls: type) -> dict[str, Any]:
@@ -193,7 +195,7 @@ def test_sdk_input_types_match_the_schema(cls: type) -> None:
 def test_sdk_output_types_match_the_schema(cls: type) -> None:
     spec = SCHEMA["types"][f"depot:index:{cls.__name__}"]
     assert {name: kind for name, (kind, _) in sdk_inputs(cls).items()} == {
-        name: schema_type(prop) for name, prop in spec["properties"].items()
+        core_name(name): schema_type(prop) for name, prop in spec["properties"].items()
     }
 
 
@@ -211,5 +213,5 @@ def test_secret_properties_are_registered_as_secret_outputs() -> None:
     assert len(run.resources) == 5
     for record in run.resources:
         spec = SCHEMA["resources"][native_token(record.type)]
-        secret = sorted(name for name, prop in spec["properties"].items() if prop.get("secret"))
+        secret = sorted(core_name(name) for name, prop in spec["properties"].items() if prop.get("secret"))
         assert sorted(record.additional_secret_outputs) == secret, record.type

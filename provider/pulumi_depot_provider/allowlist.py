@@ -143,6 +143,10 @@ def parse_allowed_trust(raw: Any, name: str) -> AllowedTrust:
             raise ConfigurationError(
                 f"{name} is not valid JSON ({error.msg} at position {error.pos}); set it to {EXPECTED_SHAPE}"
             ) from None
+        if isinstance(raw, str):  # an SDK's provider JSON-encodes its arguments: a JSON text given as one
+            return parse_allowed_trust(raw, name)
+    if isinstance(raw, list):
+        raw = _from_entries(raw, name)
     if not isinstance(raw, dict):
         raise ConfigurationError(f"{name} is a JSON {type(raw).__name__}; set it to {EXPECTED_SHAPE}")
     try:
@@ -152,6 +156,21 @@ def parse_allowed_trust(raw: Any, name: str) -> AllowedTrust:
         where = ".".join(str(part) for part in first["loc"])
         problem = f"unknown key {where!r}" if first["type"] == "extra_forbidden" else f"{where}: {first['msg'].lower()}"
         raise ConfigurationError(f"{name}: {shown(problem)}; set it to {EXPECTED_SHAPE}") from None
+
+
+def _from_entries(entries: list[Any], name: str) -> dict[str, Any]:
+    """The typed form of an explicit native provider, [{"kind": "github", "names": [...]}, ...], as the object."""
+    allowed: dict[str, Any] = {}
+    for index, entry in enumerate(entries):
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        if kind not in TRUST_FIELDS or set(entry) - {"kind", "names"}:
+            raise ConfigurationError(
+                f"{name}[{index}]: give {{kind: github, buildkite or circleci, names: [...]}}, or {EXPECTED_SHAPE}"
+            )
+        if kind in allowed:
+            raise ConfigurationError(f"{name}[{index}]: a second {kind} entry; list every {kind} name in one entry")
+        allowed[kind] = entry.get("names") or []
+    return allowed
 
 
 @functools.lru_cache(maxsize=64)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pulumi_depot_provider.client import ConfigurationError, DepotClient, DepotError, NotFound
+from pulumi_depot_provider.native.names import wire_name
 from pulumi_depot_provider.resources.token_mark import mark_of, stack_hash, stack_of
 from pulumi_depot_provider.resources.trust_policy import live_fields
 
@@ -106,7 +107,7 @@ def held_by(deployment: Mapping[str, Any], held: Held) -> None:
         kind = resource_kind(resource.get("type") or "")
         outputs = resource.get("outputs") or {}
         object_id = _text(resource.get("id"))
-        project_id = _text(outputs.get("project_id"))
+        project_id = _text(_output(outputs, "project_id"))
         if kind is None:
             continue
         if project_id:
@@ -120,9 +121,15 @@ def held_by(deployment: Mapping[str, Any], held: Held) -> None:
         elif kind == "TrustPolicy":
             held.policies.add(object_id)
         elif kind == "TrustPolicySet":
-            policy_ids = outputs.get("policy_ids")
+            policy_ids = _output(outputs, "policy_ids")
             if isinstance(policy_ids, Mapping):
                 held.policies.update(value for value in policy_ids.values() if isinstance(value, str))
+
+
+def _output(outputs: Mapping[str, Any], name: str) -> Any:
+    """A state's output by its field name: a native resource's state has it in camelCase (projectId), a dynamic
+    one's and a pre-rename plugin's as the field."""
+    return outputs.get(name, outputs.get(wire_name(name)))
 
 
 def export_stack(stack: str, cwd: Path) -> dict[str, Any]:

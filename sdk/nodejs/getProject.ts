@@ -40,11 +40,11 @@ export interface GetProjectResult {
     /**
      * The effective cache policy.
      */
-    readonly cache_policy: outputs.ProjectCachePolicy;
+    readonly cachePolicy: outputs.ProjectCachePolicy;
     /**
      * When Depot created the project (RFC 3339).
      */
-    readonly created_at: string;
+    readonly createdAt: string;
     /**
      * The builder Hardware name.
      */
@@ -60,7 +60,7 @@ export interface GetProjectResult {
     /**
      * The organization that owns the project.
      */
-    readonly organization_id: string;
+    readonly organizationId: string;
     /**
      * Where builds run.
      */

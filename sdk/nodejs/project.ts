@@ -50,15 +50,15 @@ export class Project extends pulumi.CustomResource {
     /**
      * The effective cache policy (Depot's values).
      */
-    declare public readonly cache_policy: pulumi.Output<outputs.CachePolicy>;
+    declare public readonly cachePolicy: pulumi.Output<outputs.CachePolicy>;
     /**
      * Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
      */
-    declare public readonly cache_reset_trigger: pulumi.Output<any | undefined>;
+    declare public readonly cacheResetTrigger: pulumi.Output<any | undefined>;
     /**
      * When Depot created the project (RFC 3339).
      */
-    declare public /*out*/ readonly created_at: pulumi.Output<string>;
+    declare public /*out*/ readonly createdAt: pulumi.Output<string>;
     /**
      * The effective Hardware name.
      */
@@ -66,11 +66,11 @@ export class Project extends pulumi.CustomResource {
     /**
      * What adopting the project by import_id changed in Depot, one entry per setting.
      */
-    declare public /*out*/ readonly import_changes: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly importChanges: pulumi.Output<string[] | undefined>;
     /**
      * Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    declare public readonly import_id: pulumi.Output<string | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     /**
      * The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
      */
@@ -78,7 +78,7 @@ export class Project extends pulumi.CustomResource {
     /**
      * The organization that owns the project.
      */
-    declare public readonly organization_id: pulumi.Output<string>;
+    declare public readonly organizationId: pulumi.Output<string>;
     /**
      * Where builds run: us-east-1 or eu-central-1.
      */
@@ -101,28 +101,28 @@ export class Project extends pulumi.CustomResource {
             if (args?.region === undefined && !opts.urn) {
                 throw new Error("Missing required property 'region'");
             }
-            resourceInputs["cache_policy"] = args?.cache_policy;
-            resourceInputs["cache_reset_trigger"] = args?.cache_reset_trigger;
+            resourceInputs["cachePolicy"] = args?.cachePolicy;
+            resourceInputs["cacheResetTrigger"] = args?.cacheResetTrigger;
             resourceInputs["hardware"] = args?.hardware;
-            resourceInputs["import_id"] = args?.import_id;
+            resourceInputs["importId"] = args?.importId;
             resourceInputs["name"] = args?.name;
-            resourceInputs["organization_id"] = args?.organization_id;
+            resourceInputs["organizationId"] = args?.organizationId;
             resourceInputs["region"] = args?.region;
-            resourceInputs["created_at"] = undefined /*out*/;
-            resourceInputs["import_changes"] = undefined /*out*/;
+            resourceInputs["createdAt"] = undefined /*out*/;
+            resourceInputs["importChanges"] = undefined /*out*/;
         } else {
-            resourceInputs["cache_policy"] = undefined /*out*/;
-            resourceInputs["cache_reset_trigger"] = undefined /*out*/;
-            resourceInputs["created_at"] = undefined /*out*/;
+            resourceInputs["cachePolicy"] = undefined /*out*/;
+            resourceInputs["cacheResetTrigger"] = undefined /*out*/;
+            resourceInputs["createdAt"] = undefined /*out*/;
             resourceInputs["hardware"] = undefined /*out*/;
-            resourceInputs["import_changes"] = undefined /*out*/;
-            resourceInputs["import_id"] = undefined /*out*/;
+            resourceInputs["importChanges"] = undefined /*out*/;
+            resourceInputs["importId"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
-            resourceInputs["organization_id"] = undefined /*out*/;
+            resourceInputs["organizationId"] = undefined /*out*/;
             resourceInputs["region"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const replaceOnChanges = { replaceOnChanges: ["organization_id"] };
+        const replaceOnChanges = { replaceOnChanges: ["organizationId"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Project.__pulumiType, name, resourceInputs, opts);
     }
@@ -135,11 +135,11 @@ export interface ProjectArgs {
     /**
      * Cache limits. Omitted: Depot's defaults (50 GB, 14 days), never reported as a change. Only the declared fields are managed; a field left out keeps Depot's value (on creation: the default).
      */
-    cache_policy?: pulumi.Input<inputs.CachePolicyArgs | undefined>;
+    cachePolicy?: pulumi.Input<inputs.CachePolicyArgs | undefined>;
     /**
      * Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
      */
-    cache_reset_trigger?: any | undefined;
+    cacheResetTrigger?: any | undefined;
     /**
      * Builder size, one of Depot's Hardware names (HARDWARE_4X4 ... HARDWARE_192X384; HARDWARE_UNSPECIFIED is Depot's default). Omitted: whatever Depot has.
      */
@@ -147,7 +147,7 @@ export interface ProjectArgs {
     /**
      * Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    import_id?: pulumi.Input<string | undefined>;
+    importId?: pulumi.Input<string | undefined>;
     /**
      * The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
      */
@@ -155,7 +155,7 @@ export interface ProjectArgs {
     /**
      * The Depot organization that owns the project. Omitted: the token's organization (an empty string is refused: leave it out instead). Changing it replaces the project.
      */
-    organization_id?: pulumi.Input<string | undefined>;
+    organizationId?: pulumi.Input<string | undefined>;
     /**
      * Where builds run: us-east-1 or eu-central-1.
      */

@@ -51,15 +51,15 @@ export class ProjectToken extends pulumi.CustomResource {
     /**
      * Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    declare public readonly import_id: pulumi.Output<string | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     /**
      * The id of the project the token is scoped to.
      */
-    declare public readonly project_id: pulumi.Output<string>;
+    declare public readonly projectId: pulumi.Output<string>;
     /**
      * Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
      */
-    declare public readonly rotation_trigger: pulumi.Output<any | undefined>;
+    declare public readonly rotationTrigger: pulumi.Output<any | undefined>;
     /**
      * The token itself (a Pulumi secret), kept from its creation. Absent for a token adopted by import_id: Depot shows a token's secret only when it is created (see secret_known).
      */
@@ -67,7 +67,7 @@ export class ProjectToken extends pulumi.CustomResource {
     /**
      * Whether Pulumi holds the token's secret: true for a token this stack created, false for one adopted by import_id, whose secret cannot be read back (to replace it with a new token whose secret Pulumi keeps: remove import_id, then change rotation_trigger).
      */
-    declare public /*out*/ readonly secret_known: pulumi.Output<boolean>;
+    declare public /*out*/ readonly secretKnown: pulumi.Output<boolean>;
 
     /**
      * Create a ProjectToken resource with the given unique name, arguments, and options.
@@ -83,27 +83,27 @@ export class ProjectToken extends pulumi.CustomResource {
             if (args?.description === undefined && !opts.urn) {
                 throw new Error("Missing required property 'description'");
             }
-            if (args?.project_id === undefined && !opts.urn) {
-                throw new Error("Missing required property 'project_id'");
+            if (args?.projectId === undefined && !opts.urn) {
+                throw new Error("Missing required property 'projectId'");
             }
             resourceInputs["description"] = args?.description;
-            resourceInputs["import_id"] = args?.import_id;
-            resourceInputs["project_id"] = args?.project_id;
-            resourceInputs["rotation_trigger"] = args?.rotation_trigger;
+            resourceInputs["importId"] = args?.importId;
+            resourceInputs["projectId"] = args?.projectId;
+            resourceInputs["rotationTrigger"] = args?.rotationTrigger;
             resourceInputs["secret"] = undefined /*out*/;
-            resourceInputs["secret_known"] = undefined /*out*/;
+            resourceInputs["secretKnown"] = undefined /*out*/;
         } else {
             resourceInputs["description"] = undefined /*out*/;
-            resourceInputs["import_id"] = undefined /*out*/;
-            resourceInputs["project_id"] = undefined /*out*/;
-            resourceInputs["rotation_trigger"] = undefined /*out*/;
+            resourceInputs["importId"] = undefined /*out*/;
+            resourceInputs["projectId"] = undefined /*out*/;
+            resourceInputs["rotationTrigger"] = undefined /*out*/;
             resourceInputs["secret"] = undefined /*out*/;
-            resourceInputs["secret_known"] = undefined /*out*/;
+            resourceInputs["secretKnown"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["secret"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        const replaceOnChanges = { replaceOnChanges: ["project_id", "rotation_trigger"] };
+        const replaceOnChanges = { replaceOnChanges: ["projectId", "rotationTrigger"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(ProjectToken.__pulumiType, name, resourceInputs, opts);
     }
@@ -120,13 +120,13 @@ export interface ProjectTokenArgs {
     /**
      * Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    import_id?: pulumi.Input<string | undefined>;
+    importId?: pulumi.Input<string | undefined>;
     /**
      * The id of the project the token is scoped to.
      */
-    project_id: pulumi.Input<string>;
+    projectId: pulumi.Input<string>;
     /**
      * Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
      */
-    rotation_trigger?: any | undefined;
+    rotationTrigger?: any | undefined;
 }

@@ -2,6 +2,9 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -35,9 +38,9 @@ export class Provider extends pulumi.ProviderResource {
         opts = opts || {};
         {
             resourceInputs["allowInsecureHttp"] = pulumi.output(args?.allowInsecureHttp).apply(JSON.stringify);
-            resourceInputs["allowedTrust"] = args?.allowedTrust;
-            resourceInputs["apiUrl"] = args?.apiUrl;
-            resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
+            resourceInputs["allowedTrust"] = pulumi.output(args?.allowedTrust).apply(JSON.stringify);
+            resourceInputs["apiUrl"] = (args?.apiUrl) ?? utilities.getEnv("DEPOT_API_URL");
+            resourceInputs["token"] = (args?.token ? pulumi.secret(args.token) : undefined) ?? utilities.getEnv("DEPOT_TOKEN");
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -53,9 +56,9 @@ export interface ProviderArgs {
      */
     allowInsecureHttp?: pulumi.Input<boolean | undefined>;
     /**
-     * JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+     * The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
      */
-    allowedTrust?: pulumi.Input<string | undefined>;
+    allowedTrust?: pulumi.Input<pulumi.Input<inputs.AllowedTrustEntryArgs>[] | undefined>;
     /**
      * Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
      */

@@ -28,11 +28,11 @@ export class TenantProject extends pulumi.ComponentResource {
     /**
      * The tenant project's Depot id.
      */
-    declare public /*out*/ readonly project_id: pulumi.Output<string>;
+    declare public /*out*/ readonly projectId: pulumi.Output<string>;
     /**
      * The tenant's project token (a secret). Absent without a token, and for a token adopted by import_id: Depot shows a token's secret only when it is created.
      */
-    declare public /*out*/ readonly token_secret: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly tokenSecret: pulumi.Output<string | undefined>;
 
     /**
      * Create a TenantProject resource with the given unique name, arguments, and options.
@@ -51,23 +51,23 @@ export class TenantProject extends pulumi.ComponentResource {
             if (args?.tenant === undefined && !opts.urn) {
                 throw new Error("Missing required property 'tenant'");
             }
-            resourceInputs["cache_policy"] = args?.cache_policy;
+            resourceInputs["cachePolicy"] = args?.cachePolicy;
             resourceInputs["hardware"] = args?.hardware;
-            resourceInputs["import_id"] = args?.import_id;
-            resourceInputs["name_template"] = args?.name_template;
-            resourceInputs["project_name"] = args?.project_name;
+            resourceInputs["importId"] = args?.importId;
+            resourceInputs["nameTemplate"] = args?.nameTemplate;
+            resourceInputs["projectName"] = args?.projectName;
             resourceInputs["region"] = args?.region;
             resourceInputs["tenant"] = args?.tenant;
             resourceInputs["token"] = args?.token;
-            resourceInputs["trust_policies"] = args?.trust_policies;
-            resourceInputs["project_id"] = undefined /*out*/;
-            resourceInputs["token_secret"] = undefined /*out*/;
+            resourceInputs["trustPolicies"] = args?.trustPolicies;
+            resourceInputs["projectId"] = undefined /*out*/;
+            resourceInputs["tokenSecret"] = undefined /*out*/;
         } else {
-            resourceInputs["project_id"] = undefined /*out*/;
-            resourceInputs["token_secret"] = undefined /*out*/;
+            resourceInputs["projectId"] = undefined /*out*/;
+            resourceInputs["tokenSecret"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const secretOpts = { additionalSecretOutputs: ["token_secret"] };
+        const secretOpts = { additionalSecretOutputs: ["tokenSecret"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
         super(TenantProject.__pulumiType, name, resourceInputs, opts, true /*remote*/);
     }
@@ -80,7 +80,7 @@ export interface TenantProjectArgs {
     /**
      * Cache limits (CachePolicyArgs or ``{"keep_gb": .., "keep_days": ..}``); omitted: Depot's defaults.
      */
-    cache_policy?: pulumi.Input<inputs.CachePolicyArgs | undefined>;
+    cachePolicy?: pulumi.Input<inputs.CachePolicyArgs | undefined>;
     /**
      * Builder size, one of Depot's Hardware names; omitted: Depot's.
      */
@@ -88,15 +88,15 @@ export interface TenantProjectArgs {
     /**
      * Adopt the existing project with this id instead of creating one.
      */
-    import_id?: pulumi.Input<string | undefined>;
+    importId?: pulumi.Input<string | undefined>;
     /**
      * The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
      */
-    name_template?: pulumi.Input<string | undefined>;
+    nameTemplate?: pulumi.Input<string | undefined>;
     /**
      * An explicit Depot project name (overrides name_template).
      */
-    project_name?: pulumi.Input<string | undefined>;
+    projectName?: pulumi.Input<string | undefined>;
     /**
      * us-east-1 or eu-central-1.
      */
@@ -112,5 +112,5 @@ export interface TenantProjectArgs {
     /**
      * Every trust policy of the project (a list of entries as for TrustPolicySet). The set is authoritative: omitted or an explicit ``[]`` means this tenant trusts no CI pipeline, and every trust policy of the project is removed. Anything but a list or tuple (``""``, ``{}``, one entry without a list) is an error, so that a typo cannot remove them all.
      */
-    trust_policies?: pulumi.Input<pulumi.Input<inputs.TrustPolicyEntryArgs>[] | undefined>;
+    trustPolicies?: pulumi.Input<pulumi.Input<inputs.TrustPolicyEntryArgs>[] | undefined>;
 }

@@ -62,11 +62,11 @@ export class TrustPolicy extends pulumi.CustomResource {
     /**
      * Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    declare public readonly import_id: pulumi.Output<string | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     /**
      * The id of the project the policy belongs to.
      */
-    declare public readonly project_id: pulumi.Output<string>;
+    declare public readonly projectId: pulumi.Output<string>;
 
     /**
      * Create a TrustPolicy resource with the given unique name, arguments, and options.
@@ -79,23 +79,23 @@ export class TrustPolicy extends pulumi.CustomResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         if (!opts.id) {
-            if (args?.project_id === undefined && !opts.urn) {
-                throw new Error("Missing required property 'project_id'");
+            if (args?.projectId === undefined && !opts.urn) {
+                throw new Error("Missing required property 'projectId'");
             }
             resourceInputs["buildkite"] = args?.buildkite;
             resourceInputs["circleci"] = args?.circleci;
             resourceInputs["github"] = args?.github;
-            resourceInputs["import_id"] = args?.import_id;
-            resourceInputs["project_id"] = args?.project_id;
+            resourceInputs["importId"] = args?.importId;
+            resourceInputs["projectId"] = args?.projectId;
         } else {
             resourceInputs["buildkite"] = undefined /*out*/;
             resourceInputs["circleci"] = undefined /*out*/;
             resourceInputs["github"] = undefined /*out*/;
-            resourceInputs["import_id"] = undefined /*out*/;
-            resourceInputs["project_id"] = undefined /*out*/;
+            resourceInputs["importId"] = undefined /*out*/;
+            resourceInputs["projectId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const replaceOnChanges = { replaceOnChanges: ["buildkite", "circleci", "github", "project_id"] };
+        const replaceOnChanges = { replaceOnChanges: ["buildkite", "circleci", "github", "projectId"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(TrustPolicy.__pulumiType, name, resourceInputs, opts);
     }
@@ -120,9 +120,9 @@ export interface TrustPolicyArgs {
     /**
      * Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
      */
-    import_id?: pulumi.Input<string | undefined>;
+    importId?: pulumi.Input<string | undefined>;
     /**
      * The id of the project the policy belongs to.
      */
-    project_id: pulumi.Input<string>;
+    projectId: pulumi.Input<string>;
 }

@@ -66,11 +66,11 @@ export class TrustPolicySet extends pulumi.CustomResource {
     /**
      * Policy key -> Depot's trust policy id.
      */
-    declare public /*out*/ readonly policy_ids: pulumi.Output<{[key: string]: string}>;
+    declare public /*out*/ readonly policyIds: pulumi.Output<{[key: string]: string}>;
     /**
      * The project whose trust policies the set owns.
      */
-    declare public readonly project_id: pulumi.Output<string>;
+    declare public readonly projectId: pulumi.Output<string>;
 
     /**
      * Create a TrustPolicySet resource with the given unique name, arguments, and options.
@@ -86,25 +86,25 @@ export class TrustPolicySet extends pulumi.CustomResource {
             if (args?.policies === undefined && !opts.urn) {
                 throw new Error("Missing required property 'policies'");
             }
-            if (args?.project_id === undefined && !opts.urn) {
-                throw new Error("Missing required property 'project_id'");
+            if (args?.projectId === undefined && !opts.urn) {
+                throw new Error("Missing required property 'projectId'");
             }
             resourceInputs["policies"] = args?.policies;
-            resourceInputs["project_id"] = args?.project_id;
+            resourceInputs["projectId"] = args?.projectId;
             resourceInputs["changes"] = undefined /*out*/;
             resourceInputs["drift"] = undefined /*out*/;
             resourceInputs["granted"] = undefined /*out*/;
-            resourceInputs["policy_ids"] = undefined /*out*/;
+            resourceInputs["policyIds"] = undefined /*out*/;
         } else {
             resourceInputs["changes"] = undefined /*out*/;
             resourceInputs["drift"] = undefined /*out*/;
             resourceInputs["granted"] = undefined /*out*/;
             resourceInputs["policies"] = undefined /*out*/;
-            resourceInputs["policy_ids"] = undefined /*out*/;
-            resourceInputs["project_id"] = undefined /*out*/;
+            resourceInputs["policyIds"] = undefined /*out*/;
+            resourceInputs["projectId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const replaceOnChanges = { replaceOnChanges: ["project_id"] };
+        const replaceOnChanges = { replaceOnChanges: ["projectId"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(TrustPolicySet.__pulumiType, name, resourceInputs, opts);
     }
@@ -121,5 +121,5 @@ export interface TrustPolicySetArgs {
     /**
      * The project whose trust policies the set owns.
      */
-    project_id: pulumi.Input<string>;
+    projectId: pulumi.Input<string>;
 }

@@ -110,21 +110,21 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     # One edit: acme trusts a second repository, globex leaves, initech joins (no token, no trust).
     fleet = yaml.safe_load(program.read_text())
     resources = fleet["resources"]
-    resources["tenant-acme"]["properties"]["trust_policies"].append(
-        {"github": {"repository_owner": "acme", "repository": "docs"}}
+    resources["tenant-acme"]["properties"]["trustPolicies"].append(
+        {"github": {"repositoryOwner": "acme", "repository": "docs"}}
     )
     del resources["tenant-globex"]
     resources["tenant-initech"] = {
         "type": "depot:index:TenantProject",
         "properties": {
             "tenant": "initech",
-            "project_name": "tenant-initech",
+            "projectName": "tenant-initech",
             "region": "us-east-1",
             "hardware": "HARDWARE_16X32",
             "token": False,
         },
     }
-    fleet["outputs"] = {"acmeToken": "${tenant-acme.token_secret}", "initech": "${tenant-initech.project_id}"}
+    fleet["outputs"] = {"acmeToken": "${tenant-acme.tokenSecret}", "initech": "${tenant-initech.projectId}"}
     program.write_text(yaml.safe_dump(fleet))
     assert deployer.up() == {
         **fleet_ops({"tenant-acme-trust": "update"}, acme="same", globex="delete"),
@@ -154,9 +154,9 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
 
     # Bad input fails with the Python component's own message, before anything changes.
-    bad = {"tenant": "Initech_Corp", "name_template": "tenant", "region": "us-east-1"}
+    bad = {"tenant": "Initech_Corp", "nameTemplate": "tenant", "region": "us-east-1"}
     with pytest.raises(TenantsFileError) as python:
-        TenantProject("tenant-initech", **bad)  # type: ignore[arg-type]
+        TenantProject("tenant-initech", tenant="Initech_Corp", name_template="tenant", region="us-east-1")
     good, resources["tenant-initech"]["properties"] = resources["tenant-initech"]["properties"], bad
     program.write_text(yaml.safe_dump(fleet))
     failed = fails(deployer.up)
@@ -208,7 +208,7 @@ def test_pulumi_import_in_a_yaml_project_writes_yaml_that_previews_no_changes(
         "properties": {
             "name": "legacy",
             "region": "eu-central-1",
-            "cache_policy": {"keep_gb": 80, "keep_days": 7},
+            "cachePolicy": {"keepGb": 80, "keepDays": 7},
             "hardware": "HARDWARE_UNSPECIFIED",
         },
         "options": {"protect": True},

@@ -24,18 +24,18 @@ config = pulumi.Config()
 legacy = pulumi.CustomResource("depot:index:Project", "legacy", {
     "name": "legacy",
     "region": "eu-central-1",
-    "cache_policy": {"keep_gb": 80},
+    "cachePolicy": {"keepGb": 80},
 })
 pulumi.CustomResource("depot:index:TrustPolicySet", "legacy-trust", {
-    "project_id": legacy.id,
-    "policies": [{"github": {"repository_owner": "acme", "repository": "legacy"}}],
+    "projectId": legacy.id,
+    "policies": [{"github": {"repositoryOwner": "acme", "repository": "legacy"}}],
 })
 other = config.require("otherProject")
 pulumi.CustomResource("depot:index:TrustPolicy", "other-deploy", {
-    "project_id": other,
-    "buildkite": {"organization_slug": "acme", "pipeline_slug": "deploy"},
+    "projectId": other,
+    "buildkite": {"organizationSlug": "acme", "pipelineSlug": "deploy"},
 })
-pulumi.CustomResource("depot:index:ProjectToken", "other-ci", {"project_id": other, "description": "CI builds"})
+pulumi.CustomResource("depot:index:ProjectToken", "other-ci", {"projectId": other, "description": "CI builds"})
 """
 
 
@@ -96,8 +96,8 @@ def test_pulumi_import_of_every_resource_then_no_changes(
         "other-deploy": policy.trust_policy_id,
         "other-ci": token.token_id,
     }
-    assert state["legacy"]["inputs"]["cache_policy"] == {"keep_gb": 80, "keep_days": 7}
-    assert state["other-ci"]["outputs"]["secret_known"] is False
+    assert state["legacy"]["inputs"]["cachePolicy"] == {"keepGb": 80, "keepDays": 7}
+    assert state["other-ci"]["outputs"]["secretKnown"] is False
     assert "secret" not in state["other-ci"]["outputs"]  # Depot shows a secret only at creation
 
     stack.preview(expect_no_changes=True)

@@ -18,11 +18,11 @@ config = pulumi.Config()
 api = pulumi.CustomResource("depot:index:Project", "api", {
     "name": "api",
     "region": "us-east-1",
-    "cache_policy": {"keep_gb": config.get_int("keepGb") or 50, "keep_days": 14},
+    "cachePolicy": {"keepGb": config.get_int("keepGb") or 50, "keepDays": 14},
 })
 pulumi.CustomResource("depot:index:TrustPolicySet", "api-trust", {
-    "project_id": api.id,
-    "policies": [{"github": {"repository_owner": "acme", "repository": "app"}}],
+    "projectId": api.id,
+    "policies": [{"github": {"repositoryOwner": "acme", "repository": "app"}}],
 })
 pulumi.export("project_id", api.id)
 """
@@ -70,8 +70,8 @@ def test_native_project_and_trust_policy_set_lifecycle(
     block = resource_block(stack.preview_text("--diff"), "depot:index:Project")
     assert [line.strip() for line in block if not line.strip().startswith("[")] == [
         "~ depot:index:Project: (update)",
-        "~ cache_policy: {",
-        "~ keep_gb: 50 => 100",
+        "~ cachePolicy: {",
+        "~ keepGb: 50 => 100",
         "}",
     ]
 

@@ -28,7 +28,7 @@ other_org = pulumi.ProviderResource("depot", "other-org", {
 opts = pulumi.ResourceOptions(provider=other_org)
 tenant = pulumi.CustomResource("depot:index:Project", "tenant", {"name": "tenant", "region": "us-east-1"}, opts)
 ci = pulumi.CustomResource("depot:index:ProjectToken", "ci",
-    {"project_id": tenant.id, "description": "CI builds", "secret": None}, opts)
+    {"projectId": tenant.id, "description": "CI builds", "secret": None}, opts)
 pulumi.export("project_id", tenant.id)
 pulumi.export("token", ci.secret)
 """
@@ -63,7 +63,7 @@ def test_explicit_provider_with_a_secret_token_and_a_secret_output(
 
     state = native_resources(stack)
     assert state["ci"]["outputs"]["secret"][SECRET_SIG]  # encrypted in the state
-    assert state["ci"]["outputs"]["secret_known"] is True
+    assert state["ci"]["outputs"]["secretKnown"] is True
     explicit = providers(stack)["other-org"]
     assert explicit["inputs"]["token"][SECRET_SIG] and explicit["outputs"]["token"][SECRET_SIG]
     needles = (secret, other.token, depot.token)

@@ -27,14 +27,14 @@ pulumi.export("eu", invoke("depot:index:listProjects", {"region": "eu-central-1"
 
 
 def info(project: pb.Project) -> dict[str, Any]:
-    """What the invokes return for a project (pulumi_depot.ProjectInfo's fields)."""
+    """What the invokes return for a project (pulumi_depot.ProjectInfo's fields, named as the schema names them)."""
     return {
         "id": project.project_id,
         "name": project.name,
         "region": project.region_id,
-        "organization_id": project.organization_id,
-        "created_at": project.created_at.ToJsonString(),
-        "cache_policy": {"keep_gb": project.cache_policy.keep_gb, "keep_days": project.cache_policy.keep_days},
+        "organizationId": project.organization_id,
+        "createdAt": project.created_at.ToJsonString(),
+        "cachePolicy": {"keepGb": project.cache_policy.keep_gb, "keepDays": project.cache_policy.keep_days},
         "hardware": pb.Hardware.Name(project.hardware),
     }
 
@@ -56,7 +56,7 @@ def test_get_project_and_list_projects_invokes(
     assert up(stack) == {}  # invokes only: no resource of the plugin
     outputs = stack.outputs()
     assert outputs["by_name"] == info(api)
-    assert outputs["by_name"]["organization_id"] == depot.org_id
+    assert outputs["by_name"]["organizationId"] == depot.org_id
     assert outputs["by_name"]["hardware"] == "HARDWARE_8X16"
     assert outputs["by_id"] == info(web)
     assert outputs["all"] == {"projects": [info(api), info(web)]}
@@ -111,10 +111,10 @@ def test_project_get_reads_an_existing_project_by_id(
     state = native_resources(stack)["existing"]
     assert state["external"] is True  # read, not managed: destroy leaves it in Depot
     outputs = state["outputs"]
-    assert (outputs["name"], outputs["region"], outputs["organization_id"]) == ("legacy", "eu-central-1", depot.org_id)
-    assert (outputs["cache_policy"]["keep_gb"], outputs["cache_policy"]["keep_days"]) == (80, 7)
+    assert (outputs["name"], outputs["region"], outputs["organizationId"]) == ("legacy", "eu-central-1", depot.org_id)
+    assert (outputs["cachePolicy"]["keepGb"], outputs["cachePolicy"]["keepDays"]) == (80, 7)
     assert outputs["hardware"] == "HARDWARE_UNSPECIFIED"
-    assert outputs["created_at"] == legacy.created_at.ToJsonString()
+    assert outputs["createdAt"] == legacy.created_at.ToJsonString()
 
     stack.destroy()
     assert client.list_projects() == before

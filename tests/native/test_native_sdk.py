@@ -24,7 +24,7 @@ import pulumi_depot_native as depot
 config = pulumi.Config()
 api = depot.Project("api",
     name="api",
-    region=depot.Region.US_EAST_1,
+    region=depot.Region.US_EAST1,
     cache_policy=depot.CachePolicyArgs(keep_gb=50, keep_days=14))
 depot.TrustPolicySet("api-trust", project_id=api.id, policies=[
     depot.TrustPolicyEntryArgs(github=depot.GitHubTrustArgs(repository_owner="acme", repository="app")),

@@ -28,7 +28,9 @@ case = config.require("case")
 depot_config = pulumi.Config("depot")
 url, token = depot_config.require("apiUrl"), depot_config.require_secret("token")
 other = depot.Provider("other", token=token, api_url=url)  # no allowed_trust: inherits the stack's
-narrow = depot.Provider("narrow", token=token, api_url=url, allowed_trust='{"github": ["acme"]}')
+narrow = depot.Provider("narrow", token=token, api_url=url,
+    allowed_trust=[depot.AllowedTrustEntryArgs(kind=depot.TrustKind.GITHUB, names=["acme"])])  # the typed form
+# The JSON text of the previous schema's string allowedTrust still works.
 wide = depot.Provider("wide", token=token, api_url=url, allowed_trust='{"github": ["acme", "acme-labs", "evil"]}')
 
 
@@ -45,7 +47,7 @@ elif case == "set":
         policies=[depot.TrustPolicyEntryArgs(github=depot.GitHubTrustArgs(repository_owner="evil", repository="x"))])
 elif case == "raw":
     pulumi.CustomResource("depot:index:TrustPolicy", "raw",
-        {"project_id": project, "github": {"repository_owner": "evil", "repository": "raw"}},
+        {"projectId": project, "github": {"repositoryOwner": "evil", "repository": "raw"}},
         pulumi.ResourceOptions(provider=other))
 elif case == "narrowed":
     github("narrowed", "acme-labs", narrow)

@@ -10,12 +10,13 @@ from pulumi.provider.experimental.provider import PropertyDiffKind
 from pulumi.runtime import rpc
 from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native import details
+from pulumi_depot_provider.native.names import to_core, to_wire, wire_path
 from pulumi_depot_provider.native.provider import resource_type, worker_count
 from pulumi_depot_provider.native.server import failure_message
 from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.project import ProjectProvider
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, plan
+from pulumi_depot_provider.resources.project import ProjectArgs, ProjectProvider
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, TrustPolicySetState, plan
 
 KINDS = PropertyDiffKind
 
@@ -122,3 +123,27 @@ def test_failure_message_is_the_resource_codes_line() -> None:
     assert failure_message(wrapped_like_the_sdk(ZeroDivisionError("division by zero"))) == (
         "internal error in pulumi-resource-depot: ZeroDivisionError: division by zero"
     )
+
+
+def test_names_map_fields_to_the_schemas_camel_case_and_back_leaving_map_keys_alone() -> None:
+    state = {
+        "project_id": "p",
+        "policies": [{"github": {"repository_owner": "acme", "repository": "app"}}],
+        "granted": {"github:acme/app_x": "GitHub repository acme/app_x"},
+        "declared_inputs": ["policies"],
+    }
+    wire = to_wire(TrustPolicySetState, state)
+    assert wire == {
+        "projectId": "p",
+        "policies": [{"github": {"repositoryOwner": "acme", "repository": "app"}}],
+        "granted": {"github:acme/app_x": "GitHub repository acme/app_x"},
+        "declaredInputs": ["policies"],
+    }
+    assert to_core(TrustPolicySetState, wire) == state == to_core(TrustPolicySetState, state)  # old state: itself
+    given = {"cachePolicy": PropertyValue({"keepGb": PropertyValue(50.0)}, is_secret=True), "typo_Name": 1}
+    assert to_core(ProjectArgs, given) == {  # the engine's values keep their secrecy; unknown keys stay for check
+        "cache_policy": PropertyValue({"keep_gb": PropertyValue(50.0)}, is_secret=True),
+        "typo_Name": 1,
+    }
+    assert wire_path("policies[0].github.repository_owner") == "policies[0].github.repositoryOwner"
+    assert wire_path('granted["github:a_b/c.d"]') == 'granted["github:a_b/c.d"]'

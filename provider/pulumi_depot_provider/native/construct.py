@@ -30,6 +30,7 @@ from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, TenantSpec,
 from pydantic import BaseModel, Field, create_model
 
 from pulumi_depot_provider.adapter import DepotResourceError
+from pulumi_depot_provider.native.names import to_core, to_wire, wire_name
 from pulumi_depot_provider.resources.fields import SECRET
 from pulumi_depot_provider.resources.project import ProjectProvider
 
@@ -85,12 +86,14 @@ async def construct(request: rpc.ConstructRequest) -> rpc.ConstructResponse:
     if request.resource_type != COMPONENT_TOKEN:
         raise DepotResourceError(f"unknown component {request.resource_type!r}; this provider serves {COMPONENT_TOKEN}")
     known = tenant_inputs().model_fields
-    unknown = sorted(set(request.inputs) - set(known))
+    given = to_core(tenant_inputs(), request.inputs)  # the schema's camelCase names as the component's keywords
+    unknown = sorted(set(given) - set(known))
     if unknown:
         raise DepotResourceError(
-            f"{COMPONENT_TOKEN} {request.name!r}: unknown input(s) {', '.join(unknown)}; it takes {', '.join(known)}"
+            f"{COMPONENT_TOKEN} {request.name!r}: unknown input(s) {', '.join(unknown)}; it takes "
+            + ", ".join(wire_name(name) for name in known)
         )
-    arguments = {key: await _python_input(value) for key, value in request.inputs.items()}
+    arguments = {key: await _python_input(value) for key, value in given.items()}
     try:
         opts = request.options
         if RETAIN_ON_DELETE.get():  # passed on to the children, as in a Python program
@@ -105,7 +108,9 @@ async def construct(request: rpc.ConstructRequest) -> rpc.ConstructResponse:
         outputs["token_secret"] = pulumi.Output.secret(component.token.secret)
     assert set(outputs) <= set(TenantProjectOutputs.model_fields)
     return rpc.ConstructResponse(
-        urn=await component.urn.future() or "", state=await _state(outputs), state_dependencies={}
+        urn=await component.urn.future() or "",
+        state=await _state(to_wire(TenantProjectOutputs, outputs)),
+        state_dependencies={},
     )
 
 

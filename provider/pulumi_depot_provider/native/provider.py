@@ -29,7 +29,8 @@ from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings
 from pulumi_depot_provider.guardrail import GuardedTrustProvider
 from pulumi_depot_provider.native import details, imports
-from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
+from pulumi_depot_provider.native.names import core_name, to_core, to_wire, wire_name, wire_names, wire_path
+from pulumi_depot_provider.native.values import Properties, plain_map, property_map, secret_keys
 from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.fields import behaviour
 from pulumi_depot_provider.resources.project import ProjectProvider
@@ -173,7 +174,7 @@ class DepotNativeProvider(rpc.Provider):
             raise DepotResourceError(f"unknown function {request.tok!r}; this provider serves {', '.join(FUNCTIONS)}")
         model, look_up = FUNCTIONS[request.tok]
         try:
-            args = model.model_validate(plain_map(request.args))
+            args = model.model_validate(to_core(model, plain_map(request.args)))
         except ValidationError as error:
             return rpc.InvokeResponse(failures=invoke_failures(model, error))
         # The settings, their problems (a missing token) and the redaction are the resource code's.
@@ -190,7 +191,7 @@ class DepotNativeProvider(rpc.Provider):
             if error.argument:
                 return rpc.InvokeResponse(failures=[rpc.CheckFailure(error.argument, str(error))])
             raise DepotResourceError(provider._redact(f"{request.tok}: {error}")) from None
-        return rpc.InvokeResponse(return_value=property_map(answer.model_dump(), set()))
+        return rpc.InvokeResponse(return_value=property_map(to_wire(type(answer), answer.model_dump()), set()))
 
     # -- resources --
 
@@ -199,10 +200,11 @@ class DepotNativeProvider(rpc.Provider):
 
     def _check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
         provider, _ = self._provider(request.urn)
-        result = provider.check(plain_map(request.old_inputs), plain_map(request.new_inputs))
+        args = provider.args_model
+        result = provider.check(inputs(args, request.old_inputs), inputs(args, request.new_inputs))
         return rpc.CheckResponse(
-            inputs=property_map(result.inputs, secret_keys(request.new_inputs)),
-            failures=[rpc.CheckFailure(failure.property, failure.reason) for failure in result.failures],
+            inputs=outputs(args, result.inputs, secret_keys(request.new_inputs)),
+            failures=[rpc.CheckFailure(wire_path(failure.property), failure.reason) for failure in result.failures],
         )
 
     async def diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
@@ -210,16 +212,17 @@ class DepotNativeProvider(rpc.Provider):
 
     def _diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
         provider, _ = self._provider(request.urn)
-        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        olds, news = inputs(provider.state_model, request.old_state), inputs(provider.args_model, request.new_inputs)
         if isinstance(provider, TrustPolicySetProvider):
             result, steps = provider.diff_with_plan(request.resource_id, olds, news)
             detail = details.policy_set_details(result.replaces or [], steps, olds, news) if result.changes else {}
         else:
             result = provider.diff(request.resource_id, olds, news)
             detail = details.field_details(provider, olds, news)
-        ignored = list(request.ignore_changes or [])
+        detail = {wire_path(path): entry for path, entry in detail.items()}
+        ignored = wire_names(request.ignore_changes or [])  # a pre-rename program's snake_case paths too
         detail = details.without_ignored(detail, ignored)
-        replaces = [name for name in result.replaces or [] if name not in ignored]
+        replaces = [name for name in wire_names(result.replaces or []) if name not in ignored]
         return rpc.DiffResponse(
             changes=bool(detail or replaces) if ignored else bool(result.changes),
             replaces=replaces,
@@ -232,10 +235,10 @@ class DepotNativeProvider(rpc.Provider):
 
     def _create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
         provider, _ = self._provider(request.urn)
-        result = provider.create(plain_map(request.properties))
+        result = provider.create(inputs(provider.args_model, request.properties))
         assert result.outs is not None  # ProviderCore.create always returns the outputs
         secret = secret_keys(request.properties) | secret_outputs(provider)
-        return rpc.CreateResponse(resource_id=result.id, properties=property_map(result.outs, secret))
+        return rpc.CreateResponse(resource_id=result.id, properties=outputs(provider.state_model, result.outs, secret))
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         return await self._run(self._read, request)
@@ -253,19 +256,19 @@ class DepotNativeProvider(rpc.Provider):
                         "Depot has no object with this id in the token's organization (the id of a "
                         f"{type_} is {imports.ID_FORMS[type_]})"
                     )
-            id_, outputs, inputs = found
+            id_, state, declared = found
             if isinstance(provider, GuardedTrustProvider):
-                provider.refuse_outside_allowlist(request.resource_id, inputs)
+                provider.refuse_outside_allowlist(request.resource_id, declared)
         else:
-            result = provider.read(request.resource_id, plain_map(request.properties))
+            result = provider.read(request.resource_id, inputs(provider.state_model, request.properties))
             if not result.id:
                 return rpc.ReadResponse()
             assert result.outs is not None  # ProviderCore.read returns outputs with every id
-            id_, outputs, inputs = result.id, result.outs, result.inputs or {}
+            id_, state, declared = result.id, result.outs, result.inputs or {}
         return rpc.ReadResponse(
             resource_id=id_,
-            properties=property_map(outputs, secret),
-            inputs=property_map(inputs, secret_keys(request.inputs)),
+            properties=outputs(provider.state_model, state, secret),
+            inputs=outputs(provider.args_model, declared, secret_keys(request.inputs)),
         )
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
@@ -273,16 +276,17 @@ class DepotNativeProvider(rpc.Provider):
 
     def _update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
         provider, _ = self._provider(request.urn)
-        result = provider.update(request.resource_id, plain_map(request.olds), plain_map(request.news))
+        olds, news = inputs(provider.state_model, request.olds), inputs(provider.args_model, request.news)
+        result = provider.update(request.resource_id, olds, news)
         secret = secret_keys(request.olds) | secret_keys(request.news) | secret_outputs(provider)
-        return rpc.UpdateResponse(properties=property_map(result.outs or {}, secret))
+        return rpc.UpdateResponse(properties=outputs(provider.state_model, result.outs or {}, secret))
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
         await self._run(self._delete, request)
 
     def _delete(self, request: rpc.DeleteRequest) -> None:
         provider, _ = self._provider(request.urn)
-        provider.delete(request.resource_id, plain_map(request.properties))
+        provider.delete(request.resource_id, inputs(provider.state_model, request.properties))
 
     # -- components --
 
@@ -294,7 +298,17 @@ class DepotNativeProvider(rpc.Provider):
 
 def invoke_failures(model: type[BaseModel], error: ValidationError) -> list[rpc.CheckFailure]:
     """The arguments' problems, one per argument, in the resource inputs' words (adapter.check_failures)."""
-    return [rpc.CheckFailure(f.property, f.reason) for f in check_failures(model, error, [])]
+    return [rpc.CheckFailure(wire_path(f.property), f.reason) for f in check_failures(model, error, [])]
+
+
+def inputs(model: type[BaseModel], properties: Properties) -> dict[str, Any]:
+    """The engine's values as the resource code's: camelCase names (or a pre-rename plugin's snake_case) to fields."""
+    return to_core(model, plain_map(properties))
+
+
+def outputs(model: type[BaseModel], values: Mapping[str, Any], secret: set[str]) -> Properties:
+    """The resource code's values as the engine's; `secret` names top-level properties in either form."""
+    return property_map(to_wire(model, values), {wire_name(core_name(key)) for key in secret})
 
 
 def secret_outputs(provider: DepotProvider[Any, Any]) -> set[str]:

@@ -23,6 +23,7 @@ from pulumi.runtime import rpc
 from pulumi_depot_provider.allowlist import parse_allowed_trust, shown, shown_repr
 from pulumi_depot_provider.config import ConfigurationError
 from pulumi_depot_provider.guardrail import TRUST_FIELDS, AllowedTrust, GuardedTrustProvider, policy_key
+from pulumi_depot_provider.native.names import to_core, wire_path
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
@@ -66,15 +67,18 @@ def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTru
     if token is None:
         return []
     found = []
-    for path, provider, fields in GUARDED[token]().trust_entries(props):
+    native = resource_type.startswith(NATIVE_PREFIX)  # camelCase inputs, as the schema names them
+    resource = GUARDED[token]
+    for path, provider, fields in resource().trust_entries(to_core(resource.args_model, props) if native else props):
         field, _ = TRUST_FIELDS[provider]
         value = fields.get(field)
         if not isinstance(value, str) or value == rpc.UNKNOWN or allowed.permits(provider, fields):
             continue
         # As the provider's check words it, values escaped and cut: they come from the program.
         key = policy_key(provider, {name: shown(str(item)) for name, item in fields.items()})
+        where = wire_path(f"{path}.{field}") if native else f"{path}.{field}"
         found.append(
-            f"{path}.{field}: trust policy {key} is not allowed: {CONFIG_NAME} allows {allowed.describe(provider)}; "
+            f"{where}: trust policy {key} is not allowed: {CONFIG_NAME} allows {allowed.describe(provider)}; "
             f"add {shown_repr(value)} to its {provider!r} list (--policy-pack-config) if this grant is intended"
         )
     return found

@@ -33,9 +33,9 @@ type LookupProjectArgs struct {
 // A Depot project as Depot has it.
 type LookupProjectResult struct {
 	// The effective cache policy.
-	Cache_policy ProjectCachePolicy `pulumi:"cache_policy"`
+	CachePolicy ProjectCachePolicy `pulumi:"cachePolicy"`
 	// When Depot created the project (RFC 3339).
-	Created_at string `pulumi:"created_at"`
+	CreatedAt string `pulumi:"createdAt"`
 	// The builder Hardware name.
 	Hardware string `pulumi:"hardware"`
 	// The project id.
@@ -43,7 +43,7 @@ type LookupProjectResult struct {
 	// The project's name.
 	Name string `pulumi:"name"`
 	// The organization that owns the project.
-	Organization_id string `pulumi:"organization_id"`
+	OrganizationId string `pulumi:"organizationId"`
 	// Where builds run.
 	Region string `pulumi:"region"`
 }
@@ -81,13 +81,13 @@ func (o LookupProjectResultOutput) ToLookupProjectResultOutputWithContext(ctx co
 }
 
 // The effective cache policy.
-func (o LookupProjectResultOutput) Cache_policy() ProjectCachePolicyOutput {
-	return o.ApplyT(func(v LookupProjectResult) ProjectCachePolicy { return v.Cache_policy }).(ProjectCachePolicyOutput)
+func (o LookupProjectResultOutput) CachePolicy() ProjectCachePolicyOutput {
+	return o.ApplyT(func(v LookupProjectResult) ProjectCachePolicy { return v.CachePolicy }).(ProjectCachePolicyOutput)
 }
 
 // When Depot created the project (RFC 3339).
-func (o LookupProjectResultOutput) Created_at() pulumi.StringOutput {
-	return o.ApplyT(func(v LookupProjectResult) string { return v.Created_at }).(pulumi.StringOutput)
+func (o LookupProjectResultOutput) CreatedAt() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupProjectResult) string { return v.CreatedAt }).(pulumi.StringOutput)
 }
 
 // The builder Hardware name.
@@ -106,8 +106,8 @@ func (o LookupProjectResultOutput) Name() pulumi.StringOutput {
 }
 
 // The organization that owns the project.
-func (o LookupProjectResultOutput) Organization_id() pulumi.StringOutput {
-	return o.ApplyT(func(v LookupProjectResult) string { return v.Organization_id }).(pulumi.StringOutput)
+func (o LookupProjectResultOutput) OrganizationId() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupProjectResult) string { return v.OrganizationId }).(pulumi.StringOutput)
 }
 
 // Where builds run.

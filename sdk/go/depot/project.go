@@ -17,21 +17,21 @@ type Project struct {
 	pulumi.CustomResourceState
 
 	// The effective cache policy (Depot's values).
-	Cache_policy CachePolicyOutput `pulumi:"cache_policy"`
+	CachePolicy CachePolicyOutput `pulumi:"cachePolicy"`
 	// Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
-	Cache_reset_trigger pulumi.AnyOutput `pulumi:"cache_reset_trigger"`
+	CacheResetTrigger pulumi.AnyOutput `pulumi:"cacheResetTrigger"`
 	// When Depot created the project (RFC 3339).
-	Created_at pulumi.StringOutput `pulumi:"created_at"`
+	CreatedAt pulumi.StringOutput `pulumi:"createdAt"`
 	// The effective Hardware name.
 	Hardware pulumi.StringOutput `pulumi:"hardware"`
 	// What adopting the project by import_id changed in Depot, one entry per setting.
-	Import_changes pulumi.StringArrayOutput `pulumi:"import_changes"`
+	ImportChanges pulumi.StringArrayOutput `pulumi:"importChanges"`
 	// Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrOutput `pulumi:"import_id"`
+	ImportId pulumi.StringPtrOutput `pulumi:"importId"`
 	// The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
 	Name pulumi.StringOutput `pulumi:"name"`
 	// The organization that owns the project.
-	Organization_id pulumi.StringOutput `pulumi:"organization_id"`
+	OrganizationId pulumi.StringOutput `pulumi:"organizationId"`
 	// Where builds run: us-east-1 or eu-central-1.
 	Region pulumi.StringOutput `pulumi:"region"`
 }
@@ -50,7 +50,7 @@ func NewProject(ctx *pulumi.Context,
 		return nil, errors.New("invalid value for required argument 'Region'")
 	}
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"organization_id",
+		"organizationId",
 	})
 	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -93,17 +93,17 @@ func ProjectExists(ctx *pulumi.Context,
 
 type projectArgs struct {
 	// Cache limits. Omitted: Depot's defaults (50 GB, 14 days), never reported as a change. Only the declared fields are managed; a field left out keeps Depot's value (on creation: the default).
-	Cache_policy *CachePolicy `pulumi:"cache_policy"`
+	CachePolicy *CachePolicy `pulumi:"cachePolicy"`
 	// Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
-	Cache_reset_trigger interface{} `pulumi:"cache_reset_trigger"`
+	CacheResetTrigger interface{} `pulumi:"cacheResetTrigger"`
 	// Builder size, one of Depot's Hardware names (HARDWARE_4X4 ... HARDWARE_192X384; HARDWARE_UNSPECIFIED is Depot's default). Omitted: whatever Depot has.
 	Hardware *Hardware `pulumi:"hardware"`
 	// Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id *string `pulumi:"import_id"`
+	ImportId *string `pulumi:"importId"`
 	// The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
 	Name string `pulumi:"name"`
 	// The Depot organization that owns the project. Omitted: the token's organization (an empty string is refused: leave it out instead). Changing it replaces the project.
-	Organization_id *string `pulumi:"organization_id"`
+	OrganizationId *string `pulumi:"organizationId"`
 	// Where builds run: us-east-1 or eu-central-1.
 	Region Region `pulumi:"region"`
 }
@@ -111,17 +111,17 @@ type projectArgs struct {
 // The set of arguments for constructing a Project resource.
 type ProjectArgs struct {
 	// Cache limits. Omitted: Depot's defaults (50 GB, 14 days), never reported as a change. Only the declared fields are managed; a field left out keeps Depot's value (on creation: the default).
-	Cache_policy CachePolicyPtrInput
+	CachePolicy CachePolicyPtrInput
 	// Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
-	Cache_reset_trigger pulumi.Input
+	CacheResetTrigger pulumi.Input
 	// Builder size, one of Depot's Hardware names (HARDWARE_4X4 ... HARDWARE_192X384; HARDWARE_UNSPECIFIED is Depot's default). Omitted: whatever Depot has.
 	Hardware HardwarePtrInput
 	// Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrInput
+	ImportId pulumi.StringPtrInput
 	// The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
 	Name pulumi.StringInput
 	// The Depot organization that owns the project. Omitted: the token's organization (an empty string is refused: leave it out instead). Changing it replaces the project.
-	Organization_id pulumi.StringPtrInput
+	OrganizationId pulumi.StringPtrInput
 	// Where builds run: us-east-1 or eu-central-1.
 	Region RegionInput
 }
@@ -164,18 +164,18 @@ func (o ProjectOutput) ToProjectOutputWithContext(ctx context.Context) ProjectOu
 }
 
 // The effective cache policy (Depot's values).
-func (o ProjectOutput) Cache_policy() CachePolicyOutput {
-	return o.ApplyT(func(v *Project) CachePolicyOutput { return v.Cache_policy }).(CachePolicyOutput)
+func (o ProjectOutput) CachePolicy() CachePolicyOutput {
+	return o.ApplyT(func(v *Project) CachePolicyOutput { return v.CachePolicy }).(CachePolicyOutput)
 }
 
 // Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
-func (o ProjectOutput) Cache_reset_trigger() pulumi.AnyOutput {
-	return o.ApplyT(func(v *Project) pulumi.AnyOutput { return v.Cache_reset_trigger }).(pulumi.AnyOutput)
+func (o ProjectOutput) CacheResetTrigger() pulumi.AnyOutput {
+	return o.ApplyT(func(v *Project) pulumi.AnyOutput { return v.CacheResetTrigger }).(pulumi.AnyOutput)
 }
 
 // When Depot created the project (RFC 3339).
-func (o ProjectOutput) Created_at() pulumi.StringOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Created_at }).(pulumi.StringOutput)
+func (o ProjectOutput) CreatedAt() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.CreatedAt }).(pulumi.StringOutput)
 }
 
 // The effective Hardware name.
@@ -184,13 +184,13 @@ func (o ProjectOutput) Hardware() pulumi.StringOutput {
 }
 
 // What adopting the project by import_id changed in Depot, one entry per setting.
-func (o ProjectOutput) Import_changes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringArrayOutput { return v.Import_changes }).(pulumi.StringArrayOutput)
+func (o ProjectOutput) ImportChanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringArrayOutput { return v.ImportChanges }).(pulumi.StringArrayOutput)
 }
 
 // Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-func (o ProjectOutput) Import_id() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.Import_id }).(pulumi.StringPtrOutput)
+func (o ProjectOutput) ImportId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringPtrOutput { return v.ImportId }).(pulumi.StringPtrOutput)
 }
 
 // The project's name in Depot (1 to 64 characters, no control or invisible formatting characters).
@@ -199,8 +199,8 @@ func (o ProjectOutput) Name() pulumi.StringOutput {
 }
 
 // The organization that owns the project.
-func (o ProjectOutput) Organization_id() pulumi.StringOutput {
-	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.Organization_id }).(pulumi.StringOutput)
+func (o ProjectOutput) OrganizationId() pulumi.StringOutput {
+	return o.ApplyT(func(v *Project) pulumi.StringOutput { return v.OrganizationId }).(pulumi.StringOutput)
 }
 
 // Where builds run: us-east-1 or eu-central-1.

@@ -19,15 +19,15 @@ type ProjectToken struct {
 	// What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
 	Description pulumi.StringOutput `pulumi:"description"`
 	// Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrOutput `pulumi:"import_id"`
+	ImportId pulumi.StringPtrOutput `pulumi:"importId"`
 	// The id of the project the token is scoped to.
-	Project_id pulumi.StringOutput `pulumi:"project_id"`
+	ProjectId pulumi.StringOutput `pulumi:"projectId"`
 	// Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
-	Rotation_trigger pulumi.AnyOutput `pulumi:"rotation_trigger"`
+	RotationTrigger pulumi.AnyOutput `pulumi:"rotationTrigger"`
 	// The token itself (a Pulumi secret), kept from its creation. Absent for a token adopted by import_id: Depot shows a token's secret only when it is created (see secret_known).
 	Secret pulumi.StringPtrOutput `pulumi:"secret"`
 	// Whether Pulumi holds the token's secret: true for a token this stack created, false for one adopted by import_id, whose secret cannot be read back (to replace it with a new token whose secret Pulumi keeps: remove import_id, then change rotation_trigger).
-	Secret_known pulumi.BoolOutput `pulumi:"secret_known"`
+	SecretKnown pulumi.BoolOutput `pulumi:"secretKnown"`
 }
 
 // NewProjectToken registers a new resource with the given unique name, arguments, and options.
@@ -40,16 +40,16 @@ func NewProjectToken(ctx *pulumi.Context,
 	if args.Description == nil {
 		return nil, errors.New("invalid value for required argument 'Description'")
 	}
-	if args.Project_id == nil {
-		return nil, errors.New("invalid value for required argument 'Project_id'")
+	if args.ProjectId == nil {
+		return nil, errors.New("invalid value for required argument 'ProjectId'")
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"secret",
 	})
 	opts = append(opts, secrets)
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"project_id",
-		"rotation_trigger",
+		"projectId",
+		"rotationTrigger",
 	})
 	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -94,11 +94,11 @@ type projectTokenArgs struct {
 	// What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
 	Description string `pulumi:"description"`
 	// Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id *string `pulumi:"import_id"`
+	ImportId *string `pulumi:"importId"`
 	// The id of the project the token is scoped to.
-	Project_id string `pulumi:"project_id"`
+	ProjectId string `pulumi:"projectId"`
 	// Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
-	Rotation_trigger interface{} `pulumi:"rotation_trigger"`
+	RotationTrigger interface{} `pulumi:"rotationTrigger"`
 }
 
 // The set of arguments for constructing a ProjectToken resource.
@@ -106,11 +106,11 @@ type ProjectTokenArgs struct {
 	// What the token is for (no control or invisible formatting characters). Depot lists it with the provider's mark after it, e.g. `CI builds [pulumi-depot 3f9a1c/8be20d47-k2m7qx]`, which says which stack and resource created the token; the state and this output hold the declared text.
 	Description pulumi.StringInput
 	// Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrInput
+	ImportId pulumi.StringPtrInput
 	// The id of the project the token is scoped to.
-	Project_id pulumi.StringInput
+	ProjectId pulumi.StringInput
 	// Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
-	Rotation_trigger pulumi.Input
+	RotationTrigger pulumi.Input
 }
 
 func (ProjectTokenArgs) ElementType() reflect.Type {
@@ -156,18 +156,18 @@ func (o ProjectTokenOutput) Description() pulumi.StringOutput {
 }
 
 // Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-func (o ProjectTokenOutput) Import_id() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ProjectToken) pulumi.StringPtrOutput { return v.Import_id }).(pulumi.StringPtrOutput)
+func (o ProjectTokenOutput) ImportId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProjectToken) pulumi.StringPtrOutput { return v.ImportId }).(pulumi.StringPtrOutput)
 }
 
 // The id of the project the token is scoped to.
-func (o ProjectTokenOutput) Project_id() pulumi.StringOutput {
-	return o.ApplyT(func(v *ProjectToken) pulumi.StringOutput { return v.Project_id }).(pulumi.StringOutput)
+func (o ProjectTokenOutput) ProjectId() pulumi.StringOutput {
+	return o.ApplyT(func(v *ProjectToken) pulumi.StringOutput { return v.ProjectId }).(pulumi.StringOutput)
 }
 
 // Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
-func (o ProjectTokenOutput) Rotation_trigger() pulumi.AnyOutput {
-	return o.ApplyT(func(v *ProjectToken) pulumi.AnyOutput { return v.Rotation_trigger }).(pulumi.AnyOutput)
+func (o ProjectTokenOutput) RotationTrigger() pulumi.AnyOutput {
+	return o.ApplyT(func(v *ProjectToken) pulumi.AnyOutput { return v.RotationTrigger }).(pulumi.AnyOutput)
 }
 
 // The token itself (a Pulumi secret), kept from its creation. Absent for a token adopted by import_id: Depot shows a token's secret only when it is created (see secret_known).
@@ -176,8 +176,8 @@ func (o ProjectTokenOutput) Secret() pulumi.StringPtrOutput {
 }
 
 // Whether Pulumi holds the token's secret: true for a token this stack created, false for one adopted by import_id, whose secret cannot be read back (to replace it with a new token whose secret Pulumi keeps: remove import_id, then change rotation_trigger).
-func (o ProjectTokenOutput) Secret_known() pulumi.BoolOutput {
-	return o.ApplyT(func(v *ProjectToken) pulumi.BoolOutput { return v.Secret_known }).(pulumi.BoolOutput)
+func (o ProjectTokenOutput) SecretKnown() pulumi.BoolOutput {
+	return o.ApplyT(func(v *ProjectToken) pulumi.BoolOutput { return v.SecretKnown }).(pulumi.BoolOutput)
 }
 
 func init() {

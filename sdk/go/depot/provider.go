@@ -23,6 +23,16 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.ApiUrl == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "DEPOT_API_URL"); d != nil {
+			args.ApiUrl = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.Token == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "DEPOT_TOKEN"); d != nil {
+			args.Token = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.Token != nil {
 		args.Token = pulumi.ToSecret(args.Token).(pulumi.StringPtrInput)
 	}
@@ -38,8 +48,8 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
-	AllowedTrust *string `pulumi:"allowedTrust"`
+	// The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
+	AllowedTrust []AllowedTrustEntry `pulumi:"allowedTrust"`
 	// Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
 	ApiUrl *string `pulumi:"apiUrl"`
 	// Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
@@ -50,8 +60,8 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
-	AllowedTrust pulumi.StringPtrInput
+	// The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
+	AllowedTrust AllowedTrustEntryArrayInput
 	// Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
 	ApiUrl pulumi.StringPtrInput
 	// Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.

@@ -14,15 +14,15 @@ import (
 type Hardware string
 
 const (
-	Hardware_HARDWARE_UNSPECIFIED = Hardware("HARDWARE_UNSPECIFIED")
-	Hardware_HARDWARE_16X32       = Hardware("HARDWARE_16X32")
-	Hardware_HARDWARE_4X4         = Hardware("HARDWARE_4X4")
-	Hardware_HARDWARE_8X8         = Hardware("HARDWARE_8X8")
-	Hardware_HARDWARE_8X16        = Hardware("HARDWARE_8X16")
-	Hardware_HARDWARE_32X64       = Hardware("HARDWARE_32X64")
-	Hardware_HARDWARE_64X128      = Hardware("HARDWARE_64X128")
-	Hardware_HARDWARE_96X192      = Hardware("HARDWARE_96X192")
-	Hardware_HARDWARE_192X384     = Hardware("HARDWARE_192X384")
+	HardwareUnspecified = Hardware("HARDWARE_UNSPECIFIED")
+	Hardware_16x32      = Hardware("HARDWARE_16X32")
+	Hardware_4x4        = Hardware("HARDWARE_4X4")
+	Hardware_8x8        = Hardware("HARDWARE_8X8")
+	Hardware_8x16       = Hardware("HARDWARE_8X16")
+	Hardware_32x64      = Hardware("HARDWARE_32X64")
+	Hardware_64x128     = Hardware("HARDWARE_64X128")
+	Hardware_96x192     = Hardware("HARDWARE_96X192")
+	Hardware_192x384    = Hardware("HARDWARE_192X384")
 )
 
 func (Hardware) ElementType() reflect.Type {
@@ -147,15 +147,15 @@ func (o HardwarePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pul
 // HardwareInput is an input type that accepts values of the Hardware enum
 // A concrete instance of `HardwareInput` can be one of the following:
 //
-//	Hardware_HARDWARE_UNSPECIFIED
-//	Hardware_HARDWARE_16X32
-//	Hardware_HARDWARE_4X4
-//	Hardware_HARDWARE_8X8
-//	Hardware_HARDWARE_8X16
-//	Hardware_HARDWARE_32X64
-//	Hardware_HARDWARE_64X128
-//	Hardware_HARDWARE_96X192
-//	Hardware_HARDWARE_192X384
+//	HardwareUnspecified
+//	Hardware_16x32
+//	Hardware_4x4
+//	Hardware_8x8
+//	Hardware_8x16
+//	Hardware_32x64
+//	Hardware_64x128
+//	Hardware_96x192
+//	Hardware_192x384
 type HardwareInput interface {
 	pulumi.Input
 
@@ -194,8 +194,8 @@ func (in *hardwarePtr) ToHardwarePtrOutputWithContext(ctx context.Context) Hardw
 type Region string
 
 const (
-	Region_Us_East_1    = Region("us-east-1")
-	Region_Eu_Central_1 = Region("eu-central-1")
+	RegionUSEast1    = Region("us-east-1")
+	RegionEUCentral1 = Region("eu-central-1")
 )
 
 func (Region) ElementType() reflect.Type {
@@ -320,8 +320,8 @@ func (o RegionPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulum
 // RegionInput is an input type that accepts values of the Region enum
 // A concrete instance of `RegionInput` can be one of the following:
 //
-//	Region_Us_East_1
-//	Region_Eu_Central_1
+//	RegionUSEast1
+//	RegionEUCentral1
 type RegionInput interface {
 	pulumi.Input
 
@@ -356,13 +356,185 @@ func (in *regionPtr) ToRegionPtrOutputWithContext(ctx context.Context) RegionPtr
 	return pulumi.ToOutputWithContext(ctx, in).(RegionPtrOutput)
 }
 
+// A kind of CI pipeline a trust policy can trust.
+type TrustKind string
+
+const (
+	TrustKindGithub    = TrustKind("github")
+	TrustKindBuildkite = TrustKind("buildkite")
+	TrustKindCircleci  = TrustKind("circleci")
+)
+
+func (TrustKind) ElementType() reflect.Type {
+	return reflect.TypeOf((*TrustKind)(nil)).Elem()
+}
+
+func (e TrustKind) ToTrustKindOutput() TrustKindOutput {
+	return pulumi.ToOutput(e).(TrustKindOutput)
+}
+
+func (e TrustKind) ToTrustKindOutputWithContext(ctx context.Context) TrustKindOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(TrustKindOutput)
+}
+
+func (e TrustKind) ToTrustKindPtrOutput() TrustKindPtrOutput {
+	return e.ToTrustKindPtrOutputWithContext(context.Background())
+}
+
+func (e TrustKind) ToTrustKindPtrOutputWithContext(ctx context.Context) TrustKindPtrOutput {
+	return TrustKind(e).ToTrustKindOutputWithContext(ctx).ToTrustKindPtrOutputWithContext(ctx)
+}
+
+func (e TrustKind) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e TrustKind) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e TrustKind) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e TrustKind) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type TrustKindOutput struct{ *pulumi.OutputState }
+
+func (TrustKindOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TrustKind)(nil)).Elem()
+}
+
+func (o TrustKindOutput) ToTrustKindOutput() TrustKindOutput {
+	return o
+}
+
+func (o TrustKindOutput) ToTrustKindOutputWithContext(ctx context.Context) TrustKindOutput {
+	return o
+}
+
+func (o TrustKindOutput) ToTrustKindPtrOutput() TrustKindPtrOutput {
+	return o.ToTrustKindPtrOutputWithContext(context.Background())
+}
+
+func (o TrustKindOutput) ToTrustKindPtrOutputWithContext(ctx context.Context) TrustKindPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TrustKind) *TrustKind {
+		return &v
+	}).(TrustKindPtrOutput)
+}
+
+func (o TrustKindOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o TrustKindOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TrustKind) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o TrustKindOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TrustKindOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TrustKind) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type TrustKindPtrOutput struct{ *pulumi.OutputState }
+
+func (TrustKindPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TrustKind)(nil)).Elem()
+}
+
+func (o TrustKindPtrOutput) ToTrustKindPtrOutput() TrustKindPtrOutput {
+	return o
+}
+
+func (o TrustKindPtrOutput) ToTrustKindPtrOutputWithContext(ctx context.Context) TrustKindPtrOutput {
+	return o
+}
+
+func (o TrustKindPtrOutput) Elem() TrustKindOutput {
+	return o.ApplyT(func(v *TrustKind) TrustKind {
+		if v != nil {
+			return *v
+		}
+		var ret TrustKind
+		return ret
+	}).(TrustKindOutput)
+}
+
+func (o TrustKindPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TrustKindPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *TrustKind) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// TrustKindInput is an input type that accepts values of the TrustKind enum
+// A concrete instance of `TrustKindInput` can be one of the following:
+//
+//	TrustKindGithub
+//	TrustKindBuildkite
+//	TrustKindCircleci
+type TrustKindInput interface {
+	pulumi.Input
+
+	ToTrustKindOutput() TrustKindOutput
+	ToTrustKindOutputWithContext(context.Context) TrustKindOutput
+}
+
+var trustKindPtrType = reflect.TypeOf((**TrustKind)(nil)).Elem()
+
+type TrustKindPtrInput interface {
+	pulumi.Input
+
+	ToTrustKindPtrOutput() TrustKindPtrOutput
+	ToTrustKindPtrOutputWithContext(context.Context) TrustKindPtrOutput
+}
+
+type trustKindPtr string
+
+func TrustKindPtr(v string) TrustKindPtrInput {
+	return (*trustKindPtr)(&v)
+}
+
+func (*trustKindPtr) ElementType() reflect.Type {
+	return trustKindPtrType
+}
+
+func (in *trustKindPtr) ToTrustKindPtrOutput() TrustKindPtrOutput {
+	return pulumi.ToOutput(in).(TrustKindPtrOutput)
+}
+
+func (in *trustKindPtr) ToTrustKindPtrOutputWithContext(ctx context.Context) TrustKindPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(TrustKindPtrOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HardwareInput)(nil)).Elem(), Hardware("HARDWARE_UNSPECIFIED"))
 	pulumi.RegisterInputType(reflect.TypeOf((*HardwarePtrInput)(nil)).Elem(), Hardware("HARDWARE_UNSPECIFIED"))
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionInput)(nil)).Elem(), Region("us-east-1"))
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionPtrInput)(nil)).Elem(), Region("us-east-1"))
+	pulumi.RegisterInputType(reflect.TypeOf((*TrustKindInput)(nil)).Elem(), TrustKind("github"))
+	pulumi.RegisterInputType(reflect.TypeOf((*TrustKindPtrInput)(nil)).Elem(), TrustKind("github"))
 	pulumi.RegisterOutputType(HardwareOutput{})
 	pulumi.RegisterOutputType(HardwarePtrOutput{})
 	pulumi.RegisterOutputType(RegionOutput{})
 	pulumi.RegisterOutputType(RegionPtrOutput{})
+	pulumi.RegisterOutputType(TrustKindOutput{})
+	pulumi.RegisterOutputType(TrustKindPtrOutput{})
 }

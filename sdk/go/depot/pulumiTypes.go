@@ -13,12 +13,118 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+type AllowedTrustEntry struct {
+	Kind TrustKind `pulumi:"kind"`
+	// GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+	Names []string `pulumi:"names"`
+}
+
+// AllowedTrustEntryInput is an input type that accepts AllowedTrustEntryArgs and AllowedTrustEntryOutput values.
+// You can construct a concrete instance of `AllowedTrustEntryInput` via:
+//
+//	AllowedTrustEntryArgs{...}
+type AllowedTrustEntryInput interface {
+	pulumi.Input
+
+	ToAllowedTrustEntryOutput() AllowedTrustEntryOutput
+	ToAllowedTrustEntryOutputWithContext(context.Context) AllowedTrustEntryOutput
+}
+
+// What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+type AllowedTrustEntryArgs struct {
+	Kind TrustKindInput `pulumi:"kind"`
+	// GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+	Names pulumi.StringArrayInput `pulumi:"names"`
+}
+
+func (AllowedTrustEntryArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AllowedTrustEntry)(nil)).Elem()
+}
+
+func (i AllowedTrustEntryArgs) ToAllowedTrustEntryOutput() AllowedTrustEntryOutput {
+	return i.ToAllowedTrustEntryOutputWithContext(context.Background())
+}
+
+func (i AllowedTrustEntryArgs) ToAllowedTrustEntryOutputWithContext(ctx context.Context) AllowedTrustEntryOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AllowedTrustEntryOutput)
+}
+
+// AllowedTrustEntryArrayInput is an input type that accepts AllowedTrustEntryArray and AllowedTrustEntryArrayOutput values.
+// You can construct a concrete instance of `AllowedTrustEntryArrayInput` via:
+//
+//	AllowedTrustEntryArray{ AllowedTrustEntryArgs{...} }
+type AllowedTrustEntryArrayInput interface {
+	pulumi.Input
+
+	ToAllowedTrustEntryArrayOutput() AllowedTrustEntryArrayOutput
+	ToAllowedTrustEntryArrayOutputWithContext(context.Context) AllowedTrustEntryArrayOutput
+}
+
+type AllowedTrustEntryArray []AllowedTrustEntryInput
+
+func (AllowedTrustEntryArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AllowedTrustEntry)(nil)).Elem()
+}
+
+func (i AllowedTrustEntryArray) ToAllowedTrustEntryArrayOutput() AllowedTrustEntryArrayOutput {
+	return i.ToAllowedTrustEntryArrayOutputWithContext(context.Background())
+}
+
+func (i AllowedTrustEntryArray) ToAllowedTrustEntryArrayOutputWithContext(ctx context.Context) AllowedTrustEntryArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AllowedTrustEntryArrayOutput)
+}
+
+// What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+type AllowedTrustEntryOutput struct{ *pulumi.OutputState }
+
+func (AllowedTrustEntryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AllowedTrustEntry)(nil)).Elem()
+}
+
+func (o AllowedTrustEntryOutput) ToAllowedTrustEntryOutput() AllowedTrustEntryOutput {
+	return o
+}
+
+func (o AllowedTrustEntryOutput) ToAllowedTrustEntryOutputWithContext(ctx context.Context) AllowedTrustEntryOutput {
+	return o
+}
+
+func (o AllowedTrustEntryOutput) Kind() TrustKindOutput {
+	return o.ApplyT(func(v AllowedTrustEntry) TrustKind { return v.Kind }).(TrustKindOutput)
+}
+
+// GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+func (o AllowedTrustEntryOutput) Names() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AllowedTrustEntry) []string { return v.Names }).(pulumi.StringArrayOutput)
+}
+
+type AllowedTrustEntryArrayOutput struct{ *pulumi.OutputState }
+
+func (AllowedTrustEntryArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AllowedTrustEntry)(nil)).Elem()
+}
+
+func (o AllowedTrustEntryArrayOutput) ToAllowedTrustEntryArrayOutput() AllowedTrustEntryArrayOutput {
+	return o
+}
+
+func (o AllowedTrustEntryArrayOutput) ToAllowedTrustEntryArrayOutputWithContext(ctx context.Context) AllowedTrustEntryArrayOutput {
+	return o
+}
+
+func (o AllowedTrustEntryArrayOutput) Index(i pulumi.IntInput) AllowedTrustEntryOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AllowedTrustEntry {
+		return vs[0].([]AllowedTrustEntry)[vs[1].(int)]
+	}).(AllowedTrustEntryOutput)
+}
+
 // Trust one Buildkite pipeline.
 type BuildkiteTrust struct {
 	// The Buildkite organization's slug: lowercase letters, digits and hyphens.
-	Organization_slug string `pulumi:"organization_slug"`
+	OrganizationSlug string `pulumi:"organizationSlug"`
 	// The pipeline's slug: lowercase letters, digits and hyphens.
-	Pipeline_slug string `pulumi:"pipeline_slug"`
+	PipelineSlug string `pulumi:"pipelineSlug"`
 }
 
 // BuildkiteTrustInput is an input type that accepts BuildkiteTrustArgs and BuildkiteTrustOutput values.
@@ -35,9 +141,9 @@ type BuildkiteTrustInput interface {
 // Trust one Buildkite pipeline.
 type BuildkiteTrustArgs struct {
 	// The Buildkite organization's slug: lowercase letters, digits and hyphens.
-	Organization_slug pulumi.StringInput `pulumi:"organization_slug"`
+	OrganizationSlug pulumi.StringInput `pulumi:"organizationSlug"`
 	// The pipeline's slug: lowercase letters, digits and hyphens.
-	Pipeline_slug pulumi.StringInput `pulumi:"pipeline_slug"`
+	PipelineSlug pulumi.StringInput `pulumi:"pipelineSlug"`
 }
 
 func (BuildkiteTrustArgs) ElementType() reflect.Type {
@@ -119,13 +225,13 @@ func (o BuildkiteTrustOutput) ToBuildkiteTrustPtrOutputWithContext(ctx context.C
 }
 
 // The Buildkite organization's slug: lowercase letters, digits and hyphens.
-func (o BuildkiteTrustOutput) Organization_slug() pulumi.StringOutput {
-	return o.ApplyT(func(v BuildkiteTrust) string { return v.Organization_slug }).(pulumi.StringOutput)
+func (o BuildkiteTrustOutput) OrganizationSlug() pulumi.StringOutput {
+	return o.ApplyT(func(v BuildkiteTrust) string { return v.OrganizationSlug }).(pulumi.StringOutput)
 }
 
 // The pipeline's slug: lowercase letters, digits and hyphens.
-func (o BuildkiteTrustOutput) Pipeline_slug() pulumi.StringOutput {
-	return o.ApplyT(func(v BuildkiteTrust) string { return v.Pipeline_slug }).(pulumi.StringOutput)
+func (o BuildkiteTrustOutput) PipelineSlug() pulumi.StringOutput {
+	return o.ApplyT(func(v BuildkiteTrust) string { return v.PipelineSlug }).(pulumi.StringOutput)
 }
 
 type BuildkiteTrustPtrOutput struct{ *pulumi.OutputState }
@@ -153,22 +259,22 @@ func (o BuildkiteTrustPtrOutput) Elem() BuildkiteTrustOutput {
 }
 
 // The Buildkite organization's slug: lowercase letters, digits and hyphens.
-func (o BuildkiteTrustPtrOutput) Organization_slug() pulumi.StringPtrOutput {
+func (o BuildkiteTrustPtrOutput) OrganizationSlug() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BuildkiteTrust) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Organization_slug
+		return &v.OrganizationSlug
 	}).(pulumi.StringPtrOutput)
 }
 
 // The pipeline's slug: lowercase letters, digits and hyphens.
-func (o BuildkiteTrustPtrOutput) Pipeline_slug() pulumi.StringPtrOutput {
+func (o BuildkiteTrustPtrOutput) PipelineSlug() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BuildkiteTrust) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Pipeline_slug
+		return &v.PipelineSlug
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -177,11 +283,11 @@ type CachePolicy struct {
 	// The size limit in bytes, a whole number of GB (GB x 1024^3); it is converted to keep_gb.
 	//
 	// Deprecated: Depot deprecated keep_bytes: use keep_gb.
-	Keep_bytes *int `pulumi:"keep_bytes"`
+	KeepBytes *int `pulumi:"keepBytes"`
 	// Days to keep cache entries; 0 means no time limit. Depot's default: 14.
-	Keep_days *int `pulumi:"keep_days"`
+	KeepDays *int `pulumi:"keepDays"`
 	// Cache size limit in GB. Depot's default: 50.
-	Keep_gb *int `pulumi:"keep_gb"`
+	KeepGb *int `pulumi:"keepGb"`
 }
 
 // CachePolicyInput is an input type that accepts CachePolicyArgs and CachePolicyOutput values.
@@ -200,11 +306,11 @@ type CachePolicyArgs struct {
 	// The size limit in bytes, a whole number of GB (GB x 1024^3); it is converted to keep_gb.
 	//
 	// Deprecated: Depot deprecated keep_bytes: use keep_gb.
-	Keep_bytes pulumi.IntPtrInput `pulumi:"keep_bytes"`
+	KeepBytes pulumi.IntPtrInput `pulumi:"keepBytes"`
 	// Days to keep cache entries; 0 means no time limit. Depot's default: 14.
-	Keep_days pulumi.IntPtrInput `pulumi:"keep_days"`
+	KeepDays pulumi.IntPtrInput `pulumi:"keepDays"`
 	// Cache size limit in GB. Depot's default: 50.
-	Keep_gb pulumi.IntPtrInput `pulumi:"keep_gb"`
+	KeepGb pulumi.IntPtrInput `pulumi:"keepGb"`
 }
 
 func (CachePolicyArgs) ElementType() reflect.Type {
@@ -288,18 +394,18 @@ func (o CachePolicyOutput) ToCachePolicyPtrOutputWithContext(ctx context.Context
 // The size limit in bytes, a whole number of GB (GB x 1024^3); it is converted to keep_gb.
 //
 // Deprecated: Depot deprecated keep_bytes: use keep_gb.
-func (o CachePolicyOutput) Keep_bytes() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v CachePolicy) *int { return v.Keep_bytes }).(pulumi.IntPtrOutput)
+func (o CachePolicyOutput) KeepBytes() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CachePolicy) *int { return v.KeepBytes }).(pulumi.IntPtrOutput)
 }
 
 // Days to keep cache entries; 0 means no time limit. Depot's default: 14.
-func (o CachePolicyOutput) Keep_days() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v CachePolicy) *int { return v.Keep_days }).(pulumi.IntPtrOutput)
+func (o CachePolicyOutput) KeepDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CachePolicy) *int { return v.KeepDays }).(pulumi.IntPtrOutput)
 }
 
 // Cache size limit in GB. Depot's default: 50.
-func (o CachePolicyOutput) Keep_gb() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v CachePolicy) *int { return v.Keep_gb }).(pulumi.IntPtrOutput)
+func (o CachePolicyOutput) KeepGb() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CachePolicy) *int { return v.KeepGb }).(pulumi.IntPtrOutput)
 }
 
 type CachePolicyPtrOutput struct{ *pulumi.OutputState }
@@ -329,41 +435,41 @@ func (o CachePolicyPtrOutput) Elem() CachePolicyOutput {
 // The size limit in bytes, a whole number of GB (GB x 1024^3); it is converted to keep_gb.
 //
 // Deprecated: Depot deprecated keep_bytes: use keep_gb.
-func (o CachePolicyPtrOutput) Keep_bytes() pulumi.IntPtrOutput {
+func (o CachePolicyPtrOutput) KeepBytes() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *CachePolicy) *int {
 		if v == nil {
 			return nil
 		}
-		return v.Keep_bytes
+		return v.KeepBytes
 	}).(pulumi.IntPtrOutput)
 }
 
 // Days to keep cache entries; 0 means no time limit. Depot's default: 14.
-func (o CachePolicyPtrOutput) Keep_days() pulumi.IntPtrOutput {
+func (o CachePolicyPtrOutput) KeepDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *CachePolicy) *int {
 		if v == nil {
 			return nil
 		}
-		return v.Keep_days
+		return v.KeepDays
 	}).(pulumi.IntPtrOutput)
 }
 
 // Cache size limit in GB. Depot's default: 50.
-func (o CachePolicyPtrOutput) Keep_gb() pulumi.IntPtrOutput {
+func (o CachePolicyPtrOutput) KeepGb() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *CachePolicy) *int {
 		if v == nil {
 			return nil
 		}
-		return v.Keep_gb
+		return v.KeepGb
 	}).(pulumi.IntPtrOutput)
 }
 
 // Trust one CircleCI project.
 type CircleCITrust struct {
 	// The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
-	Organization_uuid string `pulumi:"organization_uuid"`
+	OrganizationUuid string `pulumi:"organizationUuid"`
 	// The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
-	Project_uuid string `pulumi:"project_uuid"`
+	ProjectUuid string `pulumi:"projectUuid"`
 }
 
 // CircleCITrustInput is an input type that accepts CircleCITrustArgs and CircleCITrustOutput values.
@@ -380,9 +486,9 @@ type CircleCITrustInput interface {
 // Trust one CircleCI project.
 type CircleCITrustArgs struct {
 	// The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
-	Organization_uuid pulumi.StringInput `pulumi:"organization_uuid"`
+	OrganizationUuid pulumi.StringInput `pulumi:"organizationUuid"`
 	// The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
-	Project_uuid pulumi.StringInput `pulumi:"project_uuid"`
+	ProjectUuid pulumi.StringInput `pulumi:"projectUuid"`
 }
 
 func (CircleCITrustArgs) ElementType() reflect.Type {
@@ -464,13 +570,13 @@ func (o CircleCITrustOutput) ToCircleCITrustPtrOutputWithContext(ctx context.Con
 }
 
 // The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
-func (o CircleCITrustOutput) Organization_uuid() pulumi.StringOutput {
-	return o.ApplyT(func(v CircleCITrust) string { return v.Organization_uuid }).(pulumi.StringOutput)
+func (o CircleCITrustOutput) OrganizationUuid() pulumi.StringOutput {
+	return o.ApplyT(func(v CircleCITrust) string { return v.OrganizationUuid }).(pulumi.StringOutput)
 }
 
 // The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
-func (o CircleCITrustOutput) Project_uuid() pulumi.StringOutput {
-	return o.ApplyT(func(v CircleCITrust) string { return v.Project_uuid }).(pulumi.StringOutput)
+func (o CircleCITrustOutput) ProjectUuid() pulumi.StringOutput {
+	return o.ApplyT(func(v CircleCITrust) string { return v.ProjectUuid }).(pulumi.StringOutput)
 }
 
 type CircleCITrustPtrOutput struct{ *pulumi.OutputState }
@@ -498,22 +604,22 @@ func (o CircleCITrustPtrOutput) Elem() CircleCITrustOutput {
 }
 
 // The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
-func (o CircleCITrustPtrOutput) Organization_uuid() pulumi.StringPtrOutput {
+func (o CircleCITrustPtrOutput) OrganizationUuid() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CircleCITrust) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Organization_uuid
+		return &v.OrganizationUuid
 	}).(pulumi.StringPtrOutput)
 }
 
 // The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
-func (o CircleCITrustPtrOutput) Project_uuid() pulumi.StringPtrOutput {
+func (o CircleCITrustPtrOutput) ProjectUuid() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CircleCITrust) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Project_uuid
+		return &v.ProjectUuid
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -522,7 +628,7 @@ type GitHubTrust struct {
 	// The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
 	Repository string `pulumi:"repository"`
 	// The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
-	Repository_owner string `pulumi:"repository_owner"`
+	RepositoryOwner string `pulumi:"repositoryOwner"`
 }
 
 // GitHubTrustInput is an input type that accepts GitHubTrustArgs and GitHubTrustOutput values.
@@ -541,7 +647,7 @@ type GitHubTrustArgs struct {
 	// The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'.
 	Repository pulumi.StringInput `pulumi:"repository"`
 	// The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
-	Repository_owner pulumi.StringInput `pulumi:"repository_owner"`
+	RepositoryOwner pulumi.StringInput `pulumi:"repositoryOwner"`
 }
 
 func (GitHubTrustArgs) ElementType() reflect.Type {
@@ -628,8 +734,8 @@ func (o GitHubTrustOutput) Repository() pulumi.StringOutput {
 }
 
 // The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
-func (o GitHubTrustOutput) Repository_owner() pulumi.StringOutput {
-	return o.ApplyT(func(v GitHubTrust) string { return v.Repository_owner }).(pulumi.StringOutput)
+func (o GitHubTrustOutput) RepositoryOwner() pulumi.StringOutput {
+	return o.ApplyT(func(v GitHubTrust) string { return v.RepositoryOwner }).(pulumi.StringOutput)
 }
 
 type GitHubTrustPtrOutput struct{ *pulumi.OutputState }
@@ -667,21 +773,21 @@ func (o GitHubTrustPtrOutput) Repository() pulumi.StringPtrOutput {
 }
 
 // The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
-func (o GitHubTrustPtrOutput) Repository_owner() pulumi.StringPtrOutput {
+func (o GitHubTrustPtrOutput) RepositoryOwner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *GitHubTrust) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Repository_owner
+		return &v.RepositoryOwner
 	}).(pulumi.StringPtrOutput)
 }
 
 // A project's effective cache policy.
 type ProjectCachePolicy struct {
 	// Days to keep cache entries; 0 means no time limit.
-	Keep_days int `pulumi:"keep_days"`
+	KeepDays int `pulumi:"keepDays"`
 	// Cache size limit in GB.
-	Keep_gb int `pulumi:"keep_gb"`
+	KeepGb int `pulumi:"keepGb"`
 }
 
 // A project's effective cache policy.
@@ -700,21 +806,21 @@ func (o ProjectCachePolicyOutput) ToProjectCachePolicyOutputWithContext(ctx cont
 }
 
 // Days to keep cache entries; 0 means no time limit.
-func (o ProjectCachePolicyOutput) Keep_days() pulumi.IntOutput {
-	return o.ApplyT(func(v ProjectCachePolicy) int { return v.Keep_days }).(pulumi.IntOutput)
+func (o ProjectCachePolicyOutput) KeepDays() pulumi.IntOutput {
+	return o.ApplyT(func(v ProjectCachePolicy) int { return v.KeepDays }).(pulumi.IntOutput)
 }
 
 // Cache size limit in GB.
-func (o ProjectCachePolicyOutput) Keep_gb() pulumi.IntOutput {
-	return o.ApplyT(func(v ProjectCachePolicy) int { return v.Keep_gb }).(pulumi.IntOutput)
+func (o ProjectCachePolicyOutput) KeepGb() pulumi.IntOutput {
+	return o.ApplyT(func(v ProjectCachePolicy) int { return v.KeepGb }).(pulumi.IntOutput)
 }
 
 // A Depot project as Depot has it.
 type ProjectInfo struct {
 	// The effective cache policy.
-	Cache_policy ProjectCachePolicy `pulumi:"cache_policy"`
+	CachePolicy ProjectCachePolicy `pulumi:"cachePolicy"`
 	// When Depot created the project (RFC 3339).
-	Created_at string `pulumi:"created_at"`
+	CreatedAt string `pulumi:"createdAt"`
 	// The builder Hardware name.
 	Hardware string `pulumi:"hardware"`
 	// The project id.
@@ -722,7 +828,7 @@ type ProjectInfo struct {
 	// The project's name.
 	Name string `pulumi:"name"`
 	// The organization that owns the project.
-	Organization_id string `pulumi:"organization_id"`
+	OrganizationId string `pulumi:"organizationId"`
 	// Where builds run.
 	Region string `pulumi:"region"`
 }
@@ -743,13 +849,13 @@ func (o ProjectInfoOutput) ToProjectInfoOutputWithContext(ctx context.Context) P
 }
 
 // The effective cache policy.
-func (o ProjectInfoOutput) Cache_policy() ProjectCachePolicyOutput {
-	return o.ApplyT(func(v ProjectInfo) ProjectCachePolicy { return v.Cache_policy }).(ProjectCachePolicyOutput)
+func (o ProjectInfoOutput) CachePolicy() ProjectCachePolicyOutput {
+	return o.ApplyT(func(v ProjectInfo) ProjectCachePolicy { return v.CachePolicy }).(ProjectCachePolicyOutput)
 }
 
 // When Depot created the project (RFC 3339).
-func (o ProjectInfoOutput) Created_at() pulumi.StringOutput {
-	return o.ApplyT(func(v ProjectInfo) string { return v.Created_at }).(pulumi.StringOutput)
+func (o ProjectInfoOutput) CreatedAt() pulumi.StringOutput {
+	return o.ApplyT(func(v ProjectInfo) string { return v.CreatedAt }).(pulumi.StringOutput)
 }
 
 // The builder Hardware name.
@@ -768,8 +874,8 @@ func (o ProjectInfoOutput) Name() pulumi.StringOutput {
 }
 
 // The organization that owns the project.
-func (o ProjectInfoOutput) Organization_id() pulumi.StringOutput {
-	return o.ApplyT(func(v ProjectInfo) string { return v.Organization_id }).(pulumi.StringOutput)
+func (o ProjectInfoOutput) OrganizationId() pulumi.StringOutput {
+	return o.ApplyT(func(v ProjectInfo) string { return v.OrganizationId }).(pulumi.StringOutput)
 }
 
 // Where builds run.
@@ -802,9 +908,9 @@ type TenantToken struct {
 	// What the token is for (default: builds of tenant <id>).
 	Description *string `pulumi:"description"`
 	// Adopt the existing token with this id.
-	Import_id *string `pulumi:"import_id"`
+	ImportId *string `pulumi:"importId"`
 	// Change it to replace the token (rotation).
-	Rotation_trigger interface{} `pulumi:"rotation_trigger"`
+	RotationTrigger interface{} `pulumi:"rotationTrigger"`
 }
 
 // TenantTokenInput is an input type that accepts TenantTokenArgs and TenantTokenOutput values.
@@ -823,9 +929,9 @@ type TenantTokenArgs struct {
 	// What the token is for (default: builds of tenant <id>).
 	Description pulumi.StringPtrInput `pulumi:"description"`
 	// Adopt the existing token with this id.
-	Import_id pulumi.StringPtrInput `pulumi:"import_id"`
+	ImportId pulumi.StringPtrInput `pulumi:"importId"`
 	// Change it to replace the token (rotation).
-	Rotation_trigger pulumi.Input `pulumi:"rotation_trigger"`
+	RotationTrigger pulumi.Input `pulumi:"rotationTrigger"`
 }
 
 func (TenantTokenArgs) ElementType() reflect.Type {
@@ -912,13 +1018,13 @@ func (o TenantTokenOutput) Description() pulumi.StringPtrOutput {
 }
 
 // Adopt the existing token with this id.
-func (o TenantTokenOutput) Import_id() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v TenantToken) *string { return v.Import_id }).(pulumi.StringPtrOutput)
+func (o TenantTokenOutput) ImportId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TenantToken) *string { return v.ImportId }).(pulumi.StringPtrOutput)
 }
 
 // Change it to replace the token (rotation).
-func (o TenantTokenOutput) Rotation_trigger() pulumi.AnyOutput {
-	return o.ApplyT(func(v TenantToken) interface{} { return v.Rotation_trigger }).(pulumi.AnyOutput)
+func (o TenantTokenOutput) RotationTrigger() pulumi.AnyOutput {
+	return o.ApplyT(func(v TenantToken) interface{} { return v.RotationTrigger }).(pulumi.AnyOutput)
 }
 
 type TenantTokenPtrOutput struct{ *pulumi.OutputState }
@@ -956,22 +1062,22 @@ func (o TenantTokenPtrOutput) Description() pulumi.StringPtrOutput {
 }
 
 // Adopt the existing token with this id.
-func (o TenantTokenPtrOutput) Import_id() pulumi.StringPtrOutput {
+func (o TenantTokenPtrOutput) ImportId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *TenantToken) *string {
 		if v == nil {
 			return nil
 		}
-		return v.Import_id
+		return v.ImportId
 	}).(pulumi.StringPtrOutput)
 }
 
 // Change it to replace the token (rotation).
-func (o TenantTokenPtrOutput) Rotation_trigger() pulumi.AnyOutput {
+func (o TenantTokenPtrOutput) RotationTrigger() pulumi.AnyOutput {
 	return o.ApplyT(func(v *TenantToken) interface{} {
 		if v == nil {
 			return nil
 		}
-		return v.Rotation_trigger
+		return v.RotationTrigger
 	}).(pulumi.AnyOutput)
 }
 
@@ -1094,6 +1200,8 @@ func (o TrustPolicyEntryArrayOutput) Index(i pulumi.IntInput) TrustPolicyEntryOu
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AllowedTrustEntryInput)(nil)).Elem(), AllowedTrustEntryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AllowedTrustEntryArrayInput)(nil)).Elem(), AllowedTrustEntryArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildkiteTrustInput)(nil)).Elem(), BuildkiteTrustArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildkiteTrustPtrInput)(nil)).Elem(), BuildkiteTrustArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CachePolicyInput)(nil)).Elem(), CachePolicyArgs{})
@@ -1106,6 +1214,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*TenantTokenPtrInput)(nil)).Elem(), TenantTokenArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TrustPolicyEntryInput)(nil)).Elem(), TrustPolicyEntryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TrustPolicyEntryArrayInput)(nil)).Elem(), TrustPolicyEntryArray{})
+	pulumi.RegisterOutputType(AllowedTrustEntryOutput{})
+	pulumi.RegisterOutputType(AllowedTrustEntryArrayOutput{})
 	pulumi.RegisterOutputType(BuildkiteTrustOutput{})
 	pulumi.RegisterOutputType(BuildkiteTrustPtrOutput{})
 	pulumi.RegisterOutputType(CachePolicyOutput{})

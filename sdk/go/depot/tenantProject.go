@@ -17,9 +17,9 @@ type TenantProject struct {
 	pulumi.ResourceState
 
 	// The tenant project's Depot id.
-	Project_id pulumi.StringOutput `pulumi:"project_id"`
+	ProjectId pulumi.StringOutput `pulumi:"projectId"`
 	// The tenant's project token (a secret). Absent without a token, and for a token adopted by import_id: Depot shows a token's secret only when it is created.
-	Token_secret pulumi.StringPtrOutput `pulumi:"token_secret"`
+	TokenSecret pulumi.StringPtrOutput `pulumi:"tokenSecret"`
 }
 
 // NewTenantProject registers a new resource with the given unique name, arguments, and options.
@@ -36,7 +36,7 @@ func NewTenantProject(ctx *pulumi.Context,
 		return nil, errors.New("invalid value for required argument 'Tenant'")
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
-		"token_secret",
+		"tokenSecret",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -50,15 +50,15 @@ func NewTenantProject(ctx *pulumi.Context,
 
 type tenantProjectArgs struct {
 	// Cache limits (CachePolicyArgs or ``{"keep_gb": .., "keep_days": ..}``); omitted: Depot's defaults.
-	Cache_policy *CachePolicy `pulumi:"cache_policy"`
+	CachePolicy *CachePolicy `pulumi:"cachePolicy"`
 	// Builder size, one of Depot's Hardware names; omitted: Depot's.
 	Hardware *Hardware `pulumi:"hardware"`
 	// Adopt the existing project with this id instead of creating one.
-	Import_id *string `pulumi:"import_id"`
+	ImportId *string `pulumi:"importId"`
 	// The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
-	Name_template *string `pulumi:"name_template"`
+	NameTemplate *string `pulumi:"nameTemplate"`
 	// An explicit Depot project name (overrides name_template).
-	Project_name *string `pulumi:"project_name"`
+	ProjectName *string `pulumi:"projectName"`
 	// us-east-1 or eu-central-1.
 	Region Region `pulumi:"region"`
 	// The tenant id: 1 to 40 lowercase letters, digits or '-'.
@@ -66,21 +66,21 @@ type tenantProjectArgs struct {
 	// True for a token with the default description, a TenantTokenArgs (or mapping with description / rotation_trigger / import_id), or None/False for no token.
 	Token interface{} `pulumi:"token"`
 	// Every trust policy of the project (a list of entries as for TrustPolicySet). The set is authoritative: omitted or an explicit ``[]`` means this tenant trusts no CI pipeline, and every trust policy of the project is removed. Anything but a list or tuple (``""``, ``{}``, one entry without a list) is an error, so that a typo cannot remove them all.
-	Trust_policies []TrustPolicyEntry `pulumi:"trust_policies"`
+	TrustPolicies []TrustPolicyEntry `pulumi:"trustPolicies"`
 }
 
 // The set of arguments for constructing a TenantProject resource.
 type TenantProjectArgs struct {
 	// Cache limits (CachePolicyArgs or ``{"keep_gb": .., "keep_days": ..}``); omitted: Depot's defaults.
-	Cache_policy CachePolicyPtrInput
+	CachePolicy CachePolicyPtrInput
 	// Builder size, one of Depot's Hardware names; omitted: Depot's.
 	Hardware HardwarePtrInput
 	// Adopt the existing project with this id instead of creating one.
-	Import_id pulumi.StringPtrInput
+	ImportId pulumi.StringPtrInput
 	// The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
-	Name_template pulumi.StringPtrInput
+	NameTemplate pulumi.StringPtrInput
 	// An explicit Depot project name (overrides name_template).
-	Project_name pulumi.StringPtrInput
+	ProjectName pulumi.StringPtrInput
 	// us-east-1 or eu-central-1.
 	Region RegionInput
 	// The tenant id: 1 to 40 lowercase letters, digits or '-'.
@@ -88,7 +88,7 @@ type TenantProjectArgs struct {
 	// True for a token with the default description, a TenantTokenArgs (or mapping with description / rotation_trigger / import_id), or None/False for no token.
 	Token pulumi.Input
 	// Every trust policy of the project (a list of entries as for TrustPolicySet). The set is authoritative: omitted or an explicit ``[]`` means this tenant trusts no CI pipeline, and every trust policy of the project is removed. Anything but a list or tuple (``""``, ``{}``, one entry without a list) is an error, so that a typo cannot remove them all.
-	Trust_policies TrustPolicyEntryArrayInput
+	TrustPolicies TrustPolicyEntryArrayInput
 }
 
 func (TenantProjectArgs) ElementType() reflect.Type {
@@ -129,13 +129,13 @@ func (o TenantProjectOutput) ToTenantProjectOutputWithContext(ctx context.Contex
 }
 
 // The tenant project's Depot id.
-func (o TenantProjectOutput) Project_id() pulumi.StringOutput {
-	return o.ApplyT(func(v *TenantProject) pulumi.StringOutput { return v.Project_id }).(pulumi.StringOutput)
+func (o TenantProjectOutput) ProjectId() pulumi.StringOutput {
+	return o.ApplyT(func(v *TenantProject) pulumi.StringOutput { return v.ProjectId }).(pulumi.StringOutput)
 }
 
 // The tenant's project token (a secret). Absent without a token, and for a token adopted by import_id: Depot shows a token's secret only when it is created.
-func (o TenantProjectOutput) Token_secret() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *TenantProject) pulumi.StringPtrOutput { return v.Token_secret }).(pulumi.StringPtrOutput)
+func (o TenantProjectOutput) TokenSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TenantProject) pulumi.StringPtrOutput { return v.TokenSecret }).(pulumi.StringPtrOutput)
 }
 
 func init() {

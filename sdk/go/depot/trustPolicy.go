@@ -23,9 +23,9 @@ type TrustPolicy struct {
 	// Trust a GitHub repository.
 	Github GitHubTrustPtrOutput `pulumi:"github"`
 	// Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrOutput `pulumi:"import_id"`
+	ImportId pulumi.StringPtrOutput `pulumi:"importId"`
 	// The id of the project the policy belongs to.
-	Project_id pulumi.StringOutput `pulumi:"project_id"`
+	ProjectId pulumi.StringOutput `pulumi:"projectId"`
 }
 
 // NewTrustPolicy registers a new resource with the given unique name, arguments, and options.
@@ -35,14 +35,14 @@ func NewTrustPolicy(ctx *pulumi.Context,
 		return nil, errors.New("missing one or more required arguments")
 	}
 
-	if args.Project_id == nil {
-		return nil, errors.New("invalid value for required argument 'Project_id'")
+	if args.ProjectId == nil {
+		return nil, errors.New("invalid value for required argument 'ProjectId'")
 	}
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
 		"buildkite",
 		"circleci",
 		"github",
-		"project_id",
+		"projectId",
 	})
 	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -91,9 +91,9 @@ type trustPolicyArgs struct {
 	// Trust a GitHub repository.
 	Github *GitHubTrust `pulumi:"github"`
 	// Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id *string `pulumi:"import_id"`
+	ImportId *string `pulumi:"importId"`
 	// The id of the project the policy belongs to.
-	Project_id string `pulumi:"project_id"`
+	ProjectId string `pulumi:"projectId"`
 }
 
 // The set of arguments for constructing a TrustPolicy resource.
@@ -105,9 +105,9 @@ type TrustPolicyArgs struct {
 	// Trust a GitHub repository.
 	Github GitHubTrustPtrInput
 	// Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-	Import_id pulumi.StringPtrInput
+	ImportId pulumi.StringPtrInput
 	// The id of the project the policy belongs to.
-	Project_id pulumi.StringInput
+	ProjectId pulumi.StringInput
 }
 
 func (TrustPolicyArgs) ElementType() reflect.Type {
@@ -163,13 +163,13 @@ func (o TrustPolicyOutput) Github() GitHubTrustPtrOutput {
 }
 
 // Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
-func (o TrustPolicyOutput) Import_id() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *TrustPolicy) pulumi.StringPtrOutput { return v.Import_id }).(pulumi.StringPtrOutput)
+func (o TrustPolicyOutput) ImportId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TrustPolicy) pulumi.StringPtrOutput { return v.ImportId }).(pulumi.StringPtrOutput)
 }
 
 // The id of the project the policy belongs to.
-func (o TrustPolicyOutput) Project_id() pulumi.StringOutput {
-	return o.ApplyT(func(v *TrustPolicy) pulumi.StringOutput { return v.Project_id }).(pulumi.StringOutput)
+func (o TrustPolicyOutput) ProjectId() pulumi.StringOutput {
+	return o.ApplyT(func(v *TrustPolicy) pulumi.StringOutput { return v.ProjectId }).(pulumi.StringOutput)
 }
 
 func init() {

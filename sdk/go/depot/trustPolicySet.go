@@ -25,9 +25,9 @@ type TrustPolicySet struct {
 	// The project's trust policies (sorted by key).
 	Policies TrustPolicyEntryArrayOutput `pulumi:"policies"`
 	// Policy key -> Depot's trust policy id.
-	Policy_ids pulumi.StringMapOutput `pulumi:"policy_ids"`
+	PolicyIds pulumi.StringMapOutput `pulumi:"policyIds"`
 	// The project whose trust policies the set owns.
-	Project_id pulumi.StringOutput `pulumi:"project_id"`
+	ProjectId pulumi.StringOutput `pulumi:"projectId"`
 }
 
 // NewTrustPolicySet registers a new resource with the given unique name, arguments, and options.
@@ -40,11 +40,11 @@ func NewTrustPolicySet(ctx *pulumi.Context,
 	if args.Policies == nil {
 		return nil, errors.New("invalid value for required argument 'Policies'")
 	}
-	if args.Project_id == nil {
-		return nil, errors.New("invalid value for required argument 'Project_id'")
+	if args.ProjectId == nil {
+		return nil, errors.New("invalid value for required argument 'ProjectId'")
 	}
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"project_id",
+		"projectId",
 	})
 	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -89,7 +89,7 @@ type trustPolicySetArgs struct {
 	// The project's trust policies, in any order, each at most once. An explicit empty list [] means the project has no trust policy: every existing one is removed. Anything but a list (a string, a mapping, null) is refused, never read as an empty set.
 	Policies []TrustPolicyEntry `pulumi:"policies"`
 	// The project whose trust policies the set owns.
-	Project_id string `pulumi:"project_id"`
+	ProjectId string `pulumi:"projectId"`
 }
 
 // The set of arguments for constructing a TrustPolicySet resource.
@@ -97,7 +97,7 @@ type TrustPolicySetArgs struct {
 	// The project's trust policies, in any order, each at most once. An explicit empty list [] means the project has no trust policy: every existing one is removed. Anything but a list (a string, a mapping, null) is refused, never read as an empty set.
 	Policies TrustPolicyEntryArrayInput
 	// The project whose trust policies the set owns.
-	Project_id pulumi.StringInput
+	ProjectId pulumi.StringInput
 }
 
 func (TrustPolicySetArgs) ElementType() reflect.Type {
@@ -158,13 +158,13 @@ func (o TrustPolicySetOutput) Policies() TrustPolicyEntryArrayOutput {
 }
 
 // Policy key -> Depot's trust policy id.
-func (o TrustPolicySetOutput) Policy_ids() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *TrustPolicySet) pulumi.StringMapOutput { return v.Policy_ids }).(pulumi.StringMapOutput)
+func (o TrustPolicySetOutput) PolicyIds() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *TrustPolicySet) pulumi.StringMapOutput { return v.PolicyIds }).(pulumi.StringMapOutput)
 }
 
 // The project whose trust policies the set owns.
-func (o TrustPolicySetOutput) Project_id() pulumi.StringOutput {
-	return o.ApplyT(func(v *TrustPolicySet) pulumi.StringOutput { return v.Project_id }).(pulumi.StringOutput)
+func (o TrustPolicySetOutput) ProjectId() pulumi.StringOutput {
+	return o.ApplyT(func(v *TrustPolicySet) pulumi.StringOutput { return v.ProjectId }).(pulumi.StringOutput)
 }
 
 func init() {

@@ -7,17 +7,28 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+ */
+export interface AllowedTrustEntryArgs {
+    kind: pulumi.Input<enums.TrustKind>;
+    /**
+     * GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+     */
+    names: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
  * Trust one Buildkite pipeline.
  */
 export interface BuildkiteTrustArgs {
     /**
      * The Buildkite organization's slug: lowercase letters, digits and hyphens.
      */
-    organization_slug: pulumi.Input<string>;
+    organizationSlug: pulumi.Input<string>;
     /**
      * The pipeline's slug: lowercase letters, digits and hyphens.
      */
-    pipeline_slug: pulumi.Input<string>;
+    pipelineSlug: pulumi.Input<string>;
 }
 
 /**
@@ -29,15 +40,15 @@ export interface CachePolicyArgs {
      *
      * @deprecated Depot deprecated keep_bytes: use keep_gb.
      */
-    keep_bytes?: pulumi.Input<number | undefined>;
+    keepBytes?: pulumi.Input<number | undefined>;
     /**
      * Days to keep cache entries; 0 means no time limit. Depot's default: 14.
      */
-    keep_days?: pulumi.Input<number | undefined>;
+    keepDays?: pulumi.Input<number | undefined>;
     /**
      * Cache size limit in GB. Depot's default: 50.
      */
-    keep_gb?: pulumi.Input<number | undefined>;
+    keepGb?: pulumi.Input<number | undefined>;
 }
 
 /**
@@ -47,11 +58,11 @@ export interface CircleCITrustArgs {
     /**
      * The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
      */
-    organization_uuid: pulumi.Input<string>;
+    organizationUuid: pulumi.Input<string>;
     /**
      * The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
      */
-    project_uuid: pulumi.Input<string>;
+    projectUuid: pulumi.Input<string>;
 }
 
 /**
@@ -65,7 +76,7 @@ export interface GitHubTrustArgs {
     /**
      * The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
      */
-    repository_owner: pulumi.Input<string>;
+    repositoryOwner: pulumi.Input<string>;
 }
 
 /**
@@ -79,11 +90,11 @@ export interface TenantTokenArgs {
     /**
      * Adopt the existing token with this id.
      */
-    import_id?: pulumi.Input<string | undefined>;
+    importId?: pulumi.Input<string | undefined>;
     /**
      * Change it to replace the token (rotation).
      */
-    rotation_trigger?: any | undefined;
+    rotationTrigger?: any | undefined;
 }
 
 /**

@@ -13,11 +13,11 @@ export interface BuildkiteTrust {
     /**
      * The Buildkite organization's slug: lowercase letters, digits and hyphens.
      */
-    organization_slug: string;
+    organizationSlug: string;
     /**
      * The pipeline's slug: lowercase letters, digits and hyphens.
      */
-    pipeline_slug: string;
+    pipelineSlug: string;
 }
 
 /**
@@ -29,15 +29,15 @@ export interface CachePolicy {
      *
      * @deprecated Depot deprecated keep_bytes: use keep_gb.
      */
-    keep_bytes?: number;
+    keepBytes?: number;
     /**
      * Days to keep cache entries; 0 means no time limit. Depot's default: 14.
      */
-    keep_days?: number;
+    keepDays?: number;
     /**
      * Cache size limit in GB. Depot's default: 50.
      */
-    keep_gb?: number;
+    keepGb?: number;
 }
 
 /**
@@ -47,11 +47,11 @@ export interface CircleCITrust {
     /**
      * The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
      */
-    organization_uuid: string;
+    organizationUuid: string;
     /**
      * The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
      */
-    project_uuid: string;
+    projectUuid: string;
 }
 
 /**
@@ -65,7 +65,7 @@ export interface GitHubTrust {
     /**
      * The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
      */
-    repository_owner: string;
+    repositoryOwner: string;
 }
 
 /**
@@ -75,11 +75,11 @@ export interface ProjectCachePolicy {
     /**
      * Days to keep cache entries; 0 means no time limit.
      */
-    keep_days: number;
+    keepDays: number;
     /**
      * Cache size limit in GB.
      */
-    keep_gb: number;
+    keepGb: number;
 }
 
 /**
@@ -89,11 +89,11 @@ export interface ProjectInfo {
     /**
      * The effective cache policy.
      */
-    cache_policy: outputs.ProjectCachePolicy;
+    cachePolicy: outputs.ProjectCachePolicy;
     /**
      * When Depot created the project (RFC 3339).
      */
-    created_at: string;
+    createdAt: string;
     /**
      * The builder Hardware name.
      */
@@ -109,7 +109,7 @@ export interface ProjectInfo {
     /**
      * The organization that owns the project.
      */
-    organization_id: string;
+    organizationId: string;
     /**
      * Where builds run.
      */

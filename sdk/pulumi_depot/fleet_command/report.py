@@ -180,11 +180,14 @@ def _keys(state: Any, *, outputs: bool) -> set[str]:
 
 
 def _single_key(state: Any) -> str | None:
-    """The key of a single TrustPolicy's inputs (`github: {repository_owner, repository}` and the like)."""
+    """The key of a single TrustPolicy's inputs (`github: {repository_owner, repository}` and the like; a native
+    one's camelCase names, `repositoryOwner`, as the resource code's)."""
     from pulumi_depot_provider.guardrail import policy_key, provider_fields
+    from pulumi_depot_provider.native.names import to_core
+    from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs
 
     inputs = (state.inputs if state is not None else None) or {}
-    found = list(provider_fields(inputs))
+    found = list(provider_fields(to_core(TrustPolicyArgs, inputs)))
     return policy_key(*found[0]) if len(found) == 1 else None
 
 

@@ -9,6 +9,7 @@ from enum import Enum
 __all__ = [
     'Hardware',
     'Region',
+    'TrustKind',
 ]
 
 
@@ -17,15 +18,15 @@ class Hardware(_builtins.str, Enum):
     """
     Builder hardware, Depot's Hardware enum names (HARDWARE_UNSPECIFIED: Depot's default).
     """
-    HARDWAR_E_UNSPECIFIED = "HARDWARE_UNSPECIFIED"
-    HARDWAR_E_16_X32 = "HARDWARE_16X32"
-    HARDWAR_E_4_X4 = "HARDWARE_4X4"
-    HARDWAR_E_8_X8 = "HARDWARE_8X8"
-    HARDWAR_E_8_X16 = "HARDWARE_8X16"
-    HARDWAR_E_32_X64 = "HARDWARE_32X64"
-    HARDWAR_E_64_X128 = "HARDWARE_64X128"
-    HARDWAR_E_96_X192 = "HARDWARE_96X192"
-    HARDWAR_E_192_X384 = "HARDWARE_192X384"
+    UNSPECIFIED = "HARDWARE_UNSPECIFIED"
+    HARDWARE_16X32 = "HARDWARE_16X32"
+    HARDWARE_4X4 = "HARDWARE_4X4"
+    HARDWARE_8X8 = "HARDWARE_8X8"
+    HARDWARE_8X16 = "HARDWARE_8X16"
+    HARDWARE_32X64 = "HARDWARE_32X64"
+    HARDWARE_64X128 = "HARDWARE_64X128"
+    HARDWARE_96X192 = "HARDWARE_96X192"
+    HARDWARE_192X384 = "HARDWARE_192X384"
 
 
 @pulumi.type_token("depot:index:Region")
@@ -33,5 +34,15 @@ class Region(_builtins.str, Enum):
     """
     A Depot region.
     """
-    US_EAST_1 = "us-east-1"
-    EU_CENTRAL_1 = "eu-central-1"
+    US_EAST1 = "us-east-1"
+    EU_CENTRAL1 = "eu-central-1"
+
+
+@pulumi.type_token("depot:index:TrustKind")
+class TrustKind(_builtins.str, Enum):
+    """
+    A kind of CI pipeline a trust policy can trust.
+    """
+    GITHUB = "github"
+    BUILDKITE = "buildkite"
+    CIRCLECI = "circleci"

@@ -16,6 +16,8 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'AllowedTrustEntryArgs',
+    'AllowedTrustEntryArgsDict',
     'BuildkiteTrustArgs',
     'BuildkiteTrustArgsDict',
     'CachePolicyArgs',
@@ -29,6 +31,51 @@ __all__ = [
     'TrustPolicyEntryArgs',
     'TrustPolicyEntryArgsDict',
 ]
+
+class AllowedTrustEntryArgsDict(TypedDict):
+    """
+    What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+    """
+    kind: pulumi.Input['TrustKind']
+    names: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]
+    """
+    GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+    """
+
+@pulumi.input_type
+class AllowedTrustEntryArgs:
+    def __init__(__self__, *,
+                 kind: pulumi.Input['TrustKind'],
+                 names: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
+        """
+        What one kind of CI pipeline may be trusted: the names its trust policies may grant.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] names: GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+        """
+        pulumi.set(__self__, "kind", kind)
+        pulumi.set(__self__, "names", names)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> pulumi.Input['TrustKind']:
+        return pulumi.get(self, "kind")
+
+    @kind.setter
+    def kind(self, value: pulumi.Input['TrustKind']):
+        pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def names(self) -> pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]:
+        """
+        GitHub repository owners, Buildkite organization slugs or CircleCI organization UUIDs (by kind).
+        """
+        return pulumi.get(self, "names")
+
+    @names.setter
+    def names(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "names", value)
+
 
 class BuildkiteTrustArgsDict(TypedDict):
     """
@@ -58,7 +105,7 @@ class BuildkiteTrustArgs:
         pulumi.set(__self__, "pipeline_slug", pipeline_slug)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationSlug")
     def organization_slug(self) -> pulumi.Input[_builtins.str]:
         """
         The Buildkite organization's slug: lowercase letters, digits and hyphens.
@@ -70,7 +117,7 @@ class BuildkiteTrustArgs:
         pulumi.set(self, "organization_slug", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="pipelineSlug")
     def pipeline_slug(self) -> pulumi.Input[_builtins.str]:
         """
         The pipeline's slug: lowercase letters, digits and hyphens.
@@ -123,7 +170,7 @@ class CachePolicyArgs:
             pulumi.set(__self__, "keep_gb", keep_gb)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepBytes")
     @_utilities.deprecated("""Depot deprecated keep_bytes: use keep_gb.""")
     def keep_bytes(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
@@ -136,7 +183,7 @@ class CachePolicyArgs:
         pulumi.set(self, "keep_bytes", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepDays")
     def keep_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Days to keep cache entries; 0 means no time limit. Depot's default: 14.
@@ -148,7 +195,7 @@ class CachePolicyArgs:
         pulumi.set(self, "keep_days", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepGb")
     def keep_gb(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Cache size limit in GB. Depot's default: 50.
@@ -188,7 +235,7 @@ class CircleCITrustArgs:
         pulumi.set(__self__, "project_uuid", project_uuid)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationUuid")
     def organization_uuid(self) -> pulumi.Input[_builtins.str]:
         """
         The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
@@ -200,7 +247,7 @@ class CircleCITrustArgs:
         pulumi.set(self, "organization_uuid", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectUuid")
     def project_uuid(self) -> pulumi.Input[_builtins.str]:
         """
         The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
@@ -252,7 +299,7 @@ class GitHubTrustArgs:
         pulumi.set(self, "repository", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="repositoryOwner")
     def repository_owner(self) -> pulumi.Input[_builtins.str]:
         """
         The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
@@ -314,7 +361,7 @@ class TenantTokenArgs:
         pulumi.set(self, "description", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Adopt the existing token with this id.
@@ -326,7 +373,7 @@ class TenantTokenArgs:
         pulumi.set(self, "import_id", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> Optional[Any]:
         """
         Change it to replace the token (rotation).

@@ -51,7 +51,7 @@ class GetProjectResult:
         pulumi.set(__self__, "region", region)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cachePolicy")
     def cache_policy(self) -> 'outputs.ProjectCachePolicy':
         """
         The effective cache policy.
@@ -59,7 +59,7 @@ class GetProjectResult:
         return pulumi.get(self, "cache_policy")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="createdAt")
     def created_at(self) -> _builtins.str:
         """
         When Depot created the project (RFC 3339).
@@ -91,7 +91,7 @@ class GetProjectResult:
         return pulumi.get(self, "name")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationId")
     def organization_id(self) -> _builtins.str:
         """
         The organization that owns the project.

@@ -31,6 +31,25 @@ class BuildkiteTrust(dict):
     """
     Trust one Buildkite pipeline.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "organizationSlug":
+            suggest = "organization_slug"
+        elif key == "pipelineSlug":
+            suggest = "pipeline_slug"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in BuildkiteTrust. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        BuildkiteTrust.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        BuildkiteTrust.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  organization_slug: _builtins.str,
                  pipeline_slug: _builtins.str):
@@ -44,7 +63,7 @@ class BuildkiteTrust(dict):
         pulumi.set(__self__, "pipeline_slug", pipeline_slug)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationSlug")
     def organization_slug(self) -> _builtins.str:
         """
         The Buildkite organization's slug: lowercase letters, digits and hyphens.
@@ -52,7 +71,7 @@ class BuildkiteTrust(dict):
         return pulumi.get(self, "organization_slug")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="pipelineSlug")
     def pipeline_slug(self) -> _builtins.str:
         """
         The pipeline's slug: lowercase letters, digits and hyphens.
@@ -65,6 +84,27 @@ class CachePolicy(dict):
     """
     How much build cache Depot keeps for the project.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "keepBytes":
+            suggest = "keep_bytes"
+        elif key == "keepDays":
+            suggest = "keep_days"
+        elif key == "keepGb":
+            suggest = "keep_gb"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CachePolicy. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CachePolicy.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CachePolicy.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  keep_bytes: Optional[_builtins.int] = None,
                  keep_days: Optional[_builtins.int] = None,
@@ -84,7 +124,7 @@ class CachePolicy(dict):
             pulumi.set(__self__, "keep_gb", keep_gb)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepBytes")
     @_utilities.deprecated("""Depot deprecated keep_bytes: use keep_gb.""")
     def keep_bytes(self) -> Optional[_builtins.int]:
         """
@@ -93,7 +133,7 @@ class CachePolicy(dict):
         return pulumi.get(self, "keep_bytes")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepDays")
     def keep_days(self) -> Optional[_builtins.int]:
         """
         Days to keep cache entries; 0 means no time limit. Depot's default: 14.
@@ -101,7 +141,7 @@ class CachePolicy(dict):
         return pulumi.get(self, "keep_days")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepGb")
     def keep_gb(self) -> Optional[_builtins.int]:
         """
         Cache size limit in GB. Depot's default: 50.
@@ -114,6 +154,25 @@ class CircleCITrust(dict):
     """
     Trust one CircleCI project.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "organizationUuid":
+            suggest = "organization_uuid"
+        elif key == "projectUuid":
+            suggest = "project_uuid"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CircleCITrust. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CircleCITrust.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CircleCITrust.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  organization_uuid: _builtins.str,
                  project_uuid: _builtins.str):
@@ -127,7 +186,7 @@ class CircleCITrust(dict):
         pulumi.set(__self__, "project_uuid", project_uuid)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationUuid")
     def organization_uuid(self) -> _builtins.str:
         """
         The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits).
@@ -135,7 +194,7 @@ class CircleCITrust(dict):
         return pulumi.get(self, "organization_uuid")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectUuid")
     def project_uuid(self) -> _builtins.str:
         """
         The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).
@@ -148,6 +207,23 @@ class GitHubTrust(dict):
     """
     Trust GitHub Actions workflows of one repository.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "repositoryOwner":
+            suggest = "repository_owner"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in GitHubTrust. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        GitHubTrust.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        GitHubTrust.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  repository: _builtins.str,
                  repository_owner: _builtins.str):
@@ -169,7 +245,7 @@ class GitHubTrust(dict):
         return pulumi.get(self, "repository")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="repositoryOwner")
     def repository_owner(self) -> _builtins.str:
         """
         The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single hyphens, not first or last (GitHub's rule; no wildcards).
@@ -195,7 +271,7 @@ class ProjectCachePolicy(dict):
         pulumi.set(__self__, "keep_gb", keep_gb)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepDays")
     def keep_days(self) -> _builtins.int:
         """
         Days to keep cache entries; 0 means no time limit.
@@ -203,7 +279,7 @@ class ProjectCachePolicy(dict):
         return pulumi.get(self, "keep_days")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="keepGb")
     def keep_gb(self) -> _builtins.int:
         """
         Cache size limit in GB.
@@ -244,7 +320,7 @@ class ProjectInfo(dict):
         pulumi.set(__self__, "region", region)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cachePolicy")
     def cache_policy(self) -> 'outputs.ProjectCachePolicy':
         """
         The effective cache policy.
@@ -252,7 +328,7 @@ class ProjectInfo(dict):
         return pulumi.get(self, "cache_policy")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="createdAt")
     def created_at(self) -> _builtins.str:
         """
         When Depot created the project (RFC 3339).
@@ -284,7 +360,7 @@ class ProjectInfo(dict):
         return pulumi.get(self, "name")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationId")
     def organization_id(self) -> _builtins.str:
         """
         The organization that owns the project.

@@ -78,7 +78,7 @@ class ProjectArgs:
         pulumi.set(self, "region", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cachePolicy")
     def cache_policy(self) -> pulumi.Input[Optional['CachePolicyArgs']]:
         """
         Cache limits. Omitted: Depot's defaults (50 GB, 14 days), never reported as a change. Only the declared fields are managed; a field left out keeps Depot's value (on creation: the default).
@@ -90,7 +90,7 @@ class ProjectArgs:
         pulumi.set(self, "cache_policy", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cacheResetTrigger")
     def cache_reset_trigger(self) -> Optional[Any]:
         """
         Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
@@ -114,7 +114,7 @@ class ProjectArgs:
         pulumi.set(self, "hardware", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -126,7 +126,7 @@ class ProjectArgs:
         pulumi.set(self, "import_id", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         The Depot organization that owns the project. Omitted: the token's organization (an empty string is refused: leave it out instead). Changing it replaces the project.
@@ -218,7 +218,7 @@ class Project(pulumi.CustomResource):
             __props__.__dict__["region"] = region
             __props__.__dict__["created_at"] = None
             __props__.__dict__["import_changes"] = None
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["organization_id"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["organizationId"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Project, __self__).__init__(
             'depot:index:Project',
@@ -260,7 +260,7 @@ class Project(pulumi.CustomResource):
         return pulumi.runtime.exists_resource(None, 'depot:index:Project', id, __props__, opts or pulumi.ResourceOptions())
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cachePolicy")
     def cache_policy(self) -> pulumi.Output['outputs.CachePolicy']:
         """
         The effective cache policy (Depot's values).
@@ -268,7 +268,7 @@ class Project(pulumi.CustomResource):
         return pulumi.get(self, "cache_policy")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cacheResetTrigger")
     def cache_reset_trigger(self) -> pulumi.Output[Optional[Any]]:
         """
         Any value; changing it resets the project's cache (ResetProject: stops its builders and deletes all cached data) and changes nothing else. Removing it resets nothing.
@@ -276,7 +276,7 @@ class Project(pulumi.CustomResource):
         return pulumi.get(self, "cache_reset_trigger")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[_builtins.str]:
         """
         When Depot created the project (RFC 3339).
@@ -292,7 +292,7 @@ class Project(pulumi.CustomResource):
         return pulumi.get(self, "hardware")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importChanges")
     def import_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
         What adopting the project by import_id changed in Depot, one entry per setting.
@@ -300,7 +300,7 @@ class Project(pulumi.CustomResource):
         return pulumi.get(self, "import_changes")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         Adopt the existing project with this id instead of creating one: it must exist in the token's organization; declared differences are applied and listed in import_changes. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -316,7 +316,7 @@ class Project(pulumi.CustomResource):
         return pulumi.get(self, "name")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="organizationId")
     def organization_id(self) -> pulumi.Output[_builtins.str]:
         """
         The organization that owns the project.

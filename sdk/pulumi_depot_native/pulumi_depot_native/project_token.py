@@ -51,7 +51,7 @@ class ProjectTokenArgs:
         pulumi.set(self, "description", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Input[_builtins.str]:
         """
         The id of the project the token is scoped to.
@@ -63,7 +63,7 @@ class ProjectTokenArgs:
         pulumi.set(self, "project_id", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -75,7 +75,7 @@ class ProjectTokenArgs:
         pulumi.set(self, "import_id", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> Optional[Any]:
         """
         Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
@@ -157,7 +157,7 @@ class ProjectToken(pulumi.CustomResource):
             __props__.__dict__["secret_known"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secret"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["project_id", "rotation_trigger"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["projectId", "rotationTrigger"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(ProjectToken, __self__).__init__(
             'depot:index:ProjectToken',
@@ -204,7 +204,7 @@ class ProjectToken(pulumi.CustomResource):
         return pulumi.get(self, "description")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         Adopt the existing token with this id (in project_id) instead of creating one. Depot shows a token's secret only when it is created, so an adopted token has no `secret` and `secret_known` is false. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -212,7 +212,7 @@ class ProjectToken(pulumi.CustomResource):
         return pulumi.get(self, "import_id")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Output[_builtins.str]:
         """
         The id of the project the token is scoped to.
@@ -220,7 +220,7 @@ class ProjectToken(pulumi.CustomResource):
         return pulumi.get(self, "project_id")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> pulumi.Output[Optional[Any]]:
         """
         Any value; changing it replaces the token with a new one (created before the old one is deleted), which is how tokens are rotated.
@@ -236,7 +236,7 @@ class ProjectToken(pulumi.CustomResource):
         return pulumi.get(self, "secret")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="secretKnown")
     def secret_known(self) -> pulumi.Output[_builtins.bool]:
         """
         Whether Pulumi holds the token's secret: true for a token this stack created, false for one adopted by import_id, whose secret cannot be read back (to replace it with a new token whose secret Pulumi keeps: remove import_id, then change rotation_trigger).

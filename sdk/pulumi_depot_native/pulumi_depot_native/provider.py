@@ -13,6 +13,8 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
+from ._inputs import *
 
 __all__ = ['ProviderArgs', 'Provider']
 
@@ -20,14 +22,14 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  allow_insecure_http: pulumi.Input[Optional[_builtins.bool]] = None,
-                 allowed_trust: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_trust: pulumi.Input[Optional[Sequence[pulumi.Input['AllowedTrustEntryArgs']]]] = None,
                  api_url: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
-        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+        :param pulumi.Input[Sequence[pulumi.Input['AllowedTrustEntryArgs']]] allowed_trust: The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
         :param pulumi.Input[_builtins.str] api_url: Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
         :param pulumi.Input[_builtins.str] token: Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
         """
@@ -35,8 +37,12 @@ class ProviderArgs:
             pulumi.set(__self__, "allow_insecure_http", allow_insecure_http)
         if allowed_trust is not None:
             pulumi.set(__self__, "allowed_trust", allowed_trust)
+        if api_url is None:
+            api_url = _utilities.get_env('DEPOT_API_URL')
         if api_url is not None:
             pulumi.set(__self__, "api_url", api_url)
+        if token is None:
+            token = _utilities.get_env('DEPOT_TOKEN')
         if token is not None:
             pulumi.set(__self__, "token", token)
 
@@ -54,14 +60,14 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="allowedTrust")
-    def allowed_trust(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def allowed_trust(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AllowedTrustEntryArgs']]]]:
         """
-        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+        The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
         """
         return pulumi.get(self, "allowed_trust")
 
     @allowed_trust.setter
-    def allowed_trust(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def allowed_trust(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AllowedTrustEntryArgs']]]]):
         pulumi.set(self, "allowed_trust", value)
 
     @_builtins.property
@@ -96,7 +102,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allow_insecure_http: pulumi.Input[Optional[_builtins.bool]] = None,
-                 allowed_trust: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_trust: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AllowedTrustEntryArgs', 'AllowedTrustEntryArgsDict']]]]] = None,
                  api_url: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -106,7 +112,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Accept an http:// apiUrl whose host is not loopback (the token then travels in cleartext); falls back to DEPOT_ALLOW_INSECURE_HTTP=1. Default false.
-        :param pulumi.Input[_builtins.str] allowed_trust: JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AllowedTrustEntryArgs', 'AllowedTrustEntryArgsDict']]]] allowed_trust: The CI pipelines this provider's trust policies may grant, one entry per kind (a kind left out allows nothing). It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE; it cannot widen them.
         :param pulumi.Input[_builtins.str] api_url: Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
         :param pulumi.Input[_builtins.str] token: Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
         """
@@ -135,7 +141,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allow_insecure_http: pulumi.Input[Optional[_builtins.bool]] = None,
-                 allowed_trust: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_trust: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AllowedTrustEntryArgs', 'AllowedTrustEntryArgsDict']]]]] = None,
                  api_url: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -148,8 +154,12 @@ class Provider(pulumi.ProviderResource):
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["allow_insecure_http"] = pulumi.Output.from_input(allow_insecure_http).apply(pulumi.runtime.to_json) if allow_insecure_http is not None else None
-            __props__.__dict__["allowed_trust"] = allowed_trust
+            __props__.__dict__["allowed_trust"] = pulumi.Output.from_input(allowed_trust).apply(pulumi.runtime.to_json) if allowed_trust is not None else None
+            if api_url is None:
+                api_url = _utilities.get_env('DEPOT_API_URL')
             __props__.__dict__["api_url"] = api_url
+            if token is None:
+                token = _utilities.get_env('DEPOT_TOKEN')
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
         super(Provider, __self__).__init__(
             'depot',

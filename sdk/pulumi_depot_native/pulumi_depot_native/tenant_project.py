@@ -86,7 +86,7 @@ class TenantProjectArgs:
         pulumi.set(self, "tenant", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="cachePolicy")
     def cache_policy(self) -> pulumi.Input[Optional['CachePolicyArgs']]:
         """
         Cache limits (CachePolicyArgs or ``{"keep_gb": .., "keep_days": ..}``); omitted: Depot's defaults.
@@ -110,7 +110,7 @@ class TenantProjectArgs:
         pulumi.set(self, "hardware", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Adopt the existing project with this id instead of creating one.
@@ -122,7 +122,7 @@ class TenantProjectArgs:
         pulumi.set(self, "import_id", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="nameTemplate")
     def name_template(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         The Depot project name with ``{tenant}`` in it; default ``"{tenant}"``.
@@ -134,7 +134,7 @@ class TenantProjectArgs:
         pulumi.set(self, "name_template", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectName")
     def project_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         An explicit Depot project name (overrides name_template).
@@ -158,7 +158,7 @@ class TenantProjectArgs:
         pulumi.set(self, "token", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="trustPolicies")
     def trust_policies(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['TrustPolicyEntryArgs']]]]:
         """
         Every trust policy of the project (a list of entries as for TrustPolicySet). The set is authoritative: omitted or an explicit ``[]`` means this tenant trusts no CI pipeline, and every trust policy of the project is removed. Anything but a list or tuple (``""``, ``{}``, one entry without a list) is an error, so that a typo cannot remove them all.
@@ -260,7 +260,7 @@ class TenantProject(pulumi.ComponentResource):
             __props__.__dict__["trust_policies"] = trust_policies
             __props__.__dict__["project_id"] = None
             __props__.__dict__["token_secret"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["token_secret"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["tokenSecret"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(TenantProject, __self__).__init__(
             'depot:index:TenantProject',
@@ -270,7 +270,7 @@ class TenantProject(pulumi.ComponentResource):
             remote=True)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Output[_builtins.str]:
         """
         The tenant project's Depot id.
@@ -278,7 +278,7 @@ class TenantProject(pulumi.ComponentResource):
         return pulumi.get(self, "project_id")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="tokenSecret")
     def token_secret(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         The tenant's project token (a secret). Absent without a token, and for a token adopted by import_id: Depot shows a token's secret only when it is created.

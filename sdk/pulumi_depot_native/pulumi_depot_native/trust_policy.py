@@ -46,7 +46,7 @@ class TrustPolicyArgs:
             pulumi.set(__self__, "import_id", import_id)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Input[_builtins.str]:
         """
         The id of the project the policy belongs to.
@@ -94,7 +94,7 @@ class TrustPolicyArgs:
         pulumi.set(self, "github", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -174,7 +174,7 @@ class TrustPolicy(pulumi.CustomResource):
             if project_id is None and not opts.urn:
                 raise TypeError("Missing required property 'project_id'")
             __props__.__dict__["project_id"] = project_id
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["buildkite", "circleci", "github", "project_id"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["buildkite", "circleci", "github", "projectId"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(TrustPolicy, __self__).__init__(
             'depot:index:TrustPolicy',
@@ -236,7 +236,7 @@ class TrustPolicy(pulumi.CustomResource):
         return pulumi.get(self, "github")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="importId")
     def import_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         Adopt the existing trust policy with this id (in project_id) instead of creating one; its provider fields must match the declared ones. Only consulted when the resource is created. An empty string is refused: leave it out to create.
@@ -244,7 +244,7 @@ class TrustPolicy(pulumi.CustomResource):
         return pulumi.get(self, "import_id")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Output[_builtins.str]:
         """
         The id of the project the policy belongs to.

@@ -45,7 +45,7 @@ class TrustPolicySetArgs:
         pulumi.set(self, "policies", value)
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Input[_builtins.str]:
         """
         The project whose trust policies the set owns.
@@ -119,7 +119,7 @@ class TrustPolicySet(pulumi.CustomResource):
             __props__.__dict__["drift"] = None
             __props__.__dict__["granted"] = None
             __props__.__dict__["policy_ids"] = None
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["project_id"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["projectId"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(TrustPolicySet, __self__).__init__(
             'depot:index:TrustPolicySet',
@@ -190,7 +190,7 @@ class TrustPolicySet(pulumi.CustomResource):
         return pulumi.get(self, "policies")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="policyIds")
     def policy_ids(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
         Policy key -> Depot's trust policy id.
@@ -198,7 +198,7 @@ class TrustPolicySet(pulumi.CustomResource):
         return pulumi.get(self, "policy_ids")
 
     @_builtins.property
-    @pulumi.getter
+    @pulumi.getter(name="projectId")
     def project_id(self) -> pulumi.Output[_builtins.str]:
         """
         The project whose trust policies the set owns.

@@ -16,17 +16,33 @@ func GetAllowInsecureHttp(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "depot:allowInsecureHttp")
 }
 
-// JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+// Stack config: a JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]} (an explicit provider's allowedTrust: a list of AllowedTrustEntry). A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
 func GetAllowedTrust(ctx *pulumi.Context) string {
 	return config.Get(ctx, "depot:allowedTrust")
 }
 
 // Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
 func GetApiUrl(ctx *pulumi.Context) string {
-	return config.Get(ctx, "depot:apiUrl")
+	v, err := config.Try(ctx, "depot:apiUrl")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "DEPOT_API_URL"); d != nil {
+		value = d.(string)
+	}
+	return value
 }
 
 // Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
 func GetToken(ctx *pulumi.Context) string {
-	return config.Get(ctx, "depot:token")
+	v, err := config.Try(ctx, "depot:token")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "DEPOT_TOKEN"); d != nil {
+		value = d.(string)
+	}
+	return value
 }

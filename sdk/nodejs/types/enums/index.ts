@@ -3,15 +3,15 @@
 
 
 export const Hardware = {
-    HARDWARE_UNSPECIFIED: "HARDWARE_UNSPECIFIED",
-    HARDWARE_16X32: "HARDWARE_16X32",
-    HARDWARE_4X4: "HARDWARE_4X4",
-    HARDWARE_8X8: "HARDWARE_8X8",
-    HARDWARE_8X16: "HARDWARE_8X16",
-    HARDWARE_32X64: "HARDWARE_32X64",
-    HARDWARE_64X128: "HARDWARE_64X128",
-    HARDWARE_96X192: "HARDWARE_96X192",
-    HARDWARE_192X384: "HARDWARE_192X384",
+    Unspecified: "HARDWARE_UNSPECIFIED",
+    Hardware_16x32: "HARDWARE_16X32",
+    Hardware_4x4: "HARDWARE_4X4",
+    Hardware_8x8: "HARDWARE_8X8",
+    Hardware_8x16: "HARDWARE_8X16",
+    Hardware_32x64: "HARDWARE_32X64",
+    Hardware_64x128: "HARDWARE_64X128",
+    Hardware_96x192: "HARDWARE_96X192",
+    Hardware_192x384: "HARDWARE_192X384",
 } as const;
 
 /**
@@ -20,11 +20,22 @@ export const Hardware = {
 export type Hardware = (typeof Hardware)[keyof typeof Hardware];
 
 export const Region = {
-    Us_east_1: "us-east-1",
-    Eu_central_1: "eu-central-1",
+    USEast1: "us-east-1",
+    EUCentral1: "eu-central-1",
 } as const;
 
 /**
  * A Depot region.
  */
 export type Region = (typeof Region)[keyof typeof Region];
+
+export const TrustKind = {
+    Github: "github",
+    Buildkite: "buildkite",
+    Circleci: "circleci",
+} as const;
+
+/**
+ * A kind of CI pipeline a trust policy can trust.
+ */
+export type TrustKind = (typeof TrustKind)[keyof typeof TrustKind];

@@ -30,7 +30,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def allowed_trust(self) -> Optional[str]:
         """
-        JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]}. A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
+        Stack config: a JSON object limiting the CI pipelines trust policies may grant: {"github": [owners], "buildkite": [organization slugs], "circleci": [organization UUIDs]} (an explicit provider's allowedTrust: a list of AllowedTrustEntry). A provider left out allows nothing. It narrows the stack's depot:allowedTrust and the environment's DEPOT_ALLOWED_TRUST / DEPOT_ALLOWED_TRUST_FILE, which every provider enforces; it cannot widen them. A TrustPolicy or TrustPolicySet entry outside them fails at preview.
         """
         return __config__.get('allowedTrust')
 
@@ -39,12 +39,12 @@ class _ExportableConfig(types.ModuleType):
         """
         Depot API base URL (default https://api.depot.dev); falls back to DEPOT_API_URL.
         """
-        return __config__.get('apiUrl')
+        return __config__.get('apiUrl') or _utilities.get_env('DEPOT_API_URL')
 
     @_builtins.property
     def token(self) -> Optional[str]:
         """
         Depot organization token (`pulumi config set --secret depot:token ...`); falls back to DEPOT_TOKEN.
         """
-        return __config__.get('token')
+        return __config__.get('token') or _utilities.get_env('DEPOT_TOKEN')
 
