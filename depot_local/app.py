@@ -107,8 +107,8 @@ class DepotApp:
         except Exception:
             log.exception("%s failed", method.label)
             self.stats.record(method.label, Code.INTERNAL.value)
-            error = RpcError(Code.INTERNAL, f"{method.label} failed inside the local Depot API; see its log")
-            return error.http_status, error.body(), JSON_HEADERS
+            failure = RpcError(Code.INTERNAL, f"{method.label} failed inside the local Depot API; see its log")
+            return failure.http_status, failure.body(), JSON_HEADERS
         self.stats.record(method.label, "ok")
         body = wire_codec.encode(codec, response)
         response_headers = [

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
+from hypercorn.typing import ASGIFramework
 from pydantic import ValidationError
 
 from depot_local import hypercorn_h2
@@ -210,7 +211,8 @@ async def _serve(app: DepotApp, sock: socket.socket, args: argparse.Namespace) -
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a signal that came early is delivered now
-    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    framework: ASGIFramework = app  # type: ignore[assignment]  # ASGI typed as plain dicts (asgi.py), not TypedDicts
+    await hypercorn_serve(framework, config, shutdown_trigger=stop.wait)
 
 
 def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

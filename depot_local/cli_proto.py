@@ -7,7 +7,7 @@ repository's proto/ tree holds the public depot.core.v1 contract only. Field num
 
 from __future__ import annotations
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 PACKAGE = "depot.cli.v1beta1"
@@ -52,15 +52,17 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
 
 
 _pool = descriptor_pool.DescriptorPool()
-DESCRIPTOR = _pool.Add(_file())
+DESCRIPTOR: descriptor.FileDescriptor = _pool.Add(_file())  # type: ignore[no-untyped-call]  # unannotated in types-protobuf
 SERVICE_DESCRIPTOR = DESCRIPTOR.services_by_name["ProjectsService"]
 
 
-def _message(name: str) -> type[Message]:
-    return message_factory.GetMessageClass(DESCRIPTOR.message_types_by_name[name])
+def _message(name: str, nested: str | None = None) -> type[Message]:
+    found = DESCRIPTOR.message_types_by_name[name]
+    return message_factory.GetMessageClass(found.nested_types_by_name[nested] if nested else found)
 
 
 ListProjectsRequest = _message("ListProjectsRequest")
 ListProjectsResponse = _message("ListProjectsResponse")
+ListProjectsProject = _message("ListProjectsResponse", "Project")  # ListProjectsResponse.Project, typed
 ResetProjectCacheRequest = _message("ResetProjectCacheRequest")
 ResetProjectCacheResponse = _message("ResetProjectCacheResponse")

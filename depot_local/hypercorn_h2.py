@@ -33,4 +33,4 @@ class DepotH2Protocol(H2Protocol):
 
 def install() -> None:
     """Makes Hypercorn's protocol selection (hypercorn.protocol.ProtocolWrapper) build DepotH2Protocol."""
-    hypercorn.protocol.H2Protocol = DepotH2Protocol  # type: ignore[misc]
+    hypercorn.protocol.H2Protocol = DepotH2Protocol  # type: ignore[attr-defined]  # patching its non-exported import

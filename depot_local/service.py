@@ -53,17 +53,18 @@ def project_message(project: rows.Project) -> pb.Project:
         cache_policy=pb.CachePolicy(
             keep_gb=project.keep_gb, keep_bytes=project.keep_gb * GIB, keep_days=project.keep_days
         ),
-        hardware=project.hardware,  # type: ignore[arg-type]
+        hardware=project.hardware,  # type: ignore[arg-type]  # an open enum: any int passes, listed or not
     )
 
 
 def trust_policy_message(policy: rows.TrustPolicy) -> pb.TrustPolicy:
-    provider_type = {
-        "github": pb.TrustPolicy.GitHub,
-        "buildkite": pb.TrustPolicy.Buildkite,
-        "circleci": pb.TrustPolicy.CircleCI,
-    }[policy.provider]
-    return pb.TrustPolicy(trust_policy_id=policy.trust_policy_id, **{policy.provider: provider_type(**policy.fields)})
+    fields, kind = policy.fields, policy.provider
+    return pb.TrustPolicy(  # a None message field is left unset: the oneof holds the policy's provider
+        trust_policy_id=policy.trust_policy_id,
+        github=pb.TrustPolicy.GitHub(**fields) if kind == "github" else None,
+        buildkite=pb.TrustPolicy.Buildkite(**fields) if kind == "buildkite" else None,
+        circleci=pb.TrustPolicy.CircleCI(**fields) if kind == "circleci" else None,
+    )
 
 
 def encode_page_token(seq: int) -> str:
@@ -191,7 +192,7 @@ class Service:
         org_id = require_org_token(caller, "AddTrustPolicy")
         project_id = valid.required_id("project_id", request.project_id)
         provider, fields = valid.trust_policy(request)
-        policy = self.store.add_trust_policy(org_id, project_id, provider, fields)  # type: ignore[arg-type]
+        policy = self.store.add_trust_policy(org_id, project_id, provider, fields)
         if policy is None:
             raise not_found("project", project_id)
         return pb.AddTrustPolicyResponse(trust_policy=trust_policy_message(policy))
@@ -259,7 +260,7 @@ class Service:
         org_id = require_org_token(caller, "ListProjects")
         org_name = self._org_name(org_id)
         projects = [
-            cli_proto.ListProjectsResponse.Project(id=p.project_id, name=p.name, org_id=org_id, org_name=org_name)
+            cli_proto.ListProjectsProject(id=p.project_id, name=p.name, org_id=org_id, org_name=org_name)
             for p in self.store.list_projects(org_id, None, 0, None)
         ]
         return cli_proto.ListProjectsResponse(projects=projects)

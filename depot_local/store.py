@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal, TypeVar
 
@@ -208,7 +208,7 @@ class Store:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
             return value
 
-    def _insert_with_new_id(self, db: sqlite3.Connection, table: str, values: dict[str, object]) -> str:
+    def _insert_with_new_id(self, db: sqlite3.Connection, table: str, values: Mapping[str, object]) -> str:
         """Inserts a row under a fresh id (the table's first column), drawing again on the (vanishingly rare)
         collision."""
         id_column = ID_COLUMNS[table]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard, get_args
+
 from pulumi_depot_provider.client.project_settings import (
     DEFAULT_KEEP_DAYS,
     DEFAULT_KEEP_GB,
@@ -14,6 +16,7 @@ from pulumi_depot_provider.client.project_settings import (
 from pulumi_depot_provider.proto import pb
 
 from depot_local.connect import invalid
+from depot_local.store import Provider
 
 # Each trust provider's fields, read from Depot's own message (TrustPolicy's `provider` oneof), not spelled again.
 TRUST_POLICY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -88,10 +91,14 @@ def text(field: str, value: str) -> str:
     return value
 
 
-def trust_policy(request: pb.AddTrustPolicyRequest) -> tuple[str, dict[str, str]]:
+def _is_provider(name: str | None) -> TypeGuard[Provider]:
+    return name in get_args(Provider)
+
+
+def trust_policy(request: pb.AddTrustPolicyRequest) -> tuple[Provider, dict[str, str]]:
     """(provider, fields) of the one provider an AddTrustPolicy sets."""
     provider = request.WhichOneof("provider")
-    if provider is None:
+    if not _is_provider(provider):  # None: no provider set (the oneof's members are Provider's names)
         raise invalid("set exactly one trust policy provider: github, buildkite or circleci")
     message = getattr(request, provider)
     fields = {field: text(f"{provider}.{field}", getattr(message, field)) for field in TRUST_POLICY_FIELDS[provider]}
