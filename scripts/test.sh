@@ -13,4 +13,5 @@ fi
 (cd sdk/go && go mod download)   # Pulumi's Go SDK, which tests/test_sdks_fresh.py builds sdk/go against
 ruff check .
 ruff format --check .
+mypy   # strict, on the packages in [tool.mypy] files (pyproject.toml)
 pytest "$@"
