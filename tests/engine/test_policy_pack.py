@@ -80,8 +80,9 @@ def test_policy_pack_fails_a_disallowed_grant_and_passes_allowed_ones(
     assert "depot-trust-allowlist" in output and "mandatory" in output, output
     # One violation per resource, each naming the grant and the allowlist; both types of this front end.
     assert f"{kind}:TrustPolicy: gh" in output and f"{kind}:TrustPolicySet: set" in output, output
-    assert "github.repository_owner: trust policy github:Evil/api is not allowed" in output, output
-    assert "].github.repository_owner: trust policy github:Evil/docs is not allowed" in output, output
+    owner = "repositoryOwner" if kind == "depot:index" else "repository_owner"  # as each front end names it
+    assert f"github.{owner}: trust policy github:Evil/api is not allowed" in output, output
+    assert f"].github.{owner}: trust policy github:Evil/docs is not allowed" in output, output
     assert "github:acme/web" not in output, output
     assert "the policy pack's allowedTrust allows GitHub owners acme" in output, output
 

@@ -17,6 +17,8 @@ from dynamic_host import (
     Secret,
     run_program,
 )
+from pulumi_depot_provider.native.names import to_core
+from pulumi_depot_provider.native.provider import RESOURCES as PLUGIN_RESOURCES
 from pulumi_depot_provider.proto import pb
 from pulumi_stack import PulumiStack, write_program
 
@@ -111,7 +113,8 @@ def test_native_declares_the_same_children_with_the_native_plugins_types() -> No
     )
     for child in children:
         twin = native.get(child.name, NATIVE[child.type])
-        assert own_inputs(twin) == own_inputs(child)
+        model = PLUGIN_RESOURCES[twin.type][0].args_model  # the plugin's camelCase names, as the resource code's
+        assert to_core(model, own_inputs(twin)) == own_inputs(child)
         assert twin.parent == native.get("tenant-acme", TENANT).urn
         assert len(twin.dependencies) == len(child.dependencies)
     assert native.get("tenant-acme-token").additional_secret_outputs == ["secret"]
