@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -43,7 +42,7 @@ print(json.dumps(found))
 func (h *host) GetRequiredPackages(
 	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	deps, err := requiredPackages(ctx, req.Info)
+	deps, err := h.requiredPackages(ctx, req.Info)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +53,7 @@ func (h *host) GetRequiredPackages(
 func (h *host) GetRequiredPlugins(
 	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	deps, err := requiredPackages(ctx, req.Info)
+	deps, err := h.requiredPackages(ctx, req.Info)
 	if err != nil {
 		return nil, err
 	}
@@ -67,12 +66,20 @@ func (h *host) GetRequiredPlugins(
 	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
 }
 
-func requiredPackages(ctx context.Context, info *pulumirpc.ProgramInfo) ([]*pulumirpc.PackageDependency, error) {
+// requiredPackages first creates the program's virtualenv if it has none, its output shown by the engine.
+func (h *host) requiredPackages(
+	ctx context.Context, info *pulumirpc.ProgramInfo,
+) ([]*pulumirpc.PackageDependency, error) {
 	_, tc, err := resolve(info, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := tc.EnsureVenv(ctx, info.ProgramDirectory, false, true, os.Stdout, os.Stderr); err != nil {
+	stdout, stderr, conn, err := h.engineWriters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if err := tc.EnsureVenv(ctx, info.ProgramDirectory, false, true, stdout, stderr); err != nil {
 		return nil, err
 	}
 	installed, err := tc.ListPackages(ctx, true)
