@@ -41,7 +41,15 @@ func main() {
 		return
 	}
 	logging.InitLogging(false, 0, false)
-	cmdutil.InitTracing("pulumi-language-python", "pulumi-language-python", *tracing)
+	// OpenTelemetry when the CLI gives an endpoint, else OpenTracing: one tracer, not two sets of spans.
+	if endpoint := os.Getenv("PULUMI_OTEL_EXPORTER_OTLP_ENDPOINT"); endpoint != "" {
+		if err := cmdutil.InitOtelTracing("pulumi-language-python", endpoint); err != nil {
+			logging.V(3).Infof("cannot start OpenTelemetry tracing: %v", err)
+		}
+		defer cmdutil.CloseOtelTracing()
+	} else {
+		cmdutil.InitTracing("pulumi-language-python", "pulumi-language-python", *tracing)
+	}
 
 	exec := *executor
 	if exec == "" {

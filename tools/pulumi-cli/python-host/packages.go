@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -82,6 +84,7 @@ func (h *host) requiredPackages(
 	if err := tc.EnsureVenv(ctx, info.ProgramDirectory, false, true, stdout, stderr); err != nil {
 		return nil, err
 	}
+	warnOldPython(ctx, tc)
 	installed, err := tc.ListPackages(ctx, true)
 	if err != nil {
 		return nil, err
@@ -197,4 +200,24 @@ func semverOf(version string) (string, bool) {
 		out += "+" + build
 	}
 	return out, true
+}
+
+// The oldest Python Pulumi supports.
+var minimumPython = semver.MustParse("3.7.0")
+
+// warnOldPython tells the user (the host's stderr is shown by the engine) when the interpreter is too old.
+func warnOldPython(ctx context.Context, tc toolchain.Toolchain) {
+	cmd, err := tc.Command(ctx, "--version")
+	if err != nil {
+		return
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Cannot tell the Python version (python --version failed): %v\n", err)
+		return
+	}
+	version, err := toolchain.ParsePythonVersion(strings.TrimSpace(string(out)))
+	if err == nil && version.LT(minimumPython) {
+		fmt.Fprintf(os.Stderr, "Pulumi does not support Python %s: use %s or later\n", version, minimumPython)
+	}
 }

@@ -13,8 +13,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // The exit code of a program that failed and has already told the user why (Pulumi's exec script uses it).
@@ -79,6 +82,14 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config))
 	}
 	cmd.Env = append(cmd.Env, "PULUMI_CONFIG_SECRET_KEYS="+string(secrets))
+	// The program's spans join this run's trace.
+	spanCtx, span := cmdutil.StartSpan(ctx, otel.Tracer("pulumi-language-python"), "execPython")
+	defer span.End()
+	carrier := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(spanCtx, carrier)
+	if parent := carrier.Get("traceparent"); parent != "" {
+		cmd.Env = append(cmd.Env, "TRACEPARENT="+parent)
+	}
 
 	err = cmd.Run()
 	var exited *exec.ExitError
