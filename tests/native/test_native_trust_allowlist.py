@@ -85,14 +85,14 @@ def test_explicit_providers_inherit_the_stack_allowlist_and_may_only_narrow_it(
     stack.set_config("project", project)
     stack.set_config("depot:allowedTrust", json.dumps({"github": ["acme", "acme-labs"]}))
 
-    refusals = {
-        "sdk": f"github.repository_owner: trust policy github:evil/sdk is not allowed: {STACK_LIST}",
-        "set": f"policies[0].github.repository_owner: trust policy github:evil/x is not allowed: {STACK_LIST}",
-        "raw": f"github.repository_owner: trust policy github:evil/raw is not allowed: {STACK_LIST}",
-        "narrowed": "github.repository_owner: trust policy github:acme-labs/narrowed is not allowed: the "
+    refusals = {  # the path in the schema's names, as a YAML or TypeScript program spells it
+        "sdk": f"github.repositoryOwner: trust policy github:evil/sdk is not allowed: {STACK_LIST}",
+        "set": f"policies[0].github.repositoryOwner: trust policy github:evil/x is not allowed: {STACK_LIST}",
+        "raw": f"github.repositoryOwner: trust policy github:evil/raw is not allowed: {STACK_LIST}",
+        "narrowed": "github.repositoryOwner: trust policy github:acme-labs/narrowed is not allowed: the "
         "provider's allowedTrust allows GitHub owners acme; add 'acme-labs' to the 'github' list of the provider's "
         "allowedTrust",
-        "widened": f"github.repository_owner: trust policy github:evil/widened is not allowed: {STACK_LIST}; add "
+        "widened": f"github.repositoryOwner: trust policy github:evil/widened is not allowed: {STACK_LIST}; add "
         "'evil' to the 'github' list of depot:allowedTrust if this grant is intended",
     }
     for case, refusal in refusals.items():

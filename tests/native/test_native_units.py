@@ -10,7 +10,7 @@ from pulumi.provider.experimental.provider import PropertyDiffKind
 from pulumi.runtime import rpc
 from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native import details
-from pulumi_depot_provider.native.names import to_core, to_wire, wire_path
+from pulumi_depot_provider.native.names import to_core, to_wire, wire_path, wire_reason
 from pulumi_depot_provider.native.provider import resource_type, worker_count
 from pulumi_depot_provider.native.server import failure_message
 from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
@@ -147,3 +147,6 @@ def test_names_map_fields_to_the_schemas_camel_case_and_back_leaving_map_keys_al
     }
     assert wire_path("policies[0].github.repository_owner") == "policies[0].github.repositoryOwner"
     assert wire_path('granted["github:a_b/c.d"]') == 'granted["github:a_b/c.d"]'
+    assert wire_reason("cache_policy.keepGbb: unknown property 'keepGbb'; allowed here: keep_gb, keep_days") == (
+        "cachePolicy.keepGbb: unknown property 'keepGbb'; allowed here: keepGb, keepDays"
+    )

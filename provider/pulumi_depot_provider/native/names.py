@@ -23,6 +23,8 @@ from pulumi_depot_provider.adapter import DECLARED_INPUTS
 _UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
 # State keys that are no model's field (the inputs a resource declared, kept for import and refresh).
 _EXTRA = frozenset({DECLARED_INPUTS})
+_LEADING_PATH = re.compile(r'^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])*): ')
+_ALLOWED = re.compile(r"(; allowed here: )(\w+(?:, \w+)*)$")
 _SEGMENT = re.compile(r'\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]|[A-Za-z_][A-Za-z0-9_]*')
 
 
@@ -41,6 +43,13 @@ def wire_path(path: str) -> str:
     """A property path as the engine shows it: `cache_policy.keep_gb` -> `cachePolicy.keepGb`; keys in brackets
     (`granted["github:org/repo"]`) are data and stay."""
     return _SEGMENT.sub(lambda m: m.group() if m.group().startswith("[") else wire_name(m.group()), path)
+
+
+def wire_reason(reason: str) -> str:
+    """A check failure's reason ("cache_policy.keep_gb: must be ...", "...; allowed here: name, cache_policy") in
+    the schema's names: its leading property path and its list of allowed properties."""
+    reason = _LEADING_PATH.sub(lambda m: wire_path(m.group(1)) + ": ", reason, count=1)
+    return _ALLOWED.sub(lambda m: m.group(1) + ", ".join(wire_name(name) for name in m.group(2).split(", ")), reason)
 
 
 def to_core(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:

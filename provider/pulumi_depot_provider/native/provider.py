@@ -29,7 +29,15 @@ from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings
 from pulumi_depot_provider.guardrail import GuardedTrustProvider
 from pulumi_depot_provider.native import details, imports
-from pulumi_depot_provider.native.names import core_name, to_core, to_wire, wire_name, wire_names, wire_path
+from pulumi_depot_provider.native.names import (
+    core_name,
+    to_core,
+    to_wire,
+    wire_name,
+    wire_names,
+    wire_path,
+    wire_reason,
+)
 from pulumi_depot_provider.native.values import Properties, plain_map, property_map, secret_keys
 from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.fields import behaviour
@@ -204,7 +212,7 @@ class DepotNativeProvider(rpc.Provider):
         result = provider.check(inputs(args, request.old_inputs), inputs(args, request.new_inputs))
         return rpc.CheckResponse(
             inputs=outputs(args, result.inputs, secret_keys(request.new_inputs)),
-            failures=[rpc.CheckFailure(wire_path(failure.property), failure.reason) for failure in result.failures],
+            failures=[rpc.CheckFailure(wire_path(f.property), wire_reason(f.reason)) for f in result.failures],
         )
 
     async def diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
@@ -298,7 +306,7 @@ class DepotNativeProvider(rpc.Provider):
 
 def invoke_failures(model: type[BaseModel], error: ValidationError) -> list[rpc.CheckFailure]:
     """The arguments' problems, one per argument, in the resource inputs' words (adapter.check_failures)."""
-    return [rpc.CheckFailure(wire_path(f.property), f.reason) for f in check_failures(model, error, [])]
+    return [rpc.CheckFailure(wire_path(f.property), wire_reason(f.reason)) for f in check_failures(model, error, [])]
 
 
 def inputs(model: type[BaseModel], properties: Properties) -> dict[str, Any]:
