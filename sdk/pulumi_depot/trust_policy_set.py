@@ -164,7 +164,7 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
         resource_name: str,
         *,
         project_id: pulumi.Input[str],
-        policies: pulumi.Input[Sequence[pulumi.Input[PolicyLike]]],
+        policies: pulumi.Input[list[pulumi.Input[TrustPolicyEntryArgs]]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """
@@ -175,8 +175,10 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
             ``{"github": {"repository_owner": "acme", "repository": "api"}}``. ``[]`` removes them all.
         :param opts: Pulumi resource options.
         """
+        # The annotation is the schema's (tests/test_schema.py); the other spellings listed above are accepted too.
+        entries: pulumi.Input[Sequence[pulumi.Input[PolicyLike]]] = policies
         if isinstance(policies, list | tuple):
-            policies = [trust_entry(policy) for policy in policies]
+            entries = [trust_entry(policy) for policy in policies]
         elif not is_computed(policies):  # "" or {} would otherwise be read as an empty set: remove every policy
             raise TenantsFileError(
                 f"depot.TrustPolicySet {resource_name!r}",
@@ -184,7 +186,7 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
             )
         props: dict[str, Any] = {
             "project_id": claim_project(SET, resource_name, project_id),
-            "policies": policies,
+            "policies": entries,
             "granted": None,
             "policy_ids": None,
             "changes": None,
