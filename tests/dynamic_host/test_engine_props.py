@@ -146,3 +146,22 @@ def test_urns_follow_the_engine_format() -> None:
     assert (parsed.type, parsed.name) == ("pulumi-python:dynamic/depot:Project", "a::b")
     with pytest.raises(ValueError, match="not a Pulumi URN"):
         parse_urn("depot:Project::web")
+
+
+class _ByValue:
+    """Pickled with its state (a dict), the case the SDK's piled-up pickle wrappers overflow on."""
+
+    def __init__(self) -> None:
+        self.settings = {"region": "us-east-1"}
+
+
+def test_the_provider_input_never_piles_up_the_sdks_pickle_patch() -> None:
+    """provider_input serializes as a program that imports pulumi_depot does: each call leaves pickle as it was.
+    Bound to the SDK's own serialize_provider, ~1,000 calls (a long pytest session) made the next dict pickle
+    recurse past Python's limit."""
+    from dynamic_host.host import provider_input
+    from pulumi_depot_provider.resources.project import ProjectProvider
+
+    for _ in range(1_100):
+        provider_input(ProjectProvider())
+    assert provider_input(_ByValue())

@@ -27,10 +27,10 @@ from typing import Any, Final, Self, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, message, struct_pb2
-from pulumi.dynamic import ResourceProvider
-from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.dynamic import ResourceProvider, dynamic
 from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
+from pulumi_depot import _serialization
 
 from .process import HostProcess, host_environment
 from .props import PropertyError, Secret, annotate_secrets, from_struct, to_struct
@@ -62,7 +62,11 @@ _Response = TypeVar("_Response", bound=message.Message)
 def provider_input(provider: ResourceProvider) -> Secret | str:
     """The ``__provider`` input a ``pulumi.dynamic.Resource`` would send for ``provider``: dill-pickled, base64,
     and a secret unless the provider sets ``serialize_as_secret_always = False``."""
-    serialized = serialize_provider(provider)
+    # Looked up on each call, as pulumi.dynamic.Resource does: a program that imports pulumi_depot gets the wrapper
+    # that undoes the SDK's pickle patch (sdk/pulumi_depot/_serialization.py). Bound once at import, this harness
+    # would keep the unwrapped function and pile one pickle wrapper per test until pickling hits the recursion limit.
+    _serialization.install()
+    serialized = dynamic.serialize_provider(provider)
     return Secret(serialized) if getattr(provider, "serialize_as_secret_always", True) else serialized
 
 
