@@ -7,7 +7,8 @@
 #                                  the module proxy here: 403 "This module version is not available")
 #   pulumi-language-python-exec    Pulumi's exec script, which runs a program for that host
 #   pulumi-resource-pulumi-python  Pulumi's dynamic-provider plugin launcher (python -u -m pulumi.dynamic)
-# The last two are copied unchanged from the github.com/pulumi/pulumi/sdk/v3 module of the same version.
+# The last two are copied unchanged from the github.com/pulumi/pulumi/sdk/v3 module of the same version. Then
+# scripts/install-pulumi-yaml.sh adds Pulumi's YAML language host, pulumi-language-yaml, from a module of its own.
 #
 # Idempotent: skips the CLI's build when .tools/bin/pulumi already reports the pinned version. Needs Go (1.26+).
 # Prints its time; fails with one line naming what could not be fetched or built (the log has the rest).
@@ -53,3 +54,4 @@ install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN/pulum
 rm -f "$BIN/language_host.py" "$BIN/pulumi-python-codegen"  # the stand-ins an older checkout installed
 "$BIN/pulumi" version >/dev/null 2>>"$LOG" || fail "the built $BIN/pulumi does not run"
 echo "install-pulumi: pulumi $VERSION ready in $BIN ($(( $(date +%s) - START )) s)"
+PULUMI_DEPOT_TOOLS="$TOOLS" bash "$ROOT/scripts/install-pulumi-yaml.sh"

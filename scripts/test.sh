@@ -4,8 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$ROOT"
-bash scripts/install-pulumi.sh
-bash scripts/install-pulumi-yaml.sh   # Pulumi's YAML language host, for examples/yaml-*
+bash scripts/install-pulumi.sh   # the CLI, the Python runtime pieces and Pulumi's YAML host, into .tools/bin
 if [ -f tests/node/package-lock.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
