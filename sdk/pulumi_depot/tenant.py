@@ -246,7 +246,8 @@ class TenantProject(pulumi.ComponentResource):
 
         acme = depot.TenantProject("tenant-acme", tenant="acme", region="us-east-1",
                                    name_template="tenant-{tenant}",
-                                   trust_policies=[depot.GitHubTrustArgs(repository_owner="acme", repository="app")],
+                                   trust_policies=[depot.TrustPolicyEntryArgs(
+                                       github=depot.GitHubTrustArgs(repository_owner="acme", repository="app"))],
                                    token=True)
         pulumi.export("acme_project", acme.project_id)
         pulumi.export("acme_token", acme.token_secret)   # a secret

@@ -140,8 +140,9 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
     Example::
 
         depot.TrustPolicySet("api-trust", project_id=api.id, policies=[
-            depot.GitHubTrustArgs(repository_owner="acme", repository="api"),
-            depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy"),
+            depot.TrustPolicyEntryArgs(github=depot.GitHubTrustArgs(repository_owner="acme", repository="api")),
+            depot.TrustPolicyEntryArgs(
+                buildkite=depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy")),
         ])
     """
 
