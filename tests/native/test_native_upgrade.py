@@ -1,6 +1,6 @@
 """Upgrading the plugin and its SDK across the camelCase rename of the schema (issue 18): a native stack written by
 the previous plugin (snake_case names in its state and inputs) previews with no changes under the new one, refreshes
-and updates in place, and no Depot object is re-created.
+and updates in place, and no Depot object is re-created; Update and Delete take the old state too.
 
 The previous plugin and SDK are the code of PREVIOUS (the last commit before the rename), taken from git into a
 directory that PYTHONPATH puts before the installed packages: the plugin (the virtualenv's console script) and the
@@ -27,14 +27,16 @@ PROGRAM = """
 import pulumi
 import pulumi_depot_native as depot
 
+config = pulumi.Config()
 api = depot.Project("api", name="api", region="us-east-1", hardware="HARDWARE_8X16",
-    cache_policy=depot.CachePolicyArgs(keep_gb=50, keep_days=14))
+    cache_policy=depot.CachePolicyArgs(keep_gb=config.get_int("keepGb") or 50, keep_days=14))
 depot.TrustPolicySet("api-trust", project_id=api.id, policies=[
     depot.TrustPolicyEntryArgs(github=depot.GitHubTrustArgs(repository_owner="acme", repository="app")),
 ])
 web = depot.Project("web", name="web", region="eu-central-1")
-depot.TrustPolicy("web-bk", project_id=web.id,
-    buildkite=depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy"))
+if config.get_bool("webTrust") is not False:
+    depot.TrustPolicy("web-bk", project_id=web.id,
+        buildkite=depot.BuildkiteTrustArgs(organization_slug="acme", pipeline_slug="deploy"))
 ci = depot.ProjectToken("ci", project_id=api.id, description="CI builds")
 pulumi.export("token", ci.secret)
 """
@@ -67,14 +69,20 @@ def test_a_stack_of_the_previous_plugin_upgrades_in_place(depot: Any, tmp_path: 
     token = before.outputs()["token"]
 
     after = PulumiStack(program, work, api_url=depot.url, token=depot.token)
-    assert preview(after, expect_no_changes=True) == dict.fromkeys(ids, "same")
-    assert after.refresh() == dict.fromkeys(ids, "refresh")  # Read rewrites the state in the new names
+    assert preview(after, expect_no_changes=True) == dict.fromkeys(ids, "same")  # Diff of the old state
+    # Update and Delete of the old state; the others keep theirs until the refresh, whose Read rewrites the names.
+    after.set_config("keepGb", "60")
+    after.set_config("webTrust", "false")
+    assert up(after) == {**dict.fromkeys(ids, "same"), "api": "update", "web-bk": "delete"}
+    del ids["web-bk"]
+    assert after.refresh() == dict.fromkeys(ids, "refresh")
     assert up(after) == dict.fromkeys(ids, "same")
     after.preview(expect_no_changes=True)
 
     state = native_resources(after)
     assert {name: resource["id"] for name, resource in state.items()} == ids
-    assert state["api"]["outputs"]["cachePolicy"]["keepGb"] == 50 and "cache_policy" not in state["api"]["outputs"]
+    assert state["api"]["outputs"]["cachePolicy"]["keepGb"] == 60 and "cache_policy" not in state["api"]["outputs"]
+    assert state["web"]["outputs"]["createdAt"] and "created_at" not in state["web"]["outputs"]
     assert state["api-trust"]["outputs"]["policyIds"].keys() == {"github:acme/app"}
     assert after.outputs()["token"] == token
     client = depot.client()
@@ -82,5 +90,6 @@ def test_a_stack_of_the_previous_plugin_upgrades_in_place(depot: Any, tmp_path: 
     assert [p.trust_policy_id for p in client.list_trust_policies(ids["api"])] == [
         state["api-trust"]["outputs"]["policyIds"]["github:acme/app"]
     ]
-    assert [p.trust_policy_id for p in client.list_trust_policies(ids["web"])] == [ids["web-bk"]]
+    assert client.list_trust_policies(ids["web"]) == []
+    assert client.get_project(ids["api"]).cache_policy.keep_gb == 60
     assert [t.token_id for t in client.list_tokens(ids["api"])] == [ids["ci"]]
