@@ -1,9 +1,9 @@
 """Generate schema.json, the Pulumi package schema of pulumi-depot, from the resources' pydantic models.
 
-Run: python scripts/gen_schema.py [OUT_FILE] (no argument: writes schema.json and its packaged copy
-provider/pulumi_depot_provider/native/schema.json, byte-identical; the native provider plugin
-pulumi-resource-depot returns that copy from GetSchema). tests/test_schema.py and tests/native/test_native_schema.py
-regenerate it and compare with both committed files, and hold the dynamic SDK (sdk/pulumi_depot) to it.
+Run: python scripts/gen_schema.py [OUT_FILE] (no argument: writes provider/pulumi_depot_provider/native/schema.json,
+the one copy: the native provider plugin pulumi-resource-depot returns it from GetSchema, and the docs and SDK
+generators read it). tests/test_schema.py regenerates it and compares with the committed file, and holds the dynamic
+SDK (sdk/pulumi_depot) to it.
 
 It is the plugin's schema: package `depot`, tokens depot:index:<Name> (the dynamic SDK registers the same resources
 as pulumi-python:dynamic/depot:<Name>; pulumi_depot_provider.tokens.native_token maps one to the other), the
@@ -42,8 +42,8 @@ from pydantic import BaseModel, JsonValue
 from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "schema.json"
-PACKAGED_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
+DEFAULT_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
+"""The one schema.json: the plugin serves it (GetSchema) from its package; docs, SDKs and tests read it there."""
 PROVIDERS: tuple[type[ProviderCore[Any, Any, Any]], ...] = tuple(cls for cls, _ in RESOURCES.values())
 # Dynamic resources the plugin does not serve: not in the schema; tests/test_schema.py holds their SDK classes to
 # what SchemaBuilder.resource makes of them.
@@ -352,5 +352,5 @@ def render() -> str:
 
 if __name__ == "__main__":
     text = render()
-    for out in [Path(sys.argv[1])] if len(sys.argv) > 1 else [DEFAULT_OUT, PACKAGED_OUT]:
+    for out in [Path(sys.argv[1])] if len(sys.argv) > 1 else [DEFAULT_OUT]:
         out.write_text(text, encoding="utf-8")

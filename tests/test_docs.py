@@ -14,10 +14,11 @@ from typing import Any
 
 import pulumi_depot
 import pytest
+from pulumi_stack import SCHEMA_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
-SCHEMA = json.loads((ROOT / "schema.json").read_text())
+SCHEMA = json.loads(SCHEMA_FILE.read_text())
 
 
 def _load_generator() -> ModuleType:

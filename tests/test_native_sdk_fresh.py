@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pulumi_depot_provider.native.provider import plugin_version, semver_of
+from pulumi_stack import SCHEMA_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "sdk" / "pulumi_depot_native"
@@ -47,7 +48,7 @@ def test_the_committed_native_sdk_is_what_gen_sdk_generates(pulumi_cli: Path, tm
         "name": "depot",
         "version": plugin_version(),
         # Where the engine downloads the plugin when the program needs it and the plugin cache lacks it.
-        "server": json.loads((ROOT / "schema.json").read_text())["pluginDownloadURL"],
+        "server": json.loads(SCHEMA_FILE.read_text())["pluginDownloadURL"],
     }
 
 

@@ -11,14 +11,15 @@ from typing import Any, Final
 import pytest
 import yaml
 from example_cycles import CYCLES
-from example_harness import EXAMPLES_DIR, ROOT, native_twin
+from example_harness import EXAMPLES_DIR, native_twin
+from pulumi_stack import SCHEMA_FILE
 from test_example_yaml import YAML_CYCLES
 
 ALL = sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir() and not path.name.startswith("."))
 YAML_EXAMPLES = [name for name in ALL if name.startswith("yaml-")]
 EXAMPLES = [name for name in ALL if name not in YAML_EXAMPLES]
 """The Python examples."""
-SCHEMA: Final = json.loads((ROOT / "schema.json").read_text())
+SCHEMA: Final = json.loads(SCHEMA_FILE.read_text())
 
 
 def unknown_properties(value: Any, spec: dict[str, Any], where: str) -> list[str]:

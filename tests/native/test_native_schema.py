@@ -1,16 +1,14 @@
-"""The native plugin's package schema: generated from the resource models (fresh, and the same file as the top-level
-schema.json), valid for the real `pulumi` (`pulumi schema check`), and what the plugin's GetSchema returns to the
-engine (`pulumi package get-schema`): its resources, its functions (invokes) and its configuration."""
+"""The native plugin's package schema (its freshness: tests/test_schema.py): valid for the real `pulumi`
+(`pulumi schema check`), and what the plugin's GetSchema returns to the engine (`pulumi package get-schema`): its
+resources, its functions (invokes) and its configuration."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from native_stack import PLUGIN
@@ -18,18 +16,8 @@ from pulumi_depot.tenant import TenantProject
 from pulumi_depot_provider.native.construct import COMPONENT_TOKEN
 from pulumi_depot_provider.native.names import core_name, wire_name
 from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES, plugin_version
-from pulumi_stack import PULUMI, cli_environment
+from pulumi_stack import PULUMI, SCHEMA_FILE, cli_environment
 
-ROOT = Path(__file__).resolve().parents[2]
-NATIVE_SCHEMA = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_schema", ROOT / "scripts" / "gen_schema.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pulumi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,15 +27,8 @@ def _pulumi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_native_schema_is_fresh_and_is_schema_json() -> None:
-    assert _generator().render() == NATIVE_SCHEMA.read_text(encoding="utf-8"), (
-        "provider/pulumi_depot_provider/native/schema.json is stale: run python scripts/gen_schema.py"
-    )
-    assert NATIVE_SCHEMA.read_bytes() == (ROOT / "schema.json").read_bytes()
-
-
 def test_native_schema_names_the_plugins_resources_under_depot_index() -> None:
-    schema = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema["name"] == "depot"
     assert sorted(schema["resources"]) == sorted([*RESOURCES, COMPONENT_TOKEN])
     assert all(token.startswith("depot:index:") for token in schema["types"])
@@ -72,7 +53,7 @@ def _property_names(node: Any) -> Iterator[str]:
 def test_native_schema_is_idiomatic_for_every_language() -> None:
     """camelCase names, one mapping from the models' fields (names.py), which the plugin converts values with;
     enum names each generator renders cleanly; package metadata; env defaults; a typed allowedTrust."""
-    schema = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     names = set(_property_names(schema))
     assert {"projectId", "cachePolicy", "keepGb", "repositoryOwner", "allowedTrust", "policyIds"} <= names
     assert [name for name in names if "_" in name or not name[0].islower()] == []
@@ -103,7 +84,7 @@ def test_the_generated_python_sdk_reads_as_python() -> None:
 
 
 def test_native_schema_tenant_project_is_the_python_components_keywords() -> None:
-    component = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))["resources"][COMPONENT_TOKEN]
+    component = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["resources"][COMPONENT_TOKEN]
     assert component["isComponent"] is True
     keywords = set(inspect.signature(TenantProject.__init__).parameters)
     # Python-only: the SDK choice, the options and the dynamic (AWS) token sinks.
@@ -119,7 +100,7 @@ def test_native_schema_tenant_project_is_the_python_components_keywords() -> Non
 
 
 def test_native_schema_describes_the_plugins_invokes() -> None:
-    functions = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))["functions"]
+    functions = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["functions"]
     assert sorted(functions) == sorted(FUNCTIONS) == ["depot:index:getProject", "depot:index:listProjects"]
     get_project = functions["depot:index:getProject"]
     assert sorted(get_project["inputs"]["properties"]) == ["id", "name"]
@@ -140,10 +121,10 @@ def test_native_schema_describes_the_plugins_invokes() -> None:
 
 
 def test_pulumi_schema_check_accepts_it(pulumi_cli: Path, tmp_path: Path) -> None:
-    checked = _pulumi(tmp_path, "schema", "check", str(NATIVE_SCHEMA))
+    checked = _pulumi(tmp_path, "schema", "check", str(SCHEMA_FILE))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # ...and notices what is wrong in a schema: a function whose output names a type the schema lacks.
-    broken = json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8"))
+    broken = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     broken["functions"]["depot:index:listProjects"]["outputs"]["properties"]["projects"]["items"] = {
         "$ref": "#/types/depot:index:Missing"
     }
@@ -156,7 +137,7 @@ def test_get_schema_returns_it_with_the_plugins_version(pulumi_cli: Path, tmp_pa
     fetched = _pulumi(tmp_path, "package", "get-schema", str(PLUGIN))
     assert fetched.returncode == 0, fetched.stderr
     assert json.loads(fetched.stdout) == {
-        **json.loads(NATIVE_SCHEMA.read_text(encoding="utf-8")),
+        **json.loads(SCHEMA_FILE.read_text(encoding="utf-8")),
         "version": plugin_version(),
     }
     info = _pulumi(tmp_path, "package", "info", str(PLUGIN))

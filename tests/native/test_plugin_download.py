@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from native_stack import native_resources, up
 from pulumi_depot_provider.native.provider import plugin_version
-from pulumi_stack import PULUMI, PulumiStack, write_program
+from pulumi_stack import PULUMI, SCHEMA_FILE, PulumiStack, write_program
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER = json.loads((ROOT / "schema.json").read_text())["pluginDownloadURL"]
+SERVER = json.loads(SCHEMA_FILE.read_text())["pluginDownloadURL"]
 YAML_HOST = PULUMI.with_name("pulumi-language-yaml")
 # How the engine's error begins when it cannot get a plugin the program needs.
 START = "Could not automatically download"

@@ -32,13 +32,15 @@ import pytest
 from pulumi import automation as auto
 
 ROOT: Final = Path(__file__).resolve().parents[2]
+SCHEMA_FILE: Final = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
+"""The package schema (scripts/gen_schema.py writes it; the plugin serves it)."""
 TOOLS: Final = Path(os.environ.get("PULUMI_DEPOT_TOOLS", ROOT / ".tools"))
 PULUMI: Final = TOOLS / "bin" / "pulumi"
 PASSPHRASE: Final = "pulumi-depot-tests"
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic/"
 NATIVE_TYPES: Final = frozenset(
     token
-    for token, resource in json.loads((ROOT / "schema.json").read_text())["resources"].items()
+    for token, resource in json.loads(SCHEMA_FILE.read_text())["resources"].items()
     if not resource.get("isComponent")
 )
 """The native plugin's resource types (depot:index:Project, ...); not the TenantProject component's (its children's
