@@ -224,6 +224,22 @@ def fleet_ops(ops: dict[str, str], **tenants: str) -> dict[str, str]:
     return expected
 
 
+def fleet_drift_heals(deployer: Deployer, client: DepotClient, acme_id: str, initech_id: str) -> None:
+    """The tenant fleets' drift step (Python and YAML): by hand in Depot, a policy nobody declared on acme's project
+    and other hardware on initech's; refresh, then up puts back exactly what the program declares."""
+    client.add_trust_policy(acme_id, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="x"))
+    client.update_project(initech_id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
+    deployer.refresh()
+    assert deployer.up() == {
+        **fleet_ops({"tenant-acme-trust": "update"}, acme="same"),
+        "tenant-initech": "update",
+        "tenant-initech-trust": "same",
+    }
+    projects = projects_by_name(client)
+    assert projects["tenant-acme"].trusted() == ["github:acme/app", "github:acme/docs"]
+    assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
+
+
 def tenant_fleet(deployer: Deployer, org: Org) -> None:
     client = org.client()
     tenants_file = deployer.program_dir / "tenants.yaml"
@@ -268,18 +284,7 @@ def tenant_fleet(deployer: Deployer, org: Org) -> None:
     assert (initech.hardware, initech.trust, initech.tokens) == ("HARDWARE_16X32", {}, ())
     assert deployer.outputs()["tenants_tokens"] == {"acme": outputs["tenants_tokens"]["acme"]}
 
-    # By hand in Depot: a policy nobody declared, and initech's hardware.
-    client.add_trust_policy(acme.id, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="x"))
-    client.update_project(initech.id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
-    deployer.refresh()
-    assert deployer.up() == {
-        **fleet_ops({"tenant-acme-trust": "update"}, acme="same"),
-        "tenant-initech": "update",
-        "tenant-initech-trust": "same",
-    }
-    projects = projects_by_name(client)
-    assert projects["tenant-acme"].trusted() == ["github:acme/app", "github:acme/docs"]
-    assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
+    fleet_drift_heals(deployer, client, acme.id, initech.id)
 
     deployer.destroy()
     assert depot_projects(client) == {}

@@ -16,7 +16,15 @@ import example_cycles
 import pytest
 import yaml
 from conftest import MakeExampleStack
-from example_cycles import Deployer, Org, assert_project_token_works, fleet_ops, projects_by_name, unchanged
+from example_cycles import (
+    Deployer,
+    Org,
+    assert_project_token_works,
+    fleet_drift_heals,
+    fleet_ops,
+    projects_by_name,
+    unchanged,
+)
 from example_harness import depot_projects, only_project
 from pulumi_depot.tenant import TenantProject
 from pulumi_depot.tenants_file import TenantsFileError
@@ -140,18 +148,7 @@ def yaml_tenant_fleet(deployer: Deployer, org: Org) -> None:
     assert (initech.hardware, initech.trust, initech.tokens) == ("HARDWARE_16X32", {}, ())
     assert deployer.outputs() == {"acmeToken": outputs["acmeToken"], "initech": initech.id}
 
-    # By hand in Depot: a policy nobody declared, and initech's hardware.
-    client.add_trust_policy(acme.id, github=pb.TrustPolicy.GitHub(repository_owner="intruder", repository="x"))
-    client.update_project(initech.id, hardware=pb.Hardware.Value("HARDWARE_4X4"))
-    deployer.refresh()
-    assert deployer.up() == {
-        **fleet_ops({"tenant-acme-trust": "update"}, acme="same"),
-        "tenant-initech": "update",
-        "tenant-initech-trust": "same",
-    }
-    projects = projects_by_name(client)
-    assert projects["tenant-acme"].trusted() == ["github:acme/app", "github:acme/docs"]
-    assert projects["tenant-initech"].hardware == "HARDWARE_16X32"
+    fleet_drift_heals(deployer, client, acme.id, initech.id)
 
     # Bad input fails with the Python component's own message, before anything changes.
     bad = {"tenant": "Initech_Corp", "nameTemplate": "tenant", "region": "us-east-1"}
