@@ -4,7 +4,7 @@ Resources: ``Project``, ``TrustPolicy``, ``ProjectToken``, ``TrustPolicySet`` (e
 ``AwsSecretsManagerToken`` and ``AwsSsmParameterToken`` deliver a token to AWS (extra ``pulumi-depot[aws]``).
 Per-customer projects: ``TenantProject`` (a component) and ``TenantFleet`` / ``tenant_fleet_from_file`` (many
 tenants from code or a tenants file; see ``pulumi_depot.fleet`` and ``pulumi_depot.tenants_file``).
-Lookups: ``get_project``, ``list_projects``.
+Lookups: ``get_project``, ``list_projects`` and their Output forms ``get_project_output``, ``list_projects_output``.
 Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DEPOT_TOKEN / DEPOT_API_URL;
 ``depot:allowedTrust`` limits which CI pipelines trust policies may grant (``pulumi_depot_provider.guardrail``).
 """
@@ -16,7 +16,15 @@ from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, Gi
 from pulumi_depot.aws_secrets_manager_token import AwsSecretsManagerToken
 from pulumi_depot.aws_ssm_parameter_token import AwsSsmParameterToken
 from pulumi_depot.fleet import TenantArgs, TenantDefaultsArgs, TenantFleet, tenant_fleet_from_file, tenant_logical_name
-from pulumi_depot.lookups import DepotLookupError, ProjectCachePolicy, ProjectInfo, get_project, list_projects
+from pulumi_depot.lookups import (
+    DepotLookupError,
+    ProjectCachePolicy,
+    ProjectInfo,
+    get_project,
+    get_project_output,
+    list_projects,
+    list_projects_output,
+)
 from pulumi_depot.project import Project
 from pulumi_depot.project_token import ProjectToken
 from pulumi_depot.tenant import TenantProject, TenantTokenArgs, TenantTokenSinkArgs, tenant_project_name
@@ -60,7 +68,9 @@ __all__ = [
     "TrustPolicyEntryArgs",
     "TrustPolicySet",
     "get_project",
+    "get_project_output",
     "list_projects",
+    "list_projects_output",
     "load_tenants_file",
     "parse_tenants",
     "tenant_fleet_from_file",

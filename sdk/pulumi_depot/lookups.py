@@ -1,9 +1,10 @@
-"""Read Depot projects from a program without managing them: get_project and list_projects.
+"""Read Depot projects from a program without managing them: get_project and list_projects, and their Output
+forms get_project_output and list_projects_output.
 
 These call Depot's API directly while the program runs, with the stack config `depot:token` / `depot:apiUrl`
-(or DEPOT_TOKEN / DEPOT_API_URL), and return plain values. The look-ups themselves are
-pulumi_depot_provider.resources.project_lookup, which the native plugin's invokes (depot:index:getProject,
-depot:index:listProjects) run too.
+(or DEPOT_TOKEN / DEPOT_API_URL), and return plain values; the *_output forms take Inputs and return an Output.
+The look-ups themselves are pulumi_depot_provider.resources.project_lookup, which the native plugin's invokes
+(depot:index:getProject, depot:index:listProjects) run too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from pulumi_depot_provider.resources.project_lookup import (
     ProjectInfo,
 )
 
-__all__ = ["DepotLookupError", "ProjectCachePolicy", "ProjectInfo", "get_project", "list_projects"]
+__all__ = [
+    "DepotLookupError",
+    "ProjectCachePolicy",
+    "ProjectInfo",
+    "get_project",
+    "get_project_output",
+    "list_projects",
+    "list_projects_output",
+]
 
 
 class DepotLookupError(pulumi.RunError):
@@ -53,6 +62,19 @@ def list_projects(*, region: str | None = None) -> list[ProjectInfo]:
         return project_lookup.list_projects(_client("list_projects"), ListProjectsArgs(region=region)).projects
     except LookupFailed as error:
         raise DepotLookupError(f"list_projects: {error}") from None
+
+
+def get_project_output(
+    *, id: pulumi.Input[str | None] = None, name: pulumi.Input[str | None] = None
+) -> pulumi.Output[ProjectInfo]:
+    """get_project once ``id`` / ``name`` are known (``id=project.id``); the Output carries their secrecy and
+    dependencies. In a preview where one is unknown, the result is unknown and Depot is not called."""
+    return pulumi.Output.all(id, name).apply(lambda known: get_project(id=known[0], name=known[1]))
+
+
+def list_projects_output(*, region: pulumi.Input[str | None] = None) -> pulumi.Output[list[ProjectInfo]]:
+    """list_projects once ``region`` is known, as an Output (unknown in a preview where ``region`` is)."""
+    return pulumi.Output.from_input(region).apply(lambda known: list_projects(region=known))
 
 
 class _StackConfig:

@@ -1,6 +1,7 @@
 """depot.Project's whole lifecycle under the real `pulumi`, one stack walking every step, stack config driving
 each change: create, no-op, each in-place update, replacement (create-before-delete and delete_before_replace,
-the order seen from Depot's side), drift, gone, protect, retain_on_delete, --target and destroy."""
+the order seen from Depot's side), drift, gone, protect, retain_on_delete, --target and destroy; and the Output
+look-ups (get_project_output, list_projects_output) fed by the project's outputs."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ if config.get_bool("declare") is not False:
         ),
     )
     pulumi.export("api", api.id)
+    # Output look-ups: unknown while api is being created (not called), read from Depot once its id is known
+    pulumi.export("api_region", depot.get_project_output(id=api.id).region)
+    pulumi.export("region_projects", depot.list_projects_output(region=api.region).apply(
+        lambda found: sorted(p.name for p in found)))
 depot.Project("web", name=config.get("webName") or "web", region="us-east-1")
 """
 
@@ -52,6 +57,7 @@ def test_project_lifecycle(
     # create, no-op
     assert stack.up() == {"api": "create", "web": "create"}
     assert sorted(projects(client).values()) == ["api", "web"]
+    assert stack.outputs() == {"api": api().project_id, "api_region": "us-east-1", "region_projects": ["api", "web"]}
     stack.preview(expect_no_changes=True)
 
     # each in-place update: one up each, the id never changes
@@ -66,6 +72,7 @@ def test_project_lifecycle(
         assert stack.up() == {"api": "update", "web": "same"}, key
         assert api().project_id == first_id
         assert live(api()) == value, key
+    assert (stack.outputs()["api_region"], stack.outputs()["region_projects"]) == ("eu-central-1", ["api-2"])
     server.reset_stats()
     stack.set_config("reset", "2024-06-01")
     assert stack.up() == {"api": "update", "web": "same"}
