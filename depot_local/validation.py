@@ -14,15 +14,10 @@ from pulumi_depot_provider.client.project_settings import (
     REGIONS,
 )
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.trust_kinds import TRUST_FIELDS, one_of
 
 from depot_local.connect import invalid
 from depot_local.store import Provider
-
-# Each trust provider's fields, read from Depot's own message (TrustPolicy's `provider` oneof), not spelled again.
-TRUST_POLICY_FIELDS: dict[str, tuple[str, ...]] = {
-    kind.name: tuple(field.name for field in kind.message_type.fields)
-    for kind in pb.TrustPolicy.DESCRIPTOR.oneofs_by_name["provider"].fields
-}
 
 
 def required_id(field: str, value: str) -> str:
@@ -99,7 +94,7 @@ def trust_policy(request: pb.AddTrustPolicyRequest) -> tuple[Provider, dict[str,
     """(provider, fields) of the one provider an AddTrustPolicy sets."""
     provider = request.WhichOneof("provider")
     if not _is_provider(provider):  # None: no provider set (the oneof's members are Provider's names)
-        raise invalid("set exactly one trust policy provider: github, buildkite or circleci")
+        raise invalid(f"set exactly one trust policy provider: {one_of()}")
     message = getattr(request, provider)
-    fields = {field: text(f"{provider}.{field}", getattr(message, field)) for field in TRUST_POLICY_FIELDS[provider]}
+    fields = {field: text(f"{provider}.{field}", getattr(message, field)) for field in TRUST_FIELDS[provider]}
     return provider, fields

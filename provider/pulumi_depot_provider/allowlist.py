@@ -29,28 +29,18 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from pulumi_depot_provider.config import ConfigSource, ConfigurationError
 from pulumi_depot_provider.resources.fields import printable
+from pulumi_depot_provider.resources.trust_kinds import ALLOWLIST_LABELS as ALLOWLIST_LABELS  # re-exported
+from pulumi_depot_provider.resources.trust_kinds import KIND_NAMES, KINDS, one_of
+from pulumi_depot_provider.resources.trust_kinds import TRUST_FIELDS as TRUST_FIELDS  # re-exported
 
 ALLOWED_TRUST_KEY = "depot:allowedTrust"
 ALLOWED_TRUST_ENV = "DEPOT_ALLOWED_TRUST"
 ALLOWED_TRUST_FILE_ENV = "DEPOT_ALLOWED_TRUST_FILE"
 PROVIDER_SOURCE = "the provider's allowedTrust"
 PLUGIN_CONFIG_ENV = "PULUMI_CONFIG"
-EXPECTED_SHAPE = (
-    'a JSON object such as {"github": ["<repository owner>", ...], "buildkite": ["<organization slug>", ...], '
-    '"circleci": ["<organization UUID>", ...]}'
+EXPECTED_SHAPE = "a JSON object such as {{{}}}".format(
+    ", ".join(f'"{kind.name}": ["<{kind.placeholder}>", ...]' for kind in KINDS.values())
 )
-# Each provider's two fields, in the order Depot (and the SDK's *TrustArgs) declare them. The first identifies who
-# is trusted: it is what the allowlist lists, and with the second it makes the policy's key.
-TRUST_FIELDS: dict[str, tuple[str, str]] = {
-    "github": ("repository_owner", "repository"),
-    "buildkite": ("organization_slug", "pipeline_slug"),
-    "circleci": ("organization_uuid", "project_uuid"),
-}
-ALLOWLIST_LABELS = {
-    "github": "GitHub owners",
-    "buildkite": "Buildkite organizations",
-    "circleci": "CircleCI organizations",
-}
 SHOWN_LENGTH = 64
 PATH_LENGTH = 512
 
@@ -94,6 +84,10 @@ class AllowedTrust(BaseModel):
         names = getattr(self, provider)
         label = ALLOWLIST_LABELS[provider]
         return f"{label} {', '.join(shown(name) for name in names)}" if names else f"no {label}"
+
+
+if tuple(AllowedTrust.model_fields) != KIND_NAMES:
+    raise TypeError(f"AllowedTrust needs one list per trust kind, {KIND_NAMES}")
 
 
 @dataclass(frozen=True)
@@ -164,9 +158,7 @@ def _from_entries(entries: list[Any], name: str) -> dict[str, Any]:
     for index, entry in enumerate(entries):
         kind = entry.get("kind") if isinstance(entry, dict) else None
         if kind not in TRUST_FIELDS or set(entry) - {"kind", "names"}:
-            raise ConfigurationError(
-                f"{name}[{index}]: give {{kind: github, buildkite or circleci, names: [...]}}, or {EXPECTED_SHAPE}"
-            )
+            raise ConfigurationError(f"{name}[{index}]: give {{kind: {one_of()}, names: [...]}}, or {EXPECTED_SHAPE}")
         if kind in allowed:
             raise ConfigurationError(f"{name}[{index}]: a second {kind} entry; list every {kind} name in one entry")
         allowed[kind] = entry.get("names") or []

@@ -36,6 +36,7 @@ from pulumi_depot_provider.allowlist import (
 )
 from pulumi_depot_provider.config import ConfigurationError
 from pulumi_depot_provider.resources.fields import InputModel, OutputModel
+from pulumi_depot_provider.resources.trust_kinds import policy_key
 
 __all__ = [
     "ALLOWED_TRUST_KEY",
@@ -48,13 +49,6 @@ __all__ = [
     "policy_key",
     "provider_fields",
 ]
-
-
-def policy_key(provider: str, fields: Mapping[str, Any]) -> str:
-    """How a policy is named in diffs, outputs and messages: `github:acme/api`, `buildkite:acme/deploy`,
-    `circleci:<organization UUID>/<project UUID>`."""
-    first, second = TRUST_FIELDS[provider]
-    return f"{provider}:{fields.get(first, '?')}/{fields.get(second, '?')}"
 
 
 ArgsT = TypeVar("ArgsT", bound=InputModel)
@@ -146,7 +140,7 @@ def announce(rule: TrustRule) -> None:
 
 
 def provider_fields(entry: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """The (provider, fields) pairs of a raw entry that declares github / buildkite / circleci as mappings."""
+    """The (provider, fields) pairs of a raw entry that declares trust kinds (github, ...) as mappings."""
     if not isinstance(entry, Mapping):
         return
     for provider in TRUST_FIELDS:

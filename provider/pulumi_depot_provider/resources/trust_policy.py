@@ -7,7 +7,7 @@ Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
 from google.protobuf.message import Message
 from pydantic import Field
@@ -22,61 +22,44 @@ from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
     REPLACES,
     CrossFieldError,
-    Format,
     ImportId,
     InputModel,
     OutputModel,
     Text,
 )
-from pulumi_depot_provider.resources.trust_names import (
-    buildkite_slug_problem,
-    github_owner_problem,
-    github_repository_problem,
-    same_names,
-    uuid_problem,
+from pulumi_depot_provider.resources.trust_kinds import (
+    KIND_NAMES,
+    BuildkiteTrust,
+    CircleCITrust,
+    GitHubTrust,
+    TrustFields,
+    one_of,
+    require_kinds,
 )
+from pulumi_depot_provider.resources.trust_names import same_names
+
+__all__ = [
+    "PROVIDERS",
+    "BuildkiteTrust",
+    "CircleCITrust",
+    "GitHubTrust",
+    "TrustFields",
+    "TrustPolicyArgs",
+    "TrustPolicyProvider",
+    "TrustPolicyState",
+    "TrustProvider",
+    "live_fields",
+    "matches",
+    "policy_state",
+    "provider_of",
+]
 
 TrustProvider = Literal["github", "buildkite", "circleci"]
+"""The kinds, for the type checker (resources/trust_kinds.py's KINDS is the table)."""
 M = TypeVar("M", bound=Message)
-PROVIDERS: tuple[TrustProvider, ...] = ("github", "buildkite", "circleci")
-# The names a policy holds, in the form each CI service gives them (resources/trust_names.py); checked on inputs.
-GitHubOwner = Annotated[Text, Format(github_owner_problem)]
-GitHubRepository = Annotated[Text, Format(github_repository_problem)]
-BuildkiteSlug = Annotated[Text, Format(buildkite_slug_problem)]
-CircleCIUuid = Annotated[Text, Format(uuid_problem)]
-
-
-class GitHubTrust(InputModel):
-    """Trust GitHub Actions workflows of one repository."""
-
-    repository_owner: GitHubOwner = Field(
-        description="The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single "
-        "hyphens, not first or last (GitHub's rule; no wildcards)."
-    )
-    repository: GitHubRepository = Field(
-        description="The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'."
-    )
-
-
-class BuildkiteTrust(InputModel):
-    """Trust one Buildkite pipeline."""
-
-    organization_slug: BuildkiteSlug = Field(
-        description="The Buildkite organization's slug: lowercase letters, digits and hyphens."
-    )
-    pipeline_slug: BuildkiteSlug = Field(description="The pipeline's slug: lowercase letters, digits and hyphens.")
-
-
-class CircleCITrust(InputModel):
-    """Trust one CircleCI project."""
-
-    organization_uuid: CircleCIUuid = Field(
-        description="The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits)."
-    )
-    project_uuid: CircleCIUuid = Field(description="The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).")
-
-
-TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust
+PROVIDERS: tuple[TrustProvider, ...] = cast(tuple[TrustProvider, ...], KIND_NAMES)
+if set(PROVIDERS) != set(get_args(TrustProvider)):
+    raise TypeError(f"TrustProvider must list the trust kinds {PROVIDERS}")
 
 
 class TrustPolicyArgs(InputModel):
@@ -99,11 +82,7 @@ class TrustPolicyArgs(InputModel):
     def rule_errors(cls, data: Mapping[str, Any]) -> list[CrossFieldError]:
         given = [name for name in PROVIDERS if data.get(name) is not None]
         if not given:
-            return [
-                CrossFieldError(
-                    "github", "no trust provider set: set exactly one of github, buildkite or circleci", PROVIDERS
-                )
-            ]
+            return [CrossFieldError(PROVIDERS[0], f"no trust provider set: set exactly one of {one_of()}", PROVIDERS)]
         if len(given) > 1:
             reason = (
                 f"{' and '.join(given)} are all set; a trust policy has exactly one provider: "
@@ -123,12 +102,16 @@ class TrustPolicyState(OutputModel):
     import_id: str | None = None
 
 
+require_kinds(TrustPolicyArgs)
+require_kinds(TrustPolicyState)
+
+
 def provider_of(model: TrustPolicyArgs | TrustPolicyState) -> tuple[TrustProvider, TrustFields]:
     for name in PROVIDERS:
         fields = getattr(model, name)
         if fields is not None:
             return name, fields
-    raise DepotResourceError("the policy has no provider (github, buildkite or circleci)")
+    raise DepotResourceError(f"the policy has no provider ({one_of()})")
 
 
 def live_fields(policy: pb.TrustPolicy) -> tuple[str, dict[str, str]]:

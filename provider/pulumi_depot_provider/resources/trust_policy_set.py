@@ -42,6 +42,7 @@ from pulumi_depot_provider.resources.fields import (
     a_list,
     printable,
 )
+from pulumi_depot_provider.resources.trust_kinds import KINDS, one_of, require_kinds
 from pulumi_depot_provider.resources.trust_policy import (
     PROVIDERS,
     BuildkiteTrust,
@@ -51,7 +52,7 @@ from pulumi_depot_provider.resources.trust_policy import (
 )
 
 COMPUTED_INPUTS = ("granted",)
-LABELS = {"github": "GitHub repository", "buildkite": "Buildkite pipeline", "circleci": "CircleCI project"}
+LABELS = {kind.name: kind.trusts for kind in KINDS.values()}
 
 
 class TrustPolicyEntry(InputModel):
@@ -66,11 +67,11 @@ class TrustPolicyEntry(InputModel):
         given = [name for name in PROVIDERS if getattr(self, name) is not None]
         if len(given) != 1:
             reason = (
-                "no trust provider set: set exactly one of github, buildkite or circleci"
+                f"no trust provider set: set exactly one of {one_of()}"
                 if not given
                 else f"{' and '.join(given)} are both set; an entry is one policy: split it into one entry each"
             )
-            raise CrossFieldError(given[1] if given else "github", reason, PROVIDERS)
+            raise CrossFieldError(given[1] if given else PROVIDERS[0], reason, PROVIDERS)
         return self
 
     def kind_and_fields(self) -> tuple[str, dict[str, str]]:
@@ -84,6 +85,9 @@ class TrustPolicyEntry(InputModel):
         """What two entries that are one policy share: the key compared case-insensitively (GitHub names are
         case-insensitive, Buildkite slugs lowercase, UUIDs hexadecimal)."""
         return self.key().casefold()
+
+
+require_kinds(TrustPolicyEntry)
 
 
 class TrustPolicySetArgs(InputModel):

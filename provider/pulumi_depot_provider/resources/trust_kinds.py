@@ -1,0 +1,139 @@
+"""The trust kinds, once. Depot's TrustPolicy has a oneof `provider` (depot.core.v1): its members are the kinds and
+their messages give each kind's field names. KINDS attaches what this project adds to each: labels, the input
+model (names checked with resources/trust_names.py) and what the allowlist lists. Models, keys
+(`github:owner/repo`), labels, allowlist fields and depot-local's validation all read it.
+
+A new kind is a row in _ROWS (its model's fields must be the message's, in order) once the proto has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+
+from google.protobuf.message import Message
+from pydantic import BaseModel, Field
+
+from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.fields import Format, InputModel, Text
+from pulumi_depot_provider.resources.trust_names import (
+    buildkite_slug_problem,
+    github_owner_problem,
+    github_repository_problem,
+    uuid_problem,
+)
+
+GitHubOwner = Annotated[Text, Format(github_owner_problem)]
+GitHubRepository = Annotated[Text, Format(github_repository_problem)]
+BuildkiteSlug = Annotated[Text, Format(buildkite_slug_problem)]
+CircleCIUuid = Annotated[Text, Format(uuid_problem)]
+
+
+class GitHubTrust(InputModel):
+    """Trust GitHub Actions workflows of one repository."""
+
+    repository_owner: GitHubOwner = Field(
+        description="The GitHub user or organization that owns the repository: 1 to 39 letters, digits and single "
+        "hyphens, not first or last (GitHub's rule; no wildcards)."
+    )
+    repository: GitHubRepository = Field(
+        description="The repository's name (without the owner): 1 to 100 letters, digits, '.', '-' and '_'."
+    )
+
+
+class BuildkiteTrust(InputModel):
+    """Trust one Buildkite pipeline."""
+
+    organization_slug: BuildkiteSlug = Field(
+        description="The Buildkite organization's slug: lowercase letters, digits and hyphens."
+    )
+    pipeline_slug: BuildkiteSlug = Field(description="The pipeline's slug: lowercase letters, digits and hyphens.")
+
+
+class CircleCITrust(InputModel):
+    """Trust one CircleCI project."""
+
+    organization_uuid: CircleCIUuid = Field(
+        description="The CircleCI organization's UUID (8-4-4-4-12 hexadecimal digits)."
+    )
+    project_uuid: CircleCIUuid = Field(description="The CircleCI project's UUID (8-4-4-4-12 hexadecimal digits).")
+
+
+TrustFields = GitHubTrust | BuildkiteTrust | CircleCITrust
+
+
+@dataclass(frozen=True)
+class TrustKind:
+    name: str
+    """The oneof member, and the key of the kind everywhere: `github`."""
+    label: str
+    """`GitHub`"""
+    trusts: str
+    """What one policy trusts: `GitHub repository`."""
+    allowlisted: str
+    """What the allowlist lists (the first field): `GitHub owners`."""
+    placeholder: str
+    """One allowlist item as shown in the expected shape: `repository owner`."""
+    model: type[InputModel]
+    message: type[Message]
+    fields: tuple[str, str]
+    """The message's fields, in Depot's order: the first is who is trusted (what the allowlist lists); with the
+    second it makes the policy's key."""
+
+    @property
+    def description(self) -> str:
+        return f"Trust a {self.trusts}."
+
+    def key(self, fields: Mapping[str, Any]) -> str:
+        first, second = self.fields
+        return f"{self.name}:{fields.get(first, '?')}/{fields.get(second, '?')}"
+
+
+# (kind, label, trusts, allowlisted, placeholder, model), in the order messages and the schema list them.
+_ROWS: Final = (
+    ("github", "GitHub", "GitHub repository", "GitHub owners", "repository owner", GitHubTrust),
+    ("buildkite", "Buildkite", "Buildkite pipeline", "Buildkite organizations", "organization slug", BuildkiteTrust),
+    ("circleci", "CircleCI", "CircleCI project", "CircleCI organizations", "organization UUID", CircleCITrust),
+)
+
+
+def _kinds() -> dict[str, TrustKind]:
+    members = {member.name: member for member in pb.TrustPolicy.DESCRIPTOR.oneofs_by_name["provider"].fields}
+    if missing := set(members) ^ {row[0] for row in _ROWS}:
+        raise TypeError(f"trust kinds: TrustPolicy.provider and _ROWS differ in {sorted(missing)}")
+    kinds = {}
+    for name, label, trusts, allowlisted, placeholder, model in _ROWS:
+        message_type = members[name].message_type
+        fields = tuple(field.name for field in message_type.fields)
+        if fields != tuple(model.model_fields) or len(fields) != 2:
+            raise TypeError(f"trust kinds: {model.__name__} must have {name}'s two fields {fields}")
+        message = getattr(pb.TrustPolicy, message_type.name)
+        kinds[name] = TrustKind(name, label, trusts, allowlisted, placeholder, model, message, (fields[0], fields[1]))
+    return kinds
+
+
+KINDS: Final = _kinds()
+KIND_NAMES: Final = tuple(KINDS)
+TRUST_FIELDS: Final = {kind.name: kind.fields for kind in KINDS.values()}
+ALLOWLIST_LABELS: Final = {kind.name: kind.allowlisted for kind in KINDS.values()}
+
+
+def one_of(conjunction: str = "or") -> str:
+    """`github, buildkite or circleci`"""
+    *rest, last = KIND_NAMES
+    return f"{', '.join(rest)} {conjunction} {last}" if rest else last
+
+
+def policy_key(kind: str, fields: Mapping[str, Any]) -> str:
+    """How a policy is named in diffs, outputs and messages: `github:acme/api`, `buildkite:acme/deploy`,
+    `circleci:<organization UUID>/<project UUID>`."""
+    return KINDS[kind].key(fields)
+
+
+def require_kinds(model: type[BaseModel]) -> None:
+    """Fail at import unless ``model`` (a policy holding one of the kinds) has a field of each kind's model."""
+    for kind in KINDS.values():
+        field = model.model_fields.get(kind.name)
+        if field is None or kind.model not in getattr(field.annotation, "__args__", ()):
+            raise TypeError(f"{model.__name__} needs a field {kind.name}: {kind.model.__name__} | None")
