@@ -29,6 +29,7 @@ from pulumi_depot_provider.resources.fields import (
 )
 from pulumi_depot_provider.resources.trust_kinds import (
     KIND_NAMES,
+    KINDS,
     BuildkiteTrust,
     CircleCITrust,
     GitHubTrust,
@@ -68,9 +69,9 @@ class TrustPolicyArgs(InputModel):
     resource_inputs = True
 
     project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the policy belongs to.")
-    github: Annotated[GitHubTrust | None, REPLACES] = Field(None, description="Trust a GitHub repository.")
-    buildkite: Annotated[BuildkiteTrust | None, REPLACES] = Field(None, description="Trust a Buildkite pipeline.")
-    circleci: Annotated[CircleCITrust | None, REPLACES] = Field(None, description="Trust a CircleCI project.")
+    github: Annotated[GitHubTrust | None, REPLACES] = Field(None, description=KINDS["github"].description)
+    buildkite: Annotated[BuildkiteTrust | None, REPLACES] = Field(None, description=KINDS["buildkite"].description)
+    circleci: Annotated[CircleCITrust | None, REPLACES] = Field(None, description=KINDS["circleci"].description)
     import_id: Annotated[ImportId | None, CREATE_ONLY] = Field(
         None,
         description="Adopt the existing trust policy with this id (in project_id) instead of creating one; its "

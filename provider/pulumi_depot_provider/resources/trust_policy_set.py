@@ -58,9 +58,9 @@ LABELS = {kind.name: kind.trusts for kind in KINDS.values()}
 class TrustPolicyEntry(InputModel):
     """One trust policy of a set: exactly one of github, buildkite or circleci."""
 
-    github: GitHubTrust | None = Field(default=None, description="Trust a GitHub repository.")
-    buildkite: BuildkiteTrust | None = Field(default=None, description="Trust a Buildkite pipeline.")
-    circleci: CircleCITrust | None = Field(default=None, description="Trust a CircleCI project.")
+    github: GitHubTrust | None = Field(default=None, description=KINDS["github"].description)
+    buildkite: BuildkiteTrust | None = Field(default=None, description=KINDS["buildkite"].description)
+    circleci: CircleCITrust | None = Field(default=None, description=KINDS["circleci"].description)
 
     @model_validator(mode="after")
     def _one_provider(self) -> Self:
