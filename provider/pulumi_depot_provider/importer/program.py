@@ -28,14 +28,11 @@ from pulumi_depot_provider.importer.pycode import (
 )
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
 from pulumi_depot_provider.resources.project import HardwareName
+from pulumi_depot_provider.resources.trust_kinds import KINDS
 
 KNOWN_REGIONS: frozenset[str] = frozenset(get_args(Region))
 KNOWN_HARDWARE: frozenset[str] = frozenset(get_args(HardwareName))
-TRUST_ARGS = {
-    "github": "depot.GitHubTrustArgs",
-    "buildkite": "depot.BuildkiteTrustArgs",
-    "circleci": "depot.CircleCITrustArgs",
-}
+TRUST_ARGS = {kind.name: f"depot.{kind.model.__name__}Args" for kind in KINDS.values()}  # depot.GitHubTrustArgs
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_PROJECT_NAME = "depot"
 DEFAULT_API_URL = "https://api.depot.dev"
