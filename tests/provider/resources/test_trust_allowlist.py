@@ -91,7 +91,7 @@ def test_the_environment_list_comes_first_from_json_or_a_file(tmp_path: Path) ->
     [
         ({"DEPOT_ALLOWED_TRUST": ""}, "DEPOT_ALLOWED_TRUST is set but empty; set it to a JSON object such as"),
         ({"DEPOT_ALLOWED_TRUST": "github: [acme]"}, "DEPOT_ALLOWED_TRUST is not valid JSON (Expecting value"),
-        ({"DEPOT_ALLOWED_TRUST": '["acme"]'}, "DEPOT_ALLOWED_TRUST is a JSON list; set it to a JSON object such as"),
+        ({"DEPOT_ALLOWED_TRUST": '["acme"]'}, "DEPOT_ALLOWED_TRUST[0]: give {kind: github, buildkite or circleci"),
         ({"DEPOT_ALLOWED_TRUST": '{"gitlab": []}'}, "DEPOT_ALLOWED_TRUST: unknown key 'gitlab'; set it to"),
         ({"DEPOT_ALLOWED_TRUST_FILE": " "}, "DEPOT_ALLOWED_TRUST_FILE is set but empty; set it to the path of a file"),
         (
