@@ -19,7 +19,6 @@ from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES, plugin_v
 from pulumi_stack import PULUMI, SCHEMA_FILE, cli_environment
 
 
-
 def _pulumi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = cli_environment(tmp_path / "home", tmp_path / "backend")
     return subprocess.run(
