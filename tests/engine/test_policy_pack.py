@@ -50,7 +50,7 @@ depot.TrustPolicySet("set", project_id=owned.id, policies=[
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The pack directory, written as the README says, and its config file allowing GitHub owner acme."""
+    """The pack directory, written as docs/trust.md says, and its config file allowing GitHub owner acme."""
     root = tmp_path_factory.mktemp("policy")
     written = subprocess.run(
         [sys.executable, "-m", "pulumi_depot_provider.policy", str(root / "pack")],
