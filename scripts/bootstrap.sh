@@ -9,7 +9,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 # [dev] pulls in the other extras the tests need: [local] (depot-local), [aws] (boto3) and moto[server].
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
-# The native plugin's generated SDK (import pulumi_depot_native) is its own distribution; it depends on the above.
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT/sdk/pulumi_depot_native"
+# depot-local (local/, import depot_local) and the native plugin's generated SDK (sdk/pulumi_depot_native) are
+# their own distributions, each depending on pulumi-depot: one pip run installs all three from these folders, so
+# none of them is looked up on PyPI.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -e "$ROOT/local" -e "$ROOT[dev]" -e "$ROOT/sdk/pulumi_depot_native"
 export PATH="$VENV/bin:$PATH"

@@ -1,4 +1,4 @@
-# Brotli (the `brotli` package) ships no type information: the part depot_local/connect.py uses.
+# Brotli (the `brotli` package) ships no type information: the part local/depot_local/connect.py uses.
 
 class error(Exception): ...
 
