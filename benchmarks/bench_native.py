@@ -3,7 +3,7 @@
     python benchmarks/bench_native.py [--tenants 200] [--parallel 32] [--latency-ms 20] [--repeats 1] [--baseline]
     python benchmarks/bench_native.py --quick
 
-Each tenant is a project, a project token and one GitHub trust policy: tests/support/fleet_program.py's
+Each tenant is a project, a project token and one GitHub trust policy: testing/harness/fleet_program.py's
 FLEET_PROGRAM for the dynamic resources (`pulumi-python:dynamic/depot:*`), and NATIVE_FLEET_PROGRAM, the same
 program on the generated SDK (`import pulumi_depot_native as depot`: `depot:index:*` of the native plugin
 `pulumi-resource-depot`). Both run under the real Pulumi CLI (scripts/install-pulumi.sh) against one depot-local
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Final
 
 ROOT: Final = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "support"))
+sys.path.insert(0, str(ROOT / "testing" / "harness"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_client import local_server  # noqa: E402

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "support"))
+sys.path.insert(0, str(ROOT / "testing" / "harness"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_client import local_server  # noqa: E402

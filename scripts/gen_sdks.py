@@ -9,8 +9,8 @@ Every file the generators write is kept (the source files say they are generated
 pinned versions come from the schema's language.nodejs / language.go sections (scripts/gen_schema.py). Beside them,
 the pins the package managers write: sdk/nodejs/package-lock.json (`npm install --package-lock-only`) and
 sdk/go/go.mod + go.sum (`go mod tidy`, requiring github.com/pulumi/pulumi/sdk/v3 at the version of the Pulumi CLI
-tools/pulumi-cli builds). tests/test_sdks_fresh.py regenerates the SDKs and compares every generated file, and
-compiles both. The generator, tools/pulumi-cli/sdk-codegen, is built into .tools/bin (seconds once Go's build cache
+testing/pulumi-cli builds). tests/test_sdks_fresh.py regenerates the SDKs and compares every generated file, and
+compiles both. The generator, testing/pulumi-cli/sdk-codegen, is built into .tools/bin (seconds once Go's build cache
 holds pkg/v3, which it does after scripts/install-pulumi.sh).
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 from pulumi_depot_provider.native.provider import schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULE_DIR = ROOT / "tools" / "pulumi-cli"
+MODULE_DIR = ROOT / "testing" / "pulumi-cli"
 CODEGEN = Path(os.environ.get("PULUMI_DEPOT_TOOLS", ROOT / ".tools")) / "bin" / "pulumi-sdk-codegen"
 LANGUAGES = {"nodejs": ROOT / "sdk" / "nodejs", "go": ROOT / "sdk" / "go"}
 # What the package managers write or install beside the generated files: kept when regenerating.
@@ -43,7 +43,7 @@ def _run(args: list[str], cwd: Path) -> None:
 
 
 def pulumi_version() -> str:
-    """The version of github.com/pulumi/pulumi/pkg/v3 that tools/pulumi-cli pins (the CLI the tests run)."""
+    """The version of github.com/pulumi/pulumi/pkg/v3 that testing/pulumi-cli pins (the CLI the tests run)."""
     found = re.search(r"github\.com/pulumi/pulumi/pkg/v3 (v\S+)", (MODULE_DIR / "go.mod").read_text())
     if found is None:
         raise SystemExit(f"{MODULE_DIR / 'go.mod'} requires no github.com/pulumi/pulumi/pkg/v3")

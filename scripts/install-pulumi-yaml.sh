@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Pulumi's own YAML language host, pulumi-language-yaml (github.com/pulumi/pulumi-yaml, pinned in
-# tools/pulumi-yaml/go.mod), into .tools/bin beside the CLI that scripts/install-pulumi.sh builds: the engine runs
+# testing/pulumi-yaml/go.mod), into .tools/bin beside the CLI that scripts/install-pulumi.sh builds: the engine runs
 # `runtime: yaml` programs (examples/yaml-*) with it. A module of its own because pulumi-yaml requires an older
 # pulumi/pkg/v3 than the CLI's and does not compile against that one; host and engine talk over gRPC.
 #
@@ -10,7 +10,7 @@
 #   PULUMI_DEPOT_TOOLS   where to install (default: <repo>/.tools)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODULE_DIR="$ROOT/tools/pulumi-yaml"
+MODULE_DIR="$ROOT/testing/pulumi-yaml"
 MODULE=github.com/pulumi/pulumi-yaml
 TOOLS="${PULUMI_DEPOT_TOOLS:-$ROOT/.tools}"
 BIN="$TOOLS/bin"
@@ -25,7 +25,7 @@ mkdir -p "$BIN"
 command -v go >/dev/null || fail "Go is not installed: the YAML host is built from its Go module (install Go 1.26+)"
 # Read from go.mod itself: `go list -m` would already need the module proxy.
 VERSION="$(awk -v m="$MODULE" '{ for (i = 1; i < NF; i++) if ($i == m) print $(i + 1) }' "$MODULE_DIR/go.mod")"
-[ -n "$VERSION" ] || fail "tools/pulumi-yaml/go.mod does not require $MODULE"
+[ -n "$VERSION" ] || fail "testing/pulumi-yaml/go.mod does not require $MODULE"
 
 built_version() { go version -m "$HOST" 2>/dev/null | awk -v m="$MODULE" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }'; }
 if [ -x "$HOST" ] && [ "$(built_version)" = "$VERSION" ]; then

@@ -8,7 +8,7 @@ start_depot_server    factory for a dedicated server (faults, restarts): start_d
                       .create_org(name) -> DepotOrg .db_path .log_path
 aws                   moto's server (ThreadedMotoServer) on a free 127.0.0.1 port, reset, stopped after the test:
                       .url (for depot:awsEndpointUrl) .env (credentials for hosts and the CLI) .client(service)
-                      .secret_value(name) .parameter_value(name) (tests/support/aws_local.py)
+                      .secret_value(name) .parameter_value(name) (testing/harness/aws_local.py)
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def pulumi_stack(pulumi_cli: Path, tmp_path: Path) -> Callable[..., Any]:
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
-    """moto's server standing in for AWS Secrets Manager and SSM Parameter Store (tests/support/aws_local.py)."""
+    """moto's server standing in for AWS Secrets Manager and SSM Parameter Store (testing/harness/aws_local.py)."""
     from aws_local import AwsLocal
 
     local = AwsLocal.start()

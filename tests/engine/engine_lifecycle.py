@@ -1,7 +1,7 @@
 """Test tooling for the real-engine lifecycle tests: Depot-side views, failures the engine reports, and waiting for
 a line of a background `pulumi` without sleeping.
 
-Local to tests/engine/ (the shared harness, tests/support/pulumi_stack.py, is not changed from here).
+Local to tests/engine/ (the shared harness, testing/harness/pulumi_stack.py, is not changed from here).
 """
 
 from __future__ import annotations

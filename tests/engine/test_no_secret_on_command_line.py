@@ -1,6 +1,6 @@
 """No secret on a command line during a real `pulumi up` (issue 22): an earlier stand-in Python language host ran
 the program as `language_host.py --run '{"config": {"depot:token": ...}}'`, so the org token was on the process
-list for every up. The host (tools/pulumi-cli/python-host) passes the config in the environment, as Pulumi's does."""
+list for every up. The host (testing/pulumi-cli/python-host) passes the config in the environment, as Pulumi's does."""
 
 from __future__ import annotations
 

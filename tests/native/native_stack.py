@@ -4,7 +4,7 @@ Programs use the generated SDK, `import pulumi_depot_native as depot` (sdk/pulum
 test_native_plugin_discovery.py), or declare the plugin's resources by token,
 `pulumi.CustomResource("depot:index:Project", name, props)`, which tests the plugin's protocol without the SDK in
 between (the wire names are the schema's). Unless a test says otherwise, the engine finds the plugin as
-`pulumi-resource-depot` in this interpreter's virtualenv, which the shared harness (tests/support/pulumi_stack.py)
+`pulumi-resource-depot` in this interpreter's virtualenv, which the shared harness (testing/harness/pulumi_stack.py)
 puts on the CLI's PATH. Local to tests/native/: the shared harness is not changed from here.
 """
 

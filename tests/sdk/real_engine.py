@@ -1,4 +1,4 @@
-"""Test tooling for the SDK tests that deploy under the real `pulumi` (tests/support/pulumi_stack.py): failures
+"""Test tooling for the SDK tests that deploy under the real `pulumi` (testing/harness/pulumi_stack.py): failures
 the CLI reports, the state's resources of every kind, and a tenants-file program.
 
 Local to tests/sdk/ (the shared harness is not changed from here).

@@ -1,4 +1,4 @@
-"""A tenant fleet from a tenants file, deployed under the real `pulumi` (tests/support/pulumi_stack.py) against
+"""A tenant fleet from a tenants file, deployed under the real `pulumi` (testing/harness/pulumi_stack.py) against
 the local Depot API: up, no-op up, editing one tenant, removing one (refused with protect, only its resources
 without), retain_on_delete, the depot:allowedTrust guardrail, and adopting existing projects with import ids."""
 

@@ -1,6 +1,6 @@
 """Fleet shards (pulumi_depot.fleet_shards): a tenant's shard is stable (explicit `shard:` or recorded once in the
 shard file), new tenants fill shards up to the shard size, and a program given its shard declares only its tenants.
-No engine: the assignment is pure, and the program runs in-process (tests/support/dynamic_host)."""
+No engine: the assignment is pure, and the program runs in-process (testing/harness/dynamic_host)."""
 
 from __future__ import annotations
 

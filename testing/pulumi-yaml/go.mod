@@ -1,4 +1,4 @@
-module github.com/pulumi-depot/tools/pulumi-yaml
+module github.com/pulumi-depot/testing/pulumi-yaml
 
 go 1.26.6
 

@@ -1,6 +1,6 @@
 """TEST TOOLING (never installed with pulumi-depot): the two pieces of the engine that fast unit tests need.
 
-Claims about the engine are tested under the real `pulumi` (tests/support/pulumi_stack.py); these drive the
+Claims about the engine are tested under the real `pulumi` (testing/harness/pulumi_stack.py); these drive the
 provider side directly, for tests that want one RPC or one registration at a time:
 
 - ``host``: starts the real dynamic provider host (``python -u -m pulumi.dynamic``) and calls it over gRPC the way

@@ -1,4 +1,4 @@
-module github.com/pulumi-depot/tools/pulumi-cli
+module github.com/pulumi-depot/testing/pulumi-cli
 
 go 1.26.6
 
