@@ -2,9 +2,11 @@
 dynamic resources previews and refreshes with no changes under the current code, updates in place, and no Depot
 object is re-created.
 
-Each dynamic resource's state holds its provider pickled (``__provider``): a class of the previous code, found by its
-import path, with that code's instance attributes. Until an update rewrites it, the current code unpickles and runs
-that old instance, so Diff, Read, Update and Delete of old state are all exercised here.
+Each dynamic resource's state holds its provider pickled (``__provider``): the class by its import path, with the
+previous code's instance attributes. The dynamic host unpickles the program's new one for Check, Diff and Update of
+the old state, but the state's outputs' one for Read and Delete, and a refresh or a no-change step keeps it: the
+refresh and the final destroy run the current classes on instances the previous code pickled (all but the updated
+project's).
 
 The previous code is PREVIOUS's, taken from git into a directory that PYTHONPATH puts before the installed packages:
 the program and the dynamic provider host (which inherits the CLI's environment) then import it. Then the same
