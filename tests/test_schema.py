@@ -1,18 +1,14 @@
 """schema.json is what scripts/gen_schema.py makes from the resource models today (the native plugin's package
-schema, tokens depot:index:<Name>), and the dynamic SDK matches it: every keyword and declared output of the SDK's
-resources is in the schema with the same type, and vice versa. The SDK registers a resource as
-pulumi-python:dynamic/depot:<Name>; native_token maps that to the schema's token."""
+schema, tokens depot:index:<Name>). The dynamic SDK's classes are generated from it (scripts/gen_dynamic_sdk.py;
+tests/test_dynamic_sdk_fresh.py); here, it registers every schema resource as pulumi-python:dynamic/depot:<Name>
+(native_token maps that to the schema's token) and its secret properties as secret outputs."""
 
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import json
-import typing
-from collections.abc import Awaitable
 from pathlib import Path
-from types import ModuleType, NoneType, UnionType
-from typing import Any
+from types import ModuleType
 
 import pulumi
 import pulumi_depot as depot
@@ -28,22 +24,8 @@ SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 RESOURCES = [depot.Project, depot.TrustPolicy, depot.ProjectToken, depot.TrustPolicySet]
 # Dynamic resources only: the native plugin does not serve the AWS token sinks (they write to AWS with boto3 in the
 # dynamic provider host; the plugin has no import for them), so the package schema, which is the plugin's, leaves
-# them out. Their SDK classes are held to the spec the same generator makes from their models (not a second file).
+# them out. Their SDK classes are generated from the spec the same generator makes from their models.
 DYNAMIC_ONLY = [depot.AwsSecretsManagerToken, depot.AwsSsmParameterToken]
-INPUT_TYPES = [
-    depot.CachePolicyArgs,
-    depot.GitHubTrustArgs,
-    depot.BuildkiteTrustArgs,
-    depot.CircleCITrustArgs,
-    depot.TrustPolicyEntryArgs,
-]
-OUTPUT_TYPES = [depot.CachePolicy, depot.GitHubTrust, depot.BuildkiteTrust, depot.CircleCITrust, depot.TrustPolicyEntry]
-NOT_PROPERTIES = {"self", "resource_name", "opts"}
-# SDK keywords that are not properties themselves but set some: a sink's token= sets value, value_known, token_name.
-SDK_ONLY = {depot.AwsSecretsManagerToken: {"token"}, depot.AwsSsmParameterToken: {"token"}}
-# pulumi.Input is Union[T, Awaitable[T], "Output[T]"]: the forward reference needs these names to resolve
-# (as in pulumi._types); the Output member is left out of the comparison anyway.
-PULUMI_NAMES = {"Output": pulumi.Output, "T": NoneType}
 
 
 def _load_generator() -> ModuleType:
@@ -93,109 +75,6 @@ def test_schema_is_a_pulumi_package_named_depot() -> None:
         assert resource["description"]
         for name, prop in {**resource["inputProperties"], **resource["properties"]}.items():
             assert prop.get("description"), f"{name} has no description"
-
-
-# --- the SDK's types, and the schema's, in one notation: "string", "integer", "Any", "array<string>", "ref:Name" ---
-
-
-def sdk_type(annotation: Any) -> str:
-    if typing.get_origin(annotation) is pulumi.Output:
-        return sdk_type(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, UnionType):
-        members = [
-            arg
-            for arg in typing.get_args(annotation)
-            if arg is not NoneType and typing.get_origin(arg) not in (pulumi.Output, Awaitable)
-        ]
-        return "Any" if Any in members else sdk_type(members[0]) if len(members) == 1 else f"union{members}"
-    if annotation is Any:
-        return "Any"
-    if typing.get_origin(annotation) is list:
-        return f"array<{sdk_type(typing.get_args(annotation)[0])}>"
-    if typing.get_origin(annotation) is dict:
-        return f"map<{sdk_type(typing.get_args(annotation)[1])}>"
-    scalars = {str: "string", int: "integer", bool: "boolean"}
-    if annotation in scalars:
-        return scalars[annotation]
-    name = annotation.__name__
-    return f"ref:{name.removesuffix('Args')}"
-
-
-def schema_type(spec: dict[str, Any]) -> str:
-    ref = spec.get("$ref")
-    if ref == "pulumi.json#/Any":
-        return "Any"
-    if ref:
-        token = ref.removeprefix("#/types/")
-        target = SCHEMA["types"][token]
-        return str(target["type"]) if "enum" in target else f"ref:{token.rsplit(':', 1)[1]}"
-    if spec["type"] == "array":
-        return f"array<{schema_type(spec['items'])}>"
-    if spec["type"] == "object" and "additionalProperties" in spec:
-        return f"map<{schema_type(spec['additionalProperties'])}>"
-    return str(spec["type"])
-
-
-def sdk_inputs(cls: type) -> dict[str, tuple[str, bool]]:
-    """keyword -> (type, required) of cls.__init__."""
-    hints = typing.get_type_hints(cls.__init__, localns=PULUMI_NAMES)
-    parameters = inspect.signature(cls.__init__).parameters
-    return {
-        name: (sdk_type(hints[name]), parameter.default is inspect.Parameter.empty)
-        for name, parameter in parameters.items()
-        if name not in NOT_PROPERTIES | SDK_ONLY.get(cls, set())
-    }
-
-
-def sdk_outputs(cls: type) -> dict[str, str]:
-    """Declared output attribute -> type (the class's own annotations)."""
-    own = type(cls.__name__, (), {"__annotations__": inspect.get_annotations(cls)})
-    hints = typing.get_type_hints(own, globalns=vars(inspect.getmodule(cls)), localns=PULUMI_NAMES)
-    return {name: sdk_type(hint) for name, hint in hints.items()}
-
-
-def schema_properties(properties: dict[str, Any], required: list[str]) -> dict[str, tuple[str, bool]]:
-    """The schema's camelCase properties by the dynamic SDK's keywords (the fields: names.py's core_name)."""
-    return {core_name(name): (schema_type(spec), name in required) for name, spec in properties.items()}
-
-
-def resource_schema(cls: type) -> dict[str, Any]:
-    if cls in DYNAMIC_ONLY:
-        generator = _load_generator()
-        provider = next(p for p in generator.DYNAMIC_ONLY_PROVIDERS if p.type_token == f"depot:{cls.__name__}")
-        builder = generator.SchemaBuilder()
-        spec = builder.resource(provider)
-        assert not builder.types, "a dynamic-only resource refers to a type the schema does not hold"
-        return spec  # type: ignore[no-any-return]
-    token = native_token(sdk_token(cls))
-    assert token in SCHEMA["resources"], f"{token} is not in schema.json"
-    return SCHEMA["resources"][token]  # type: ignore[no-any-return]
-
-
-@pytest.mark.parametrize("cls", RESOURCES + DYNAMIC_ONLY, ids=lambda cls: cls.__name__)
-def test_sdk_inputs_match_the_schema(cls: type) -> None:
-    spec = resource_schema(cls)
-    assert sdk_inputs(cls) == schema_properties(spec["inputProperties"], spec["requiredInputs"])
-
-
-@pytest.mark.parametrize("cls", RESOURCES + DYNAMIC_ONLY, ids=lambda cls: cls.__name__)
-def test_sdk_outputs_match_the_schema(cls: type) -> None:
-    spec = resource_schema(cls)
-    assert sdk_outputs(cls) == {name: kind for name, (kind, _) in schema_properties(spec["properties"], []).items()}
-
-
-@pytest.mark.parametrize("cls", INPUT_TYPES, ids=lambda cls: cls.__name__)
-def test_sdk_input_types_match_the_schema(cls: type) -> None:
-    spec = SCHEMA["types"][f"depot:index:{cls.__name__.removesuffix('Args')}"]
-    assert sdk_inputs(cls) == schema_properties(spec["properties"], spec.get("required", []))
-
-
-@pytest.mark.parametrize("cls", OUTPUT_TYPES, ids=lambda cls: cls.__name__)
-def test_sdk_output_types_match_the_schema(cls: type) -> None:
-    spec = SCHEMA["types"][f"depot:index:{cls.__name__}"]
-    assert {name: kind for name, (kind, _) in sdk_inputs(cls).items()} == {
-        core_name(name): schema_type(prop) for name, prop in spec["properties"].items()
-    }
 
 
 def test_secret_properties_are_registered_as_secret_outputs() -> None:

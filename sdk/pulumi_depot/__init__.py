@@ -11,8 +11,14 @@ Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DE
 
 from pulumi_depot import _serialization
 from pulumi_depot._claims import TrustOwnershipError
-from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
-from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust
+from pulumi_depot._inputs import (
+    BuildkiteTrustArgs,
+    CachePolicyArgs,
+    CircleCITrustArgs,
+    GitHubTrustArgs,
+    TrustPolicyEntryArgs,
+)
+from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust, TrustPolicyEntry
 from pulumi_depot.aws_secrets_manager_token import AwsSecretsManagerToken
 from pulumi_depot.aws_ssm_parameter_token import AwsSsmParameterToken
 from pulumi_depot.fleet import TenantArgs, TenantDefaultsArgs, TenantFleet, tenant_fleet_from_file, tenant_logical_name
@@ -32,7 +38,7 @@ from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenant
 from pulumi_depot.token_sink import AwsSecretsManagerSinkSpec as AwsSecretsManagerSinkArgs
 from pulumi_depot.token_sink import AwsSsmParameterSinkSpec as AwsSsmParameterSinkArgs
 from pulumi_depot.trust_policy import TrustPolicy
-from pulumi_depot.trust_policy_set import TrustPolicyEntry, TrustPolicyEntryArgs, TrustPolicySet
+from pulumi_depot.trust_policy_set import TrustPolicySet
 
 _serialization.install()  # more than ~980 dynamic resources per program: see _serialization
 

@@ -58,6 +58,8 @@ from pydantic import BaseModel
 
 from pulumi_depot._checks import kind
 from pulumi_depot._inputs import CachePolicyArgs
+from pulumi_depot._tokens import ADOPTED, secret_or_adopted
+from pulumi_depot._trust_entries import PolicyLike, trust_entry
 from pulumi_depot.fleet_shards import (
     SHARD_CONFIG_NAME,
     SHARD_CONFIG_NAMESPACE,
@@ -65,10 +67,8 @@ from pulumi_depot.fleet_shards import (
     shard_of_stack,
     shard_tenants,
 )
-from pulumi_depot.project_token import ADOPTED, secret_or_adopted
 from pulumi_depot.tenant import TenantProject, TokenLike, TokenSinkLike, adopted_token_error
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
-from pulumi_depot.trust_policy_set import PolicyLike, trust_entry
 
 __all__ = ["TenantArgs", "TenantDefaultsArgs", "TenantFleet", "tenant_fleet_from_file", "tenant_logical_name"]
 

@@ -35,15 +35,17 @@ from pulumi._types import input_type_to_dict, is_input_type
 from pydantic import ValidationError
 
 from pulumi_depot._checks import control_problems, is_computed, kind, text_problem, trust_name_problems
-from pulumi_depot._inputs import BuildkiteTrustArgs, CachePolicyArgs, CircleCITrustArgs, GitHubTrustArgs
-from pulumi_depot.project import Project
-from pulumi_depot.project_token import (
-    ADOPTED,
-    AdoptedTokenSecretError,
-    ProjectToken,
-    known_adopted,
-    secret_or_adopted,
+from pulumi_depot._inputs import (
+    BuildkiteTrustArgs,
+    CachePolicyArgs,
+    CircleCITrustArgs,
+    GitHubTrustArgs,
+    TrustPolicyEntryArgs,
 )
+from pulumi_depot._tokens import ADOPTED, AdoptedTokenSecretError, known_adopted, secret_or_adopted
+from pulumi_depot._trust_entries import PolicyLike, trust_entry
+from pulumi_depot.project import Project
+from pulumi_depot.project_token import ProjectToken
 from pulumi_depot.tenants_file import (
     DEFAULT_TEMPLATE,
     TenantsFileError,
@@ -53,7 +55,7 @@ from pulumi_depot.tenants_file import (
     tenant_id_problem,
 )
 from pulumi_depot.token_sink import TokenSinkSpec, declare_token_sinks, filled_sinks, sink_settings
-from pulumi_depot.trust_policy_set import PolicyLike, TrustPolicyEntryArgs, TrustPolicySet, trust_entry
+from pulumi_depot.trust_policy_set import TrustPolicySet
 
 __all__ = ["TenantProject", "TenantTokenArgs", "TenantTokenSinkArgs", "tenant_project_name"]
 
