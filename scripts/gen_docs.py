@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
-from pulumi_depot_provider.native.imports import ID_FORMS
+from pulumi_depot_provider.resources.registry import ID_FORMS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ROOT: Final = Path(__file__).resolve().parent.parent

@@ -27,16 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pulumi_depot_provider.adapter import ProviderCore
 from pulumi_depot_provider.allowlist import TRUST_FIELDS
 from pulumi_depot_provider.native.construct import COMPONENT_TOKEN, SCHEMA_NAMES, TenantProjectOutputs, tenant_inputs
 from pulumi_depot_provider.native.names import wire_name
-from pulumi_depot_provider.native.provider import FUNCTIONS, RESOURCES
 from pulumi_depot_provider.resources import project_lookup
-from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
-from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
+from pulumi_depot_provider.resources.core import ResourceCore
 from pulumi_depot_provider.resources.fields import OnChange, behaviour
 from pulumi_depot_provider.resources.project import HardwareName, Region
+from pulumi_depot_provider.resources.registry import FUNCTIONS, RESOURCES
 from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
 from pydantic import BaseModel, JsonValue
 from pydantic.fields import FieldInfo
@@ -44,12 +42,11 @@ from pydantic.fields import FieldInfo
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "provider" / "pulumi_depot_provider" / "native" / "schema.json"
 """The one schema.json: the plugin serves it (GetSchema) from its package; docs, SDKs and tests read it there."""
-PROVIDERS: tuple[type[ProviderCore[Any, Any, Any]], ...] = tuple(cls for cls, _ in RESOURCES.values())
+PROVIDERS: tuple[type[ResourceCore[Any, Any, Any]], ...] = tuple(entry.core for entry in RESOURCES if entry.native)
 # Dynamic resources the plugin does not serve: not in the schema; tests/test_schema.py holds their SDK classes to
 # what SchemaBuilder.resource makes of them.
-DYNAMIC_ONLY_PROVIDERS: tuple[type[ProviderCore[Any, Any, Any]], ...] = (
-    AwsSecretsManagerTokenProvider,
-    AwsSsmParameterTokenProvider,
+DYNAMIC_ONLY_PROVIDERS: tuple[type[ResourceCore[Any, Any, Any]], ...] = tuple(
+    entry.core for entry in RESOURCES if not entry.native
 )
 # Function token -> (its description, its result model); its arguments model is the plugin's (FUNCTIONS).
 RESULTS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
@@ -171,7 +168,7 @@ class SchemaBuilder:
             spec["deprecationMessage"] = extra["deprecationMessage"]
         return spec
 
-    def resource(self, provider: type[ProviderCore[Any, Any, Any]]) -> dict[str, Any]:
+    def resource(self, provider: type[ResourceCore[Any, Any, Any]]) -> dict[str, Any]:
         args, state = provider.args_model, provider.state_model
         missing = set(args.model_fields) - set(state.model_fields)
         if missing:
@@ -214,7 +211,7 @@ class SchemaBuilder:
         return spec
 
     def function(self, token: str) -> dict[str, Any]:
-        arguments, _ = FUNCTIONS[token]
+        arguments = FUNCTIONS[token].args_model
         look_up, result = RESULTS[token]
         return {
             "description": (look_up.__doc__ or "").split("\n\n")[0].strip(),

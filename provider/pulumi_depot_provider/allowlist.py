@@ -10,7 +10,7 @@ Sources, each a JSON object such as {"github": ["acme"], "buildkite": ["acme"], 
   configuration; an explicit native provider from PULUMI_CONFIG, which the engine gives every process of the
   plugin (the stack config of the plugin's namespace); an explicit dynamic provider (a `pulumi-python` provider,
   whose configuration holds only its own arguments) from the provider object the SDK pickles into `__provider`,
-  which captures the stack's value in the program's process (`GuardedTrustProvider.__getstate__`).
+  which captures the stack's value in the program's process (`DynamicProvider.__getstate__`, dynamic.py).
 - An explicit provider's own `allowedTrust` (`depot:allowedTrust` for a dynamic one): it narrows.
 """
 

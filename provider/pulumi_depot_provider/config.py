@@ -12,7 +12,6 @@ created lazily inside the host process.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -98,30 +97,25 @@ PROVIDER_RETRY = RetryPolicy(max_attempts=10, total_timeout=120.0)
 
 # The dynamic provider host (`python -m pulumi.dynamic`) serves the engine from a gRPC ThreadPoolExecutor of 4
 # workers, whatever `--parallel` says: at most 4 CRUD calls, and so at most 4 Depot calls, run at once in a host
-# process. The shared client's pool keeps at least that many connections open (DepotClient's pool_limits); a
-# provider that runs more calls at once passes its own figure to client_for.
+# process. The session's client keeps at least that many connections open (DepotClient's pool_limits); a
+# provider that runs more calls at once passes its own figure to its Session.
 DYNAMIC_HOST_CONCURRENCY = 4
 # Transport: HTTP/1.1. benchmarks/bench_fleet.py measured the bare client creating and deleting 100 tenants (600
 # calls) from 4 threads against depot-local: h2c took 2.75x the time of HTTP/1.1 with no added latency and 1.36x
 # with 20 ms per call (one multiplexed connection whose every request goes through h2_transport's event-loop
 # thread, against 4 connections), so the provider keeps HTTP/1.1.
 
-_clients: dict[tuple[str, str, bool], DepotClient] = {}
-_clients_lock = threading.Lock()
+
+def new_client(settings: DepotSettings, *, concurrency: int = DYNAMIC_HOST_CONCURRENCY) -> DepotClient:
+    """A DepotClient for these settings with the provider's retry policy. `concurrency`: how many calls the caller
+    makes at once (it sizes the connection pool). A provider's Session keeps one per (API URL, token)."""
+    return DepotClient(
+        base_url=settings.api_url,
+        token=settings.require_token(),
+        allow_insecure_http=settings.allow_insecure_http,
+        retry=PROVIDER_RETRY,
+        concurrency=concurrency,
+    )
 
 
-def client_for(settings: DepotSettings, *, concurrency: int = DYNAMIC_HOST_CONCURRENCY) -> DepotClient:
-    """One DepotClient per (API URL, token) in this process, shared by every provider class and host thread.
-    `concurrency`: how many calls this process makes at once (the first caller for a key sizes its pool)."""
-    key = (settings.api_url, settings.require_token(), settings.allow_insecure_http)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = DepotClient(
-                base_url=key[0],
-                token=key[1],
-                allow_insecure_http=key[2],
-                retry=PROVIDER_RETRY,
-                concurrency=concurrency,
-            )
-        return client
+client_for = new_client  # the name the SDK's look-ups use

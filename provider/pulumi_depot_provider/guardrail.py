@@ -13,30 +13,23 @@ anyone approves a grant to an unknown repository; an import of one fails at its 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest
-
-from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, is_unknown
 from pulumi_depot_provider.allowlist import (
     ALLOWED_TRUST_KEY,
     ALLOWLIST_LABELS,
     EXPECTED_SHAPE,
     TRUST_FIELDS,
     AllowedTrust,
-    TrustRule,
     load_allowed_trust,
-    program_stack_allowed_trust,
     shown,
     shown_repr,
-    trust_rule,
 )
-from pulumi_depot_provider.config import ConfigurationError
+from pulumi_depot_provider.resources.core import DepotResource
 from pulumi_depot_provider.resources.fields import InputModel, OutputModel
 from pulumi_depot_provider.resources.trust_kinds import policy_key
+from pulumi_depot_provider.resources.values import CheckFailure, DepotResourceError, is_unknown
 
 __all__ = [
     "ALLOWED_TRUST_KEY",
@@ -44,7 +37,7 @@ __all__ = [
     "EXPECTED_SHAPE",
     "TRUST_FIELDS",
     "AllowedTrust",
-    "GuardedTrustProvider",
+    "GuardedTrust",
     "load_allowed_trust",
     "policy_key",
     "provider_fields",
@@ -57,44 +50,29 @@ TrustEntry = tuple[str, str, Mapping[str, Any]]
 """(property path of the provider's fields, provider, the fields as declared)"""
 
 
-class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT]):
-    """A provider whose resources grant trust: builds its TrustRule in configure, fails check for every declared
-    policy outside it and refuses to import one. Subclasses say where their policies are with `trust_entries`."""
+class GuardedTrust(DepotResource[ArgsT, StateT], Generic[ArgsT, StateT]):
+    """A resource that grants trust: fails check for every declared policy outside the session's TrustRule and
+    refuses to import one. Subclasses say where their policies are with `trust_entries`.
 
-    # The stack's depot:allowedTrust, for hosts that are not given it: captured when the SDK pickles the provider
-    # into `__provider` (in the program's process), or set by the native plugin from PULUMI_CONFIG. Not a secret.
-    # A pickle older than the capture lacks it: its host then enforces what its configuration and environment say.
-    stack_allowed_trust: Any = None
-    _trust_rule: TrustRule = TrustRule()
-    _trust_problem: str | None = None
+    The rule takes the stack's depot:allowedTrust as the front end carries it (`stack_allowed_trust`): captured
+    when the SDK pickles the dynamic provider (in the program's process), or read by the native plugin from
+    PULUMI_CONFIG. A pickle older than the capture lacks it: its host then enforces what its configuration and
+    environment say."""
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Private attributes (settings, the rule) are the host's, made by configure: they never travel.
-        state = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
-        state.pop("stack_allowed_trust", None)
-        captured = program_stack_allowed_trust()
-        if captured is not None:  # not set: the pickle stays what it was before the capture existed
-            state["stack_allowed_trust"] = captured
-        return state
+    carries_stack_allowed_trust: ClassVar[bool] = True
 
-    def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
+    @classmethod
+    def trust_entries(cls, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
         raise NotImplementedError
-
-    def configure(self, req: ConfigureRequest) -> None:
-        super().configure(req)
-        try:
-            self._trust_rule, self._trust_problem = trust_rule(self.stack_allowed_trust, req.config), None
-        except ConfigurationError as error:
-            self._trust_rule, self._trust_problem = TrustRule(), str(error)
 
     def input_failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         # Property "" on purpose: the engine prints a failing property's raw value; the reason names the path.
-        if self._trust_problem:
-            return [CheckFailure("", self._trust_problem)]
-        rule = self._trust_rule
+        rule, problem = self.session.trust(self.stack_allowed_trust)
+        if problem:
+            return [CheckFailure("", problem)]
         if not rule.sources:
             return []
-        announce(rule)
+        self.session.announce(rule)
         failures = []
         for path, provider, fields in self.trust_entries(inputs):
             field, _ = TRUST_FIELDS[provider]
@@ -116,27 +94,13 @@ class GuardedTrustProvider(DepotProvider[ArgsT, StateT], Generic[ArgsT, StateT])
             )
         return failures
 
-    def refuse_outside_allowlist(self, id_: str, inputs: Mapping[str, Any]) -> None:
+    def refuse_import(self, id_: str, inputs: Mapping[str, Any]) -> None:
         """For a read by id (an import, a `get`): the engine records an imported object before it checks the
         program's inputs, so a policy outside the allowlist is refused here, before it reaches the state."""
         failures = self.input_failures(inputs)
         if failures:
             reasons = "; ".join(failure.reason for failure in failures)
             raise DepotResourceError(f"{self.label} (id {shown(id_)}): import refused: {reasons}")
-
-
-_announced: set[str] = set()
-_announced_lock = threading.Lock()
-
-
-def announce(rule: TrustRule) -> None:
-    """Say once per process (one per provider instance) which allowlist applies and where it came from."""
-    message = rule.summary()
-    with _announced_lock:
-        if message in _announced:
-            return
-        _announced.add(message)
-    say.info(message)
 
 
 def provider_fields(entry: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import pulumi
-from pulumi_depot_provider.adapter import ProviderCore
-from pulumi_depot_provider.resources.create_journal import JOURNAL
+from pulumi_depot_provider.dynamic import DynamicProvider
+from pulumi_depot_provider.resources.create_journal import CreateJournal
 
 from pulumi_depot._checks import refuse_unsendable
 
-P = TypeVar("P", bound=ProviderCore[Any, Any, Any])
+P = TypeVar("P", bound=DynamicProvider)
+# The program process's own create journal (the provider host's is its session's): the same files on disk.
+JOURNAL = CreateJournal()
 
 
 def provider_for(
@@ -27,7 +29,7 @@ def provider_for(
     return provider(f"{pulumi.get_project()}/{pulumi.get_stack()}/{provider.type_token}/{parent}/{resource_name}")
 
 
-def settle(resource: pulumi.CustomResource, provider: ProviderCore[Any, Any, Any]) -> None:
+def settle(resource: pulumi.CustomResource, provider: DynamicProvider) -> None:
     """When the program receives the resource's id, the engine has recorded it in the stack's state: the create
     journal's record of an interrupted create (if any) is void, and the id is the one this resource holds. The
     provider cannot learn either for `pulumi up --replace`, where the engine calls neither Diff nor Check with

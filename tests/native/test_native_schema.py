@@ -56,8 +56,8 @@ def test_native_schema_is_idiomatic_for_every_language() -> None:
     names = set(_property_names(schema))
     assert {"projectId", "cachePolicy", "keepGb", "repositoryOwner", "allowedTrust", "policyIds"} <= names
     assert [name for name in names if "_" in name or not name[0].islower()] == []
-    for token, (provider, _) in RESOURCES.items():
-        fields = provider.args_model.model_fields
+    for token, entry in RESOURCES.items():
+        fields = entry.core.args_model.model_fields
         assert set(schema["resources"][token]["inputProperties"]) == {wire_name(field) for field in fields}
         assert {core_name(wire_name(field)) for field in fields} == set(fields)
     types = schema["types"]

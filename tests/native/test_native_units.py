@@ -8,21 +8,33 @@ from typing import Any
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import PropertyDiffKind
 from pulumi.runtime import rpc
-from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native import details
 from pulumi_depot_provider.native.names import to_core, to_wire, wire_path, wire_reason
 from pulumi_depot_provider.native.provider import resource_type, worker_count
 from pulumi_depot_provider.native.server import failure_message
 from pulumi_depot_provider.native.values import plain_map, property_map, secret_keys
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.project import ProjectArgs, ProjectProvider
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, TrustPolicySetState, plan
+from pulumi_depot_provider.resources.diffs import Detail, key_path
+from pulumi_depot_provider.resources.project import ProjectArgs, ProjectResource
+from pulumi_depot_provider.resources.session import Session
+from pulumi_depot_provider.resources.trust_policy_set import (
+    TrustPolicyEntry,
+    TrustPolicySetState,
+    plan,
+    policy_set_details,
+)
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 KINDS = PropertyDiffKind
 
 
-def kinds(detail: details.Detail) -> dict[str, PropertyDiffKind]:
-    return {path: entry.kind for path, entry in detail.items()}
+def kinds(detail: Detail) -> dict[str, PropertyDiffKind]:
+    """The core's detail as the engine gets it."""
+    return {path: entry.kind for path, entry in details.property_diffs(detail).items()}
+
+
+def field_details(resource: ProjectResource, olds: dict[str, Any], news: dict[str, Any]) -> Detail:
+    return resource.detailed_diff(resource.diff_properties(olds, news), olds, news)
 
 
 def test_values_round_trip_with_numbers_as_doubles_secrets_and_unknowns() -> None:
@@ -41,7 +53,7 @@ def test_values_round_trip_with_numbers_as_doubles_secrets_and_unknowns() -> Non
 
 
 def test_project_detail_names_declared_sub_fields_and_replacements() -> None:
-    provider = ProjectProvider()
+    provider = ProjectResource(Session())
     olds = {
         "name": "api",
         "region": "us-east-1",
@@ -50,18 +62,18 @@ def test_project_detail_names_declared_sub_fields_and_replacements() -> None:
         "organization_id": "org1",
     }
     news: dict[str, Any] = {"name": "web", "region": "us-east-1", "cache_policy": {"keep_gb": 100}}
-    assert kinds(details.field_details(provider, olds, news)) == {
+    assert kinds(field_details(provider, olds, news)) == {
         "name": KINDS.UPDATE,
         "cache_policy.keep_gb": KINDS.UPDATE,
     }  # hardware and organization_id left out: whatever Depot has, never a change
     news |= {"organization_id": "org2", "cache_reset_trigger": "2024-06-01"}
-    assert kinds(details.field_details(provider, olds, news)) == {
+    assert kinds(field_details(provider, olds, news)) == {
         "name": KINDS.UPDATE,
         "cache_policy.keep_gb": KINDS.UPDATE,
         "organization_id": KINDS.UPDATE_REPLACE,
         "cache_reset_trigger": KINDS.ADD,
     }
-    assert kinds(details.field_details(provider, {**olds, "cache_reset_trigger": "x"}, olds)) == {
+    assert kinds(field_details(provider, {**olds, "cache_reset_trigger": "x"}, olds)) == {
         "cache_reset_trigger": KINDS.DELETE
     }
 
@@ -80,19 +92,21 @@ def test_policy_set_detail_is_one_entry_per_key() -> None:
     steps = plan(declared, [live("p1", "acme", "app"), live("p2", "evil-org", "backdoor")], {"github:acme/app": "p1"})
     olds = {"granted": {"github:acme/app": "GitHub repository acme/app"}}
     news = {"granted": {e.key(): "" for e in declared}}
-    assert kinds(details.policy_set_details([], steps, olds, news)) == {
+    assert kinds(policy_set_details([], steps, olds, news)) == {
         'granted["github:acme/web"]': KINDS.ADD,
         'granted["github:evil-org/backdoor"]': KINDS.DELETE,
     }
-    assert kinds(details.policy_set_details(["project_id"], None, olds, news)) == {"project_id": KINDS.UPDATE_REPLACE}
-    assert details.key_path("granted", 'a"b') == 'granted["a\\"b"]'
+    assert kinds(policy_set_details(["project_id"], None, olds, news)) == {"project_id": KINDS.UPDATE_REPLACE}
+    assert key_path("granted", 'a"b') == 'granted["a\\"b"]'
 
 
 def test_ignore_changes_drops_the_entries_under_it() -> None:
-    detail = details.field_details(
-        ProjectProvider(), {"name": "a", "cache_policy": {"keep_gb": 1}}, {"name": "b", "cache_policy": {"keep_gb": 2}}
+    detail = field_details(
+        ProjectResource(Session()),
+        {"name": "a", "cache_policy": {"keep_gb": 1}},
+        {"name": "b", "cache_policy": {"keep_gb": 2}},
     )
-    assert list(details.without_ignored(detail, ["cache_policy"])) == ["name"]
+    assert list(details.without_ignored(details.property_diffs(detail), ["cache_policy"])) == ["name"]
 
 
 def test_resource_type_of_a_child_urn() -> None:

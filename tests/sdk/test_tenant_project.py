@@ -113,7 +113,7 @@ def test_native_declares_the_same_children_with_the_native_plugins_types() -> No
     )
     for child in children:
         twin = native.get(child.name, NATIVE[child.type])
-        model = PLUGIN_RESOURCES[twin.type][0].args_model  # the plugin's camelCase names, as the resource code's
+        model = PLUGIN_RESOURCES[twin.type].core.args_model  # the plugin's camelCase names, as the resource code's
         assert to_core(model, own_inputs(twin)) == own_inputs(child)
         assert twin.parent == native.get("tenant-acme", TENANT).urn
         assert len(twin.dependencies) == len(child.dependencies)

@@ -29,10 +29,10 @@ from pulumi_depot.tenant import TenantProject
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, TenantSpec, TokenSpec
 from pydantic import BaseModel, Field, create_model
 
-from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native.names import to_core, to_wire, wire_name
 from pulumi_depot_provider.resources.fields import SECRET
-from pulumi_depot_provider.resources.project import ProjectProvider
+from pulumi_depot_provider.resources.project import ProjectArgs
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 COMPONENT_TOKEN = "depot:index:TenantProject"
 # Component keyword -> the tenants file's field that types it (TenantSpec's, or TenantsFile's for the template).
@@ -68,13 +68,7 @@ def tenant_inputs() -> type[BaseModel]:
     for keyword, parameter in inspect.signature(init).parameters.items():
         if keyword in _PYTHON_ONLY:
             continue
-        model = (
-            TenantsFile
-            if keyword in _FILE_FIELDS
-            else ProjectProvider.args_model
-            if keyword in _PROJECT_FIELDS
-            else TenantSpec
-        )
+        model = TenantsFile if keyword in _FILE_FIELDS else ProjectArgs if keyword in _PROJECT_FIELDS else TenantSpec
         typed = model.model_fields[_RENAMED.get(keyword, keyword)]
         default = ... if parameter.default is inspect.Parameter.empty else None
         fields[keyword] = (typed.annotation, Field(default=default, description=described[keyword]))

@@ -18,7 +18,7 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue
 from pydantic import BaseModel
 
-from pulumi_depot_provider.adapter import DECLARED_INPUTS
+from pulumi_depot_provider.resources.diffs import DECLARED_INPUTS
 
 _UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
 # State keys that are no model's field (the inputs a resource declared, kept for import and refresh).

@@ -1,9 +1,10 @@
-"""The native provider: the engine's resource protocol on the same resource code as the dynamic resources.
+"""The native front end: the engine's resource protocol on the resource core, as the dynamic front end's peer.
 
-Each call builds the resource's provider class (ProjectProvider, TrustPolicySetProvider, ...) for the resource's
-URN (its create-journal owner), configures it from the provider's configuration, converts the engine's property
-values to the plain values that code takes, and converts the answer back: checked inputs, a detailed diff,
-outputs with secrets marked. The blocking Depot calls run in a thread pool (see `worker_count`).
+Configure makes the plugin's Session (resources/session.py). Each call finds the resource's core class in the
+registry (resources/registry.py) by the URN's type, builds it with the session and the URN (its create-journal
+owner), converts the engine's property values to the core's plain values and converts the answer back: checked
+inputs, a detailed diff, outputs with secrets marked. The blocking Depot calls run in a thread pool (see
+`worker_count`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,14 @@ from importlib import metadata, resources
 from typing import Any, TypeVar
 
 from packaging.version import Version
-from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic import Config
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue
 from pydantic import BaseModel, ValidationError
 
-from pulumi_depot_provider.adapter import NATIVE, DepotProvider, DepotResourceError, check_failures
 from pulumi_depot_provider.allowlist import environment_sources, load_allowed_trust, plugin_stack_allowed_trust
-from pulumi_depot_provider.client import DepotClient
 from pulumi_depot_provider.config import ConfigurationError, DepotSettings
-from pulumi_depot_provider.guardrail import GuardedTrustProvider
-from pulumi_depot_provider.native import details, imports
+from pulumi_depot_provider.native import details
 from pulumi_depot_provider.native.names import (
     core_name,
     to_core,
@@ -39,31 +37,18 @@ from pulumi_depot_provider.native.names import (
     wire_reason,
 )
 from pulumi_depot_provider.native.values import Properties, plain_map, property_map, secret_keys
-from pulumi_depot_provider.resources import project_lookup
+from pulumi_depot_provider.resources.core import NATIVE, ResourceCore
 from pulumi_depot_provider.resources.fields import behaviour
-from pulumi_depot_provider.resources.project import ProjectProvider
-from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
-from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
-from pulumi_depot_provider.tokens import PACKAGE, native_token
+from pulumi_depot_provider.resources.project_lookup import LookupFailed
+from pulumi_depot_provider.resources.registry import FUNCTIONS, NATIVE_RESOURCES
+from pulumi_depot_provider.resources.session import Session
+from pulumi_depot_provider.resources.values import DepotResourceError, check_failures
+from pulumi_depot_provider.tokens import PACKAGE
 
 THREADS_ENV = "PULUMI_DEPOT_PROVIDER_THREADS"
 ENGINE_PARALLEL_ENV = "PULUMI_PARALLEL"
 SECRET_CONFIG = ("token",)
-RESOURCES: dict[str, tuple[type[DepotProvider[Any, Any]], imports.Importer]] = {
-    native_token(cls.type_token): (cls, importer)
-    for cls, importer in (
-        (ProjectProvider, imports.import_project),
-        (TrustPolicyProvider, imports.import_trust_policy),
-        (ProjectTokenProvider, imports.import_project_token),
-        (TrustPolicySetProvider, imports.import_trust_policy_set),
-    )
-}
-# The invokes: token -> (arguments model, look-up), both from resources/project_lookup.py.
-FUNCTIONS: dict[str, tuple[type[BaseModel], Callable[[DepotClient, Any], BaseModel]]] = {
-    f"{PACKAGE}:index:getProject": (project_lookup.GetProjectArgs, project_lookup.get_project),
-    f"{PACKAGE}:index:listProjects": (project_lookup.ListProjectsArgs, project_lookup.list_projects),
-}
+RESOURCES = NATIVE_RESOURCES  # native token -> the registered resource
 T = TypeVar("T")
 
 
@@ -129,23 +114,19 @@ def stack_config(properties: Mapping[str, PropertyValue]) -> Config:
 class DepotNativeProvider(rpc.Provider):
     def __init__(self, threads: int | None = None) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads or worker_count(), thread_name_prefix="depot")
-        self._config = Config({}, PACKAGE)
         # Every instance of the plugin, an explicit provider's too, enforces the stack's allowlist (allowlist.py).
         self._stack_allowed_trust = plugin_stack_allowed_trust()
+        self._session = Session(Config({}, PACKAGE))
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(function, *args))
 
-    def _provider(self, urn: str) -> tuple[DepotProvider[Any, Any], imports.Importer]:
+    def _resource(self, urn: str) -> ResourceCore[Any, Any, Any]:
         type_ = resource_type(urn)
         if type_ not in RESOURCES:
             raise ValueError(f"unknown resource type {type_!r}; this provider serves {', '.join(RESOURCES)}")
-        cls, importer = RESOURCES[type_]
-        provider = cls(owner=urn, front=NATIVE)
-        if isinstance(provider, GuardedTrustProvider):
-            provider.stack_allowed_trust = self._stack_allowed_trust
-        provider.configure(ConfigureRequest(self._config))
-        return provider, importer
+        core = RESOURCES[type_].core
+        return core(self._session, owner=urn, front=NATIVE, stack_allowed_trust=self._stack_allowed_trust)
 
     # -- configuration --
 
@@ -166,7 +147,8 @@ class DepotNativeProvider(rpc.Provider):
         return rpc.CheckResponse(inputs=inputs, failures=failures)
 
     async def configure(self, request: rpc.ConfigureRequest) -> rpc.ConfigureResponse:
-        self._config = stack_config(request.args)
+        # One session for this plugin instance: its settings, client, project index, journal and allowlist.
+        self._session = Session(stack_config(request.args))
         # No preview support: the engine then never calls Create or Update during a preview.
         return rpc.ConfigureResponse(
             accept_secrets=True, supports_preview=False, accept_resources=False, accept_outputs=False
@@ -180,25 +162,18 @@ class DepotNativeProvider(rpc.Provider):
     def _invoke(self, request: rpc.InvokeRequest) -> rpc.InvokeResponse:
         if request.tok not in FUNCTIONS:
             raise DepotResourceError(f"unknown function {request.tok!r}; this provider serves {', '.join(FUNCTIONS)}")
-        model, look_up = FUNCTIONS[request.tok]
+        function = FUNCTIONS[request.tok]
+        model = function.args_model
         try:
             args = model.model_validate(to_core(model, plain_map(request.args)))
         except ValidationError as error:
             return rpc.InvokeResponse(failures=invoke_failures(model, error))
-        # The settings, their problems (a missing token) and the redaction are the resource code's.
-        provider = ProjectProvider(front=NATIVE)
-        provider.configure(ConfigureRequest(self._config))
         try:
-            if isinstance(args, project_lookup.GetProjectArgs):
-                project_lookup.require_one_of(args)  # wrong arguments are named even without a token
-            problem = provider._configuration_problem()
-            if problem:
-                raise DepotResourceError(f"{request.tok}: {problem}")
-            answer = look_up(provider._client(), args)
-        except project_lookup.LookupFailed as error:
+            answer = function.run(self._session, request.tok, args)
+        except LookupFailed as error:
             if error.argument:
                 return rpc.InvokeResponse(failures=[rpc.CheckFailure(error.argument, str(error))])
-            raise DepotResourceError(provider._redact(f"{request.tok}: {error}")) from None
+            raise DepotResourceError(self._session.redact(f"{request.tok}: {error}")) from None
         return rpc.InvokeResponse(return_value=property_map(to_wire(type(answer), answer.model_dump()), set()))
 
     # -- resources --
@@ -207,9 +182,9 @@ class DepotNativeProvider(rpc.Provider):
         return await self._run(self._check, request)
 
     def _check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
-        provider, _ = self._provider(request.urn)
-        args = provider.args_model
-        result = provider.check(inputs(args, request.old_inputs), inputs(args, request.new_inputs))
+        resource = self._resource(request.urn)
+        args = resource.args_model
+        result = resource.check(inputs(args, request.old_inputs), inputs(args, request.new_inputs))
         return rpc.CheckResponse(
             inputs=outputs(args, result.inputs, secret_keys(request.new_inputs)),
             failures=[rpc.CheckFailure(wire_path(f.property), wire_reason(f.reason)) for f in result.failures],
@@ -219,22 +194,17 @@ class DepotNativeProvider(rpc.Provider):
         return await self._run(self._diff, request)
 
     def _diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
-        provider, _ = self._provider(request.urn)
-        olds, news = inputs(provider.state_model, request.old_state), inputs(provider.args_model, request.new_inputs)
-        if isinstance(provider, TrustPolicySetProvider):
-            result, steps = provider.diff_with_plan(request.resource_id, olds, news)
-            detail = details.policy_set_details(result.replaces or [], steps, olds, news) if result.changes else {}
-        else:
-            result = provider.diff(request.resource_id, olds, news)
-            detail = details.field_details(provider, olds, news)
-        detail = {wire_path(path): entry for path, entry in detail.items()}
+        resource = self._resource(request.urn)
+        olds, news = inputs(resource.state_model, request.old_state), inputs(resource.args_model, request.new_inputs)
+        result = resource.diff(request.resource_id, olds, news, detailed=True)
+        detail = {wire_path(path): entry for path, entry in details.property_diffs(result.detail or {}).items()}
         ignored = wire_names(request.ignore_changes or [])  # a pre-rename program's snake_case paths too
         detail = details.without_ignored(detail, ignored)
-        replaces = [name for name in wire_names(result.replaces or []) if name not in ignored]
+        replaces = [name for name in wire_names(result.replaces) if name not in ignored]
         return rpc.DiffResponse(
-            changes=bool(detail or replaces) if ignored else bool(result.changes),
+            changes=bool(detail or replaces) if ignored else result.changes,
             replaces=replaces,
-            delete_before_replace=bool(result.delete_before_replace),
+            delete_before_replace=result.delete_before_replace,
             detailed_diff=detail,
         )
 
@@ -242,59 +212,47 @@ class DepotNativeProvider(rpc.Provider):
         return await self._run(self._create, request)
 
     def _create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
-        provider, _ = self._provider(request.urn)
-        result = provider.create(inputs(provider.args_model, request.properties))
-        assert result.outs is not None  # ProviderCore.create always returns the outputs
-        secret = secret_keys(request.properties) | secret_outputs(provider)
-        return rpc.CreateResponse(resource_id=result.id, properties=outputs(provider.state_model, result.outs, secret))
+        resource = self._resource(request.urn)
+        result = resource.create(inputs(resource.args_model, request.properties))
+        secret = secret_keys(request.properties) | secret_outputs(resource)
+        return rpc.CreateResponse(
+            resource_id=result.id, properties=outputs(resource.state_model, result.outputs, secret)
+        )
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         return await self._run(self._read, request)
 
     def _read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
-        provider, importer = self._provider(request.urn)
-        secret = secret_keys(request.properties) | secret_keys(request.inputs) | secret_outputs(provider)
+        resource = self._resource(request.urn)
+        secret = secret_keys(request.properties) | secret_keys(request.inputs) | secret_outputs(resource)
         if not request.properties:  # an import or a Resource.get: only the id is known
-            # The resource code's own error handling (one line naming the resource) and client.
-            with provider._one_line("read", f"(id {request.resource_id})"):
-                found = importer(provider._client(), request.resource_id)
-                if found is None:  # the engine would only say "does not exist"
-                    type_ = resource_type(request.urn)
-                    raise DepotResourceError(
-                        "Depot has no object with this id in the token's organization (the id of a "
-                        f"{type_} is {imports.ID_FORMS[type_]})"
-                    )
-            id_, state, declared = found
-            if isinstance(provider, GuardedTrustProvider):
-                provider.refuse_outside_allowlist(request.resource_id, declared)
+            result = resource.import_by_id(request.resource_id)
         else:
-            result = provider.read(request.resource_id, inputs(provider.state_model, request.properties))
+            result = resource.read(request.resource_id, inputs(resource.state_model, request.properties))
             if not result.id:
                 return rpc.ReadResponse()
-            assert result.outs is not None  # ProviderCore.read returns outputs with every id
-            id_, state, declared = result.id, result.outs, result.inputs or {}
         return rpc.ReadResponse(
-            resource_id=id_,
-            properties=outputs(provider.state_model, state, secret),
-            inputs=outputs(provider.args_model, declared, secret_keys(request.inputs)),
+            resource_id=result.id,
+            properties=outputs(resource.state_model, result.outputs, secret),
+            inputs=outputs(resource.args_model, result.inputs, secret_keys(request.inputs)),
         )
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
         return await self._run(self._update, request)
 
     def _update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
-        provider, _ = self._provider(request.urn)
-        olds, news = inputs(provider.state_model, request.olds), inputs(provider.args_model, request.news)
-        result = provider.update(request.resource_id, olds, news)
-        secret = secret_keys(request.olds) | secret_keys(request.news) | secret_outputs(provider)
-        return rpc.UpdateResponse(properties=outputs(provider.state_model, result.outs or {}, secret))
+        resource = self._resource(request.urn)
+        olds, news = inputs(resource.state_model, request.olds), inputs(resource.args_model, request.news)
+        result = resource.update(request.resource_id, olds, news)
+        secret = secret_keys(request.olds) | secret_keys(request.news) | secret_outputs(resource)
+        return rpc.UpdateResponse(properties=outputs(resource.state_model, result, secret))
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
         await self._run(self._delete, request)
 
     def _delete(self, request: rpc.DeleteRequest) -> None:
-        provider, _ = self._provider(request.urn)
-        provider.delete(request.resource_id, inputs(provider.state_model, request.properties))
+        resource = self._resource(request.urn)
+        resource.delete(request.resource_id, inputs(resource.state_model, request.properties))
 
     # -- components --
 
@@ -305,7 +263,7 @@ class DepotNativeProvider(rpc.Provider):
 
 
 def invoke_failures(model: type[BaseModel], error: ValidationError) -> list[rpc.CheckFailure]:
-    """The arguments' problems, one per argument, in the resource inputs' words (adapter.check_failures)."""
+    """The arguments' problems, one per argument, in the resource inputs' words (values.check_failures)."""
     return [rpc.CheckFailure(wire_path(f.property), wire_reason(f.reason)) for f in check_failures(model, error, [])]
 
 
@@ -319,6 +277,6 @@ def outputs(model: type[BaseModel], values: Mapping[str, Any], secret: set[str])
     return property_map(to_wire(model, values), {wire_name(core_name(key)) for key in secret})
 
 
-def secret_outputs(provider: DepotProvider[Any, Any]) -> set[str]:
+def secret_outputs(resource: ResourceCore[Any, Any, Any]) -> set[str]:
     """The outputs that are always secret (ProjectToken.secret), by their Behaviour."""
-    return {name for name, field in provider.state_model.model_fields.items() if behaviour(field).secret}
+    return {name for name, field in resource.state_model.model_fields.items() if behaviour(field).secret}

@@ -24,8 +24,8 @@ from pulumi.runtime import proto, settings
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.native.provider import DepotNativeProvider, plugin_version
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 Handler = Callable[[Any, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 METHODS = (

@@ -22,10 +22,9 @@ from pulumi.runtime import rpc
 
 from pulumi_depot_provider.allowlist import parse_allowed_trust, shown, shown_repr
 from pulumi_depot_provider.config import ConfigurationError
-from pulumi_depot_provider.guardrail import TRUST_FIELDS, AllowedTrust, GuardedTrustProvider, policy_key
+from pulumi_depot_provider.guardrail import TRUST_FIELDS, AllowedTrust, GuardedTrust, policy_key
 from pulumi_depot_provider.native.names import to_core, wire_path
-from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
-from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
+from pulumi_depot_provider.resources.registry import RESOURCES
 from pulumi_depot_provider.tokens import NATIVE_PREFIX, native_token
 
 PACK_NAME = "pulumi-depot-trust"
@@ -34,10 +33,12 @@ CONFIG_KEY = "allowedTrust"
 CONFIG_NAME = f"the policy pack's {CONFIG_KEY}"
 DESCRIPTION = "Depot trust policies grant only the CI pipelines that the allowlist names."
 
-GUARDED: dict[str, type[GuardedTrustProvider[Any, Any]]] = {
-    native_token(provider.type_token): provider for provider in (TrustPolicyProvider, TrustPolicySetProvider)
+GUARDED: dict[str, type[GuardedTrust[Any, Any]]] = {
+    entry.native_token: entry.core
+    for entry in RESOURCES
+    if entry.core.carries_stack_allowed_trust and issubclass(entry.core, GuardedTrust)
 }
-"""depot:index:TrustPolicy and depot:index:TrustPolicySet -> the provider whose `trust_entries` finds the grants."""
+"""depot:index:TrustPolicy and depot:index:TrustPolicySet -> the resource whose `trust_entries` finds the grants."""
 
 
 def guarded_type(resource_type: str) -> str | None:
@@ -69,7 +70,7 @@ def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTru
     found = []
     native = resource_type.startswith(NATIVE_PREFIX)  # camelCase inputs, as the schema names them
     resource = GUARDED[token]
-    for path, provider, fields in resource().trust_entries(to_core(resource.args_model, props) if native else props):
+    for path, provider, fields in resource.trust_entries(to_core(resource.args_model, props) if native else props):
         field, _ = TRUST_FIELDS[provider]
         value = fields.get(field)
         if not isinstance(value, str) or value == rpc.UNKNOWN or allowed.permits(provider, fields):

@@ -30,7 +30,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
+from pulumi_depot_provider.resources.aws_resource import AwsTokenResource
 from pulumi_depot_provider.resources.aws_store import (
     NOT_COMPARED,
     TOKEN_NAME_DOC,
@@ -38,7 +38,6 @@ from pulumi_depot_provider.resources.aws_store import (
     AwsClients,
     AwsError,
     AwsRegion,
-    AwsTokenProvider,
     KmsKeyId,
     Tags,
     TokenSinkState,
@@ -51,7 +50,10 @@ from pulumi_depot_provider.resources.aws_store import (
     tag_map,
     user_tags,
 )
+from pulumi_depot_provider.resources.diffs import PropertyDiff
 from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel, WholeNumber
+from pulumi_depot_provider.resources.stored import stored_provider
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 SERVICE = "secretsmanager"
 POLICY_SID = "DepotTokenRead"
@@ -172,8 +174,8 @@ def policy_readers(policy_text: str | None) -> tuple[list[str], bool]:
     return sorted(readers), ours
 
 
-class AwsSecretsManagerTokenProvider(AwsTokenProvider[AwsSecretsManagerTokenArgs, AwsSecretsManagerTokenState]):
-    """Dynamic provider for depot:AwsSecretsManagerToken. Its import path is part of users' state: do not move it."""
+class AwsSecretsManagerTokenResource(AwsTokenResource[AwsSecretsManagerTokenArgs, AwsSecretsManagerTokenState]):
+    """depot:AwsSecretsManagerToken. Its dynamic provider class (users' state) is AwsSecretsManagerTokenProvider."""
 
     type_token = "depot:AwsSecretsManagerToken"
     args_model = AwsSecretsManagerTokenArgs
@@ -352,3 +354,8 @@ class AwsSecretsManagerTokenProvider(AwsTokenProvider[AwsSecretsManagerTokenArgs
 
     def _policy(self, sm: Any, secret_id: str) -> str | None:
         return call(sm.get_resource_policy, SecretId=secret_id).get("ResourcePolicy")
+
+
+def __getattr__(name: str) -> Any:
+    """AwsSecretsManagerTokenProvider, the class users' state names, made by the dynamic front end (PEP 562)."""
+    return stored_provider(__name__, name)

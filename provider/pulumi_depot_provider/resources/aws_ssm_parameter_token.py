@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
+from pulumi_depot_provider.resources.aws_resource import AwsTokenResource
 from pulumi_depot_provider.resources.aws_store import (
     NOT_COMPARED,
     TOKEN_NAME_DOC,
@@ -29,7 +29,6 @@ from pulumi_depot_provider.resources.aws_store import (
     AwsClients,
     AwsError,
     AwsRegion,
-    AwsTokenProvider,
     KmsKeyId,
     Tags,
     TokenSinkState,
@@ -42,7 +41,10 @@ from pulumi_depot_provider.resources.aws_store import (
     tag_map,
     user_tags,
 )
+from pulumi_depot_provider.resources.diffs import PropertyDiff
 from pulumi_depot_provider.resources.fields import REPLACES, SECRET, UPDATES, InputModel
+from pulumi_depot_provider.resources.stored import stored_provider
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 SERVICE = "ssm"
 SECURE_STRING = "SecureString"
@@ -112,8 +114,8 @@ class AwsSsmParameterTokenState(TokenSinkState):
     version: int | None = Field(None, description="The parameter's version holding the token.")
 
 
-class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, AwsSsmParameterTokenState]):
-    """Dynamic provider for depot:AwsSsmParameterToken. Its import path is part of users' state: do not move it."""
+class AwsSsmParameterTokenResource(AwsTokenResource[AwsSsmParameterTokenArgs, AwsSsmParameterTokenState]):
+    """depot:AwsSsmParameterToken. Its dynamic provider class (users' state) is AwsSsmParameterTokenProvider."""
 
     type_token = "depot:AwsSsmParameterToken"
     args_model = AwsSsmParameterTokenArgs
@@ -266,3 +268,8 @@ class AwsSsmParameterTokenProvider(AwsTokenProvider[AwsSsmParameterTokenArgs, Aw
                 return {}
             raise
         return tag_map(found.get("TagList"))
+
+
+def __getattr__(name: str) -> Any:
+    """AwsSsmParameterTokenProvider, the class users' state names, made by the dynamic front end (PEP 562)."""
+    return stored_provider(__name__, name)

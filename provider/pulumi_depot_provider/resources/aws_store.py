@@ -10,7 +10,8 @@
   AWS_ENDPOINT_URL_SSM, else AWS. A plain http:// endpoint must be this machine unless ``depot:allowInsecureHttp``
   is true: the token would cross the network in cleartext.
 - Errors: every AWS failure becomes one line (operation, AWS's code and message) with any secret value this host
-  handled replaced by [redacted]; the adapter prints it without a traceback.
+  handled replaced by [redacted] (the session remembers them; the core redacts every failure line), printed
+  without a traceback.
 - Ownership: every secret or parameter a sink writes carries the tag ``managed-by=pulumi-depot``. A create that
   finds the name taken adopts the object only when it carries that tag (what an interrupted earlier create, or a
   destroy with a recovery window, left behind); anything else is refused, never overwritten.
@@ -21,30 +22,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest
 from pydantic import AfterValidator, Field, StringConstraints
 
-from pulumi_depot_provider.adapter import (
-    DepotResourceError,
-    PropertyDiff,
-    ProviderCore,
-    is_unknown,
-    no_stack_config,
-    plain_properties,
-)
 from pulumi_depot_provider.client.config import INSECURE_HTTP_ENV, checked_url, parse_flag
-from pulumi_depot_provider.client.errors import ConfigurationError
 from pulumi_depot_provider.config import ALLOW_INSECURE_HTTP_KEY
-from pulumi_depot_provider.resources.fields import Behaviour, InputModel, OnChange, OutputModel
+from pulumi_depot_provider.resources.fields import Behaviour, OnChange, OutputModel
+from pulumi_depot_provider.resources.values import DepotResourceError, is_unknown
 
 AWS_EXTRA = "pulumi-depot[aws]"
 ENDPOINT_KEY = "depot:awsEndpointUrl"
@@ -214,18 +205,6 @@ class AwsClients:
             return found
 
 
-_clients: dict[AwsSettings, AwsClients] = {}
-_clients_lock = threading.Lock()
-
-
-def clients_for(settings: AwsSettings) -> AwsClients:
-    with _clients_lock:
-        found = _clients.get(settings)
-        if found is None:
-            found = _clients[settings] = AwsClients(settings)
-        return found
-
-
 # --- errors ------------------------------------------------------------------------------------------------------
 
 
@@ -240,22 +219,10 @@ class AwsError(DepotResourceError):
 
 AwsError.__module__ = "builtins"  # printed as "AwsError: ..." without a module path (see DepotResourceError)
 
-_SECRETS: set[str] = set()
-"""Every token value this host process handled: never allowed into a message."""
-_SECRETS_LOCK = threading.Lock()  # the host serves calls on several threads
-
-
-def remember_secret(value: str | None) -> None:
-    if value:
-        with _SECRETS_LOCK:
-            _SECRETS.add(value)
-
 
 def redact(message: str) -> str:
-    with _SECRETS_LOCK:
-        known = sorted(_SECRETS, key=len, reverse=True)
-    for value in known:
-        message = message.replace(value, "[redacted]")
+    """The message on one line. Token values are replaced by the session (Session.aws_redact) in the core's
+    one-line failure, which every AWS failure passes through."""
     return " ".join(message.split())
 
 
@@ -364,64 +331,3 @@ def refusal(type_token: str, subject: str, inputs: Mapping[str, Any]) -> str | N
     if not isinstance(value, str):
         return f"{head}: value must be a string (the token), not a {type(value).__name__}"
     return None
-
-
-# --- the provider base ---------------------------------------------------------------------------------------------
-
-ArgsT = TypeVar("ArgsT", bound=InputModel)
-StateT = TypeVar("StateT", bound=OutputModel)
-
-
-class AwsTokenProvider(ProviderCore[ArgsT, StateT, AwsClients]):
-    """A provider whose "client" is AwsClients: configured by depot:awsEndpointUrl, needing no Depot token."""
-
-    store: ClassVar[str]
-    _aws_settings: AwsSettings | None = None
-
-    def configure(self, req: ConfigureRequest) -> None:
-        try:
-            self._aws_settings = AwsSettings.resolve(req.config, os.environ)
-            self._settings_problem = None
-        except ConfigurationError as error:
-            self._aws_settings = None
-            self._settings_problem = str(error)
-
-    def _configuration_problem(self) -> str | None:
-        if self._aws_settings is None and self._settings_problem is None:
-            self.configure(no_stack_config())
-        return self._settings_problem
-
-    def _client(self) -> AwsClients:
-        problem = self._configuration_problem()
-        if problem:
-            raise DepotResourceError(problem)
-        assert self._aws_settings is not None
-        return clients_for(self._aws_settings)
-
-    def _redact(self, message: str) -> str:
-        return redact(message)
-
-    def input_failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        remember_secret(inputs.get("value") if isinstance(inputs.get("value"), str) else None)
-        name = inputs.get("name")
-        subject = repr(name) if isinstance(name, str) else "(name not known yet)"
-        reason = refusal(self.type_token, subject, inputs)
-        return [CheckFailure("", reason)] if reason else []
-
-    def require_value(self, args: Any) -> str:
-        """The token to write; refuses (one line, nothing written) what is not a token Pulumi holds."""
-        reason = refusal(self.type_token, self.describe(args), args.model_dump())
-        if reason:
-            raise DepotResourceError(reason)
-        remember_secret(args.value)
-        return str(args.value)
-
-    def diff_properties(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
-        """The declared inputs against the outputs, plus any drift a refresh recorded (a secret scheduled for
-        deletion or a resource policy edited by hand shows nowhere else)."""
-        diff = super().diff_properties(olds, news)
-        old = plain_properties(olds)
-        remember_secret(old.get("value") if isinstance(old.get("value"), str) else None)
-        if old.get("drift") and "drift" not in diff.changed:
-            return PropertyDiff((*diff.changed, "drift"), diff.replaced)
-        return diff

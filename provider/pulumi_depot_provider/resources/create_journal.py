@@ -210,6 +210,3 @@ def split_ours(
     """(objects that provably came from the recorded create, the others)."""
     ours = [item for item in existing if entry is not None and entry.came_from_here(id_of(item), created_at(item))]
     return ours, [item for item in existing if item not in ours]
-
-
-JOURNAL = CreateJournal()

@@ -25,11 +25,12 @@ from datetime import datetime
 from typing import Generic, Literal, TypeVar, overload
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotResourceError, import_id_fix
 from pulumi_depot_provider.client import Code, DepotError, NotFound, RetryPolicy
 from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.create_journal import JOURNAL, CreateJournal, split_ours
+from pulumi_depot_provider.resources.core import import_id_fix
+from pulumi_depot_provider.resources.create_journal import CreateJournal, split_ours
 from pulumi_depot_provider.resources.token_mark import mark_of, plain, stack_of
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 # Creates that failed, and whose look-up found nothing, are made again: up to ATTEMPTS times within the look-up
 # budget. At 20% unavailable up front plus 20% commit-then-unavailable, 5 attempts leave one create in 170 failed
@@ -176,7 +177,8 @@ class Claim(Generic[T]):
 
     owner: the Pulumi resource (None when unknown: nothing can then be proven ours). identity: what names the
     object (recorded in the journal). same: how the refusal says what collides ("named 'api' in us-east-1").
-    adopt: the fix the refusal gives for an object's id (DepotProvider.adopt_fix: import_id, or the engine's import).
+    adopt: the fix the refusal gives for an object's id (ResourceCore.adopt_fix: import_id, or the engine's import).
+    journal: the session's create journal.
     """
 
     owner: str | None
@@ -186,9 +188,9 @@ class Claim(Generic[T]):
     same: str
     id_of: Callable[[T], str]
     remove: Callable[[T], None]
+    journal: CreateJournal
     created_at: Callable[[T], datetime | None] = lambda _: None
     adopt: Callable[[str], str] = import_id_fix
-    journal: CreateJournal = JOURNAL
 
     def begin(self, before: Iterable[str]) -> None:
         self.journal.begin(self.owner, self.kind, self.identity, before)

@@ -13,7 +13,6 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff, diff_inputs
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.client.project_settings import (
     DEFAULT_KEEP_DAYS,
@@ -24,7 +23,9 @@ from pulumi_depot_provider.client.project_settings import (
     Region,
 )
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.core import DepotResource, Found
 from pulumi_depot_provider.resources.create_journal import CLOCK_SKEW
+from pulumi_depot_provider.resources.diffs import DECLARED_INPUTS, PropertyDiff, declared_paths, diff_inputs
 from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, recover_or_refuse
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
@@ -39,7 +40,8 @@ from pulumi_depot_provider.resources.fields import (
     WholeNumber,
     not_blank,
 )
-from pulumi_depot_provider.resources.project_index import index_for
+from pulumi_depot_provider.resources.stored import stored_provider
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 HardwareName = Literal[
     "HARDWARE_UNSPECIFIED",
@@ -221,12 +223,13 @@ def describe_changes(old: ProjectState, fields: dict[str, Any]) -> list[str]:
     return changes
 
 
-class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
-    """Dynamic provider for depot:Project. Its import path is part of users' state: do not move it."""
+class ProjectResource(DepotResource[ProjectArgs, ProjectState]):
+    """depot:Project. Its dynamic provider class, in users' state, is this module's ProjectProvider."""
 
     type_token = "depot:Project"
     args_model = ProjectArgs
     state_model = ProjectState
+    id_form = "its project id"
 
     def describe(self, model: ProjectArgs | ProjectState) -> str:
         return repr(model.name)
@@ -242,7 +245,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         return project.project_id, project_state(project, cache_reset_trigger=args.cache_reset_trigger)
 
     def read_resource(self, client: DepotClient, id_: str, state: ProjectState) -> ProjectState:
-        return project_state(index_for(client).read(id_), **_kept(state))
+        return project_state(self.session.index(client).read(id_), **_kept(state))
 
     def update_resource(
         self, client: DepotClient, id_: str, old: ProjectState, new: ProjectArgs, diff: PropertyDiff
@@ -250,7 +253,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         fields = update_fields(new, old, diff)
         project = client.update_project(id_, **fields) if fields else None
         if project is not None:
-            index_for(client).add(project)  # a rename moves it in the index
+            self.session.index(client).add(project)  # a rename moves it in the index
         if "cache_reset_trigger" in diff and new.cache_reset_trigger is not None:
             client.reset_project(id_)
             say.info(f"{self.label} {new.name!r} ({id_}): cache reset (cache_reset_trigger changed)")
@@ -294,7 +297,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         fields = update_fields(args, live, diff)
         if fields:
             updated = client.update_project(project.project_id, **fields)
-            index_for(client).add(updated)
+            self.session.index(client).add(updated)
             return updated, describe_changes(live, fields)
         return project, []
 
@@ -307,7 +310,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
         extra ones (several attempts that all committed) are deleted.
         """
         label = f"{self.label} {args.name!r}"
-        index = index_for(client)
+        index = self.session.index(client)
         claim: Claim[pb.Project] = Claim(
             owner=self.owner,
             kind="project",
@@ -318,6 +321,7 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             remove=lambda project: self._delete(client, project.project_id),
             created_at=lambda project: project.created_at.ToDatetime(tzinfo=UTC),
             adopt=self.adopt_fix,
+            journal=self.session.journal,
         )
         with index.reserve(args.name, args.region, label):
             existing = index.existing(args.name, args.region, args.organization_id)
@@ -355,9 +359,22 @@ class ProjectProvider(DepotProvider[ProjectArgs, ProjectState]):
             index.add(project)
             return project, False
 
+    def find(self, client: DepotClient, id_: str) -> Found | None:
+        try:
+            state = project_state(client.get_project(id_))
+        except NotFound:
+            return None
+        inputs: dict[str, Any] = {
+            "name": state.name,
+            "region": state.region,
+            "cache_policy": {"keep_gb": state.cache_policy.keep_gb, "keep_days": state.cache_policy.keep_days},
+            "hardware": state.hardware,
+        }
+        return id_, {**state.outputs(), DECLARED_INPUTS: declared_paths(ProjectArgs, inputs)}, inputs
+
     def _delete(self, client: DepotClient, project_id: str) -> None:
         client.delete_project(project_id)
-        index_for(client).forget(project_id)
+        self.session.index(client).forget(project_id)
 
 
 def create_request(args: ProjectArgs) -> dict[str, Any]:
@@ -382,3 +399,8 @@ def _kept(state: ProjectState) -> dict[str, Any]:
         "import_id": state.import_id,
         "import_changes": state.import_changes,
     }
+
+
+def __getattr__(name: str) -> Any:
+    """ProjectProvider, the dynamic provider class users' state names, made by the dynamic front end (PEP 562)."""
+    return stored_provider(__name__, name)

@@ -1,5 +1,5 @@
-"""The organization's projects, listed once per provider process and kept current by it: by name and region for
-creates, by id for reads.
+"""The organization's projects, listed once per session (resources/session.py) and kept current by it: by name and
+region for creates, by id for reads.
 
 A Project create must know whether a project with its name already exists (so that it is never silently
 duplicated), and listing the organization before every create made a fleet's creation O(n²). One engine
@@ -22,11 +22,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from weakref import WeakKeyDictionary
 
-from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 Key = tuple[str, str]  # (name, region)
 DIRECT_READS = 10
@@ -116,15 +115,3 @@ class ProjectIndex:
         key = self._key_of.pop(project_id, None)
         if key is not None and self._ids is not None:
             self._ids.get(key, set()).discard(project_id)
-
-
-_indexes: WeakKeyDictionary[DepotClient, ProjectIndex] = WeakKeyDictionary()
-_indexes_lock = threading.Lock()
-
-
-def index_for(client: DepotClient) -> ProjectIndex:
-    with _indexes_lock:
-        index = _indexes.get(client)
-        if index is None:
-            index = _indexes[client] = ProjectIndex(client)
-        return index

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue, model_validator
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotProvider, DepotResourceError, PropertyDiff
-from pulumi_depot_provider.client import DepotClient
+from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.core import DepotResource, Found, within_project
+from pulumi_depot_provider.resources.diffs import DECLARED_INPUTS, PropertyDiff, declared_paths
 from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, settle_leftovers
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
@@ -29,7 +30,9 @@ from pulumi_depot_provider.resources.fields import (
     OutputModel,
     Text,
 )
+from pulumi_depot_provider.resources.stored import stored_provider
 from pulumi_depot_provider.resources.token_mark import mark_of, marked, new_mark, plain
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 LEGACY_ADOPTED_SECRET = (
     "(not recoverable: this token was adopted with import_id, and Depot shows a token's secret only when it is "
@@ -100,12 +103,13 @@ def find_token(client: DepotClient, project_id: str, token_id: str) -> pb.ListTo
     return next((token for token in client.list_tokens(project_id) if token.token_id == token_id), None)
 
 
-class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
-    """Dynamic provider for depot:ProjectToken. Its import path is part of users' state: do not move it."""
+class ProjectTokenResource(DepotResource[ProjectTokenArgs, ProjectTokenState]):
+    """depot:ProjectToken. Its dynamic provider class, in users' state, is this module's ProjectTokenProvider."""
 
     type_token = "depot:ProjectToken"
     args_model = ProjectTokenArgs
     state_model = ProjectTokenState
+    id_form = "<project id>/<token id>"
 
     def describe(self, model: ProjectTokenArgs | ProjectTokenState) -> str:
         return f"{model.description!r} in project {model.project_id}"
@@ -139,6 +143,20 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
 
     def delete_resource(self, client: DepotClient, id_: str, state: ProjectTokenState) -> None:
         client.delete_token(id_)
+
+    def find(self, client: DepotClient, id_: str) -> Found | None:
+        """A token's secret cannot be read back: an imported token has none."""
+        project_id, token_id = within_project(id_, "token")
+        try:
+            token = find_token(client, project_id, token_id)
+        except NotFound:
+            return None
+        if token is None:
+            return None
+        description = plain(token.description)
+        state = ProjectTokenState(project_id=project_id, description=description, secret_known=False)
+        inputs: dict[str, Any] = {"project_id": project_id, "description": description}
+        return token_id, {**state.outputs(), DECLARED_INPUTS: declared_paths(ProjectTokenArgs, inputs)}, inputs
 
     def _adopt(self, client: DepotClient, args: ProjectTokenArgs) -> tuple[str, ProjectTokenState]:
         assert args.import_id is not None
@@ -211,4 +229,10 @@ class ProjectTokenProvider(DepotProvider[ProjectTokenArgs, ProjectTokenState]):
             same=f"described {args.description!r} in project {args.project_id}",
             id_of=lambda token: token.token_id,
             remove=lambda token: client.delete_token(token.token_id),
+            journal=self.session.journal,
         )
+
+
+def __getattr__(name: str) -> Any:
+    """ProjectTokenProvider, the dynamic provider class users' state names, made by the dynamic front end (PEP 562)."""
+    return stored_provider(__name__, name)

@@ -13,10 +13,11 @@ from google.protobuf.message import Message
 from pydantic import Field
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import DepotResourceError, PropertyDiff
-from pulumi_depot_provider.client import DepotClient
-from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
+from pulumi_depot_provider.client import DepotClient, NotFound
+from pulumi_depot_provider.guardrail import GuardedTrust, TrustEntry, policy_key, provider_fields
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.core import Found, within_project
+from pulumi_depot_provider.resources.diffs import DECLARED_INPUTS, PropertyDiff, declared_paths
 from pulumi_depot_provider.resources.exactly_once import Claim, create_exactly_once, recover_or_refuse
 from pulumi_depot_provider.resources.fields import (
     CREATE_ONLY,
@@ -27,6 +28,7 @@ from pulumi_depot_provider.resources.fields import (
     OutputModel,
     Text,
 )
+from pulumi_depot_provider.resources.stored import stored_provider
 from pulumi_depot_provider.resources.trust_kinds import (
     KIND_NAMES,
     KINDS,
@@ -38,6 +40,7 @@ from pulumi_depot_provider.resources.trust_kinds import (
     require_kinds,
 )
 from pulumi_depot_provider.resources.trust_names import same_names
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 __all__ = [
     "PROVIDERS",
@@ -46,7 +49,7 @@ __all__ = [
     "GitHubTrust",
     "TrustFields",
     "TrustPolicyArgs",
-    "TrustPolicyProvider",
+    "TrustPolicyResource",
     "TrustPolicyState",
     "TrustProvider",
     "live_fields",
@@ -149,14 +152,16 @@ def _summary(kind: str, fields: TrustFields) -> str:
     return f"{kind} {first}/{second}"
 
 
-class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState]):
-    """Dynamic provider for depot:TrustPolicy. Its import path is part of users' state: do not move it."""
+class TrustPolicyResource(GuardedTrust[TrustPolicyArgs, TrustPolicyState]):
+    """depot:TrustPolicy. Its dynamic provider class, in users' state, is this module's TrustPolicyProvider."""
 
     type_token = "depot:TrustPolicy"
     args_model = TrustPolicyArgs
     state_model = TrustPolicyState
+    id_form = "<project id>/<trust policy id>"
 
-    def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
+    @classmethod
+    def trust_entries(cls, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
         for provider, fields in provider_fields(inputs):
             yield provider, provider, fields
 
@@ -183,6 +188,19 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
 
     def delete_resource(self, client: DepotClient, id_: str, state: TrustPolicyState) -> None:
         client.remove_trust_policy(state.project_id, id_)
+
+    def find(self, client: DepotClient, id_: str) -> Found | None:
+        project_id, policy_id = within_project(id_, "trust policy")
+        try:
+            found = [p for p in client.list_trust_policies(project_id) if p.trust_policy_id == policy_id]
+        except NotFound:
+            return None
+        if not found:
+            return None
+        state = policy_state(found[0], project_id)
+        kind, fields = live_fields(found[0])
+        inputs: dict[str, Any] = {"project_id": project_id, kind: fields}
+        return policy_id, {**state.outputs(), DECLARED_INPUTS: declared_paths(TrustPolicyArgs, inputs)}, inputs
 
     def _adopt(self, client: DepotClient, args: TrustPolicyArgs) -> tuple[str, TrustPolicyState]:
         existing = {p.trust_policy_id: p for p in client.list_trust_policies(args.project_id)}
@@ -218,6 +236,7 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
             id_of=lambda policy: policy.trust_policy_id,
             remove=lambda policy: client.remove_trust_policy(args.project_id, policy.trust_policy_id),
             adopt=lambda policy_id: self.adopt_fix(policy_id, within=args.project_id),
+            journal=self.session.journal,
         )
         known = client.ledger.trust_policies(args.project_id)
         live = client.list_trust_policies(args.project_id) if known is None else known
@@ -244,3 +263,8 @@ class TrustPolicyProvider(GuardedTrustProvider[TrustPolicyArgs, TrustPolicyState
         )
         claim.answered(policy.trust_policy_id)
         return policy
+
+
+def __getattr__(name: str) -> Any:
+    """TrustPolicyProvider, the dynamic provider class users' state names, made by the dynamic front end (PEP 562)."""
+    return stored_provider(__name__, name)

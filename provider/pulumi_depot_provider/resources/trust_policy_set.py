@@ -18,19 +18,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Self
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import BeforeValidator, Field, Strict, ValidationError, model_validator
 
 from pulumi_depot_provider import say
-from pulumi_depot_provider.adapter import (
-    DepotResourceError,
-    check_failures,
-    plain_properties,
-    unknown_paths,
-)
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
-from pulumi_depot_provider.guardrail import GuardedTrustProvider, TrustEntry, policy_key, provider_fields
+from pulumi_depot_provider.guardrail import GuardedTrust, TrustEntry, policy_key, provider_fields
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.core import Checked, Created, Found, Read
+from pulumi_depot_provider.resources.diffs import Detail, DetailKind, Diff, key_path
 from pulumi_depot_provider.resources.exactly_once import create_exactly_once
 from pulumi_depot_provider.resources.fields import (
     REPLACES,
@@ -42,6 +37,7 @@ from pulumi_depot_provider.resources.fields import (
     a_list,
     printable,
 )
+from pulumi_depot_provider.resources.stored import stored_provider
 from pulumi_depot_provider.resources.trust_kinds import KINDS, one_of, require_kinds
 from pulumi_depot_provider.resources.trust_policy import (
     PROVIDERS,
@@ -50,6 +46,7 @@ from pulumi_depot_provider.resources.trust_policy import (
     GitHubTrust,
     live_fields,
 )
+from pulumi_depot_provider.resources.values import DepotResourceError, check_failures, unknown_paths
 
 COMPUTED_INPUTS = ("granted",)
 LABELS = {kind.name: kind.trusts for kind in KINDS.values()}
@@ -222,17 +219,19 @@ def state_of(project_id: str, live: Sequence[pb.TrustPolicy], **extra: Any) -> T
     )
 
 
-class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolicySetState]):
-    """Dynamic provider for depot:TrustPolicySet. Its import path is part of users' state: do not move it."""
+class TrustPolicySetResource(GuardedTrust[TrustPolicySetArgs, TrustPolicySetState]):
+    """depot:TrustPolicySet. Its dynamic provider class, in users' state, is this module's TrustPolicySetProvider."""
 
     type_token = "depot:TrustPolicySet"
     args_model = TrustPolicySetArgs
     state_model = TrustPolicySetState
+    id_form = "its project's id"
 
     def describe(self, model: TrustPolicySetArgs | TrustPolicySetState) -> str:
         return f"of project {model.project_id}"
 
-    def trust_entries(self, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
+    @classmethod
+    def trust_entries(cls, inputs: Mapping[str, Any]) -> Iterator[TrustEntry]:
         policies = inputs.get("policies")
         if not isinstance(policies, list):
             return
@@ -242,7 +241,7 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
 
     # -- the engine's calls --
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
         # `granted` is computed here from policies; a value from an earlier check is never the user's.
         result = super().check(olds, {k: v for k, v in news.items() if k not in COMPUTED_INPUTS})
         if result.failures or unknown_paths(result.inputs.get("policies")):
@@ -253,61 +252,67 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
             "policies": [entry.declared() for entry in canonical(entries)],
             "granted": granted(entries),
         }
-        return CheckResult(inputs, [])
+        return Checked(inputs, [])
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return self.diff_with_plan(id_, olds, news)[0]
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], detailed: bool = False) -> Diff:
+        """The diff compares the declared list with the project's live policies; its detail names each policy
+        key the set gains (add) or loses (delete), from that reconciliation and from what the state recorded."""
+        with self.one_line("diff", f"(id {id_})"):
+            result, steps = self._diff_with_plan(id_, olds, news)
+        if not detailed:
+            return result
+        detail = policy_set_details(result.replaces, steps, olds, news) if result.changes else {}
+        return Diff(result.changes, result.replaces, result.delete_before_replace, detail)
 
-    def diff_with_plan(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[DiffResult, Plan | None]:
+    def _diff_with_plan(self, id_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Diff, Plan | None]:
         """The diff, and the reconciliation it is based on: None when the project changes, is not known yet or is
-        gone (the native provider's detailed diff names each policy from it)."""
-        with self._one_line("diff", f"(id {id_})"):
-            old, new = plain_properties(olds), plain_properties(news)
-            project_id = new.get("project_id")
-            if unknown_paths(project_id) or project_id != old.get("project_id"):
-                return DiffResult(changes=True, replaces=["project_id"], delete_before_replace=False), None
-            if unknown_paths(new.get("policies")):
-                return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
-            declared = self._declared(news, "diff")
-            state = self._state(id_, olds, "diff")
-            try:
-                live = self._client().list_trust_policies(declared.project_id)
-            except NotFound:
-                return DiffResult(changes=True, replaces=[], delete_before_replace=False), None
-            steps = plan(declared.policies, live, state.policy_ids)
-            for line in steps.lines():
-                say.info(f"{self.label} {self.describe(declared)}: {line}")
-            recorded = set(state.granted) != {entry.key() for entry in declared.policies}
-            changes = bool(steps.added or steps.removed or recorded)
-            return DiffResult(changes=changes, replaces=[], delete_before_replace=False), steps
+        gone."""
+        project_id = new.get("project_id")
+        if unknown_paths(project_id) or project_id != old.get("project_id"):
+            return Diff(changes=True, replaces=["project_id"]), None
+        if unknown_paths(new.get("policies")):
+            return Diff(changes=True), None
+        declared = self._declared(new, "diff")
+        state = self.state(id_, old, "diff")
+        try:
+            live = self.client().list_trust_policies(declared.project_id)
+        except NotFound:
+            return Diff(changes=True), None
+        steps = plan(declared.policies, live, state.policy_ids)
+        for line in steps.lines():
+            say.info(f"{self.label} {self.describe(declared)}: {line}")
+        recorded = set(state.granted) != {entry.key() for entry in declared.policies}
+        return Diff(changes=bool(steps.added or steps.removed or recorded)), steps
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: Mapping[str, Any]) -> Created:
         args = self._declared(props, "create")
-        with self._one_line("create", self.describe(args)):
-            state = self.reconcile(self._client(), args, owned={}, adopting=True)
-            return CreateResult(args.project_id, state.outputs())
+        with self.one_line("create", self.describe(args)):
+            state = self.reconcile(self.client(), args, owned={}, adopting=True)
+            return Created(args.project_id, state.outputs())
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        old = self._state(id_, olds, "update")
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        old = self.state(id_, olds, "update")
         args = self._declared(news, "update")
-        with self._one_line("update", self.describe(args)):
-            return UpdateResult(self.reconcile(self._client(), args, owned=old.policy_ids).outputs())
+        with self.one_line("update", self.describe(args)):
+            return self.reconcile(self.client(), args, owned=old.policy_ids).outputs()
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        old = self._state(id_, props, "read")
-        with self._one_line("read", self.describe(old)):
+    def read(self, id_: str, props: Mapping[str, Any]) -> Read:
+        old = self.state(id_, props, "read")
+        with self.one_line("read", self.describe(old)):
             try:
-                live = self._client().list_trust_policies(old.project_id)
+                live = self.client().list_trust_policies(old.project_id)
             except NotFound:
-                return ReadResult("", {})
+                return Read("")
             state = state_of(old.project_id, live, changes=old.changes)
             state.drift = drift(old, state, live)
-            inputs = {
-                "project_id": state.project_id,
-                "policies": [entry.declared() for entry in state.policies],
-                "granted": state.granted,
-            }
-            return ReadResult(id_, state.outputs(), inputs)
+            return Read(id_, state.outputs(), declared_inputs(state))
+
+    def find(self, client: DepotClient, id_: str) -> Found | None:
+        try:
+            state = state_of(id_, client.list_trust_policies(id_))
+        except NotFound:
+            return None
+        return id_, state.outputs(), declared_inputs(state)
 
     def delete_resource(self, client: DepotClient, id_: str, state: TrustPolicySetState) -> None:
         for key, policy_id in state.policy_ids.items():
@@ -367,13 +372,39 @@ class TrustPolicySetProvider(GuardedTrustProvider[TrustPolicySetArgs, TrustPolic
     # -- plumbing --
 
     def _declared(self, props: Mapping[str, Any], operation: str) -> TrustPolicySetArgs:
-        inputs = {k: v for k, v in plain_properties(props).items() if k not in COMPUTED_INPUTS}
-        with self._one_line(operation, ""):
+        inputs = {k: v for k, v in props.items() if k not in COMPUTED_INPUTS}
+        with self.one_line(operation, ""):
             try:
                 return TrustPolicySetArgs.model_validate(inputs)
             except ValidationError as error:
                 problems = "; ".join(f"{f.property}: {f.reason}" for f in check_failures(TrustPolicySetArgs, error, []))
                 raise DepotResourceError(f"invalid inputs: {problems}") from None
+
+
+def declared_inputs(state: TrustPolicySetState) -> dict[str, Any]:
+    """The inputs a program declares to hold the set as it is."""
+    return {
+        "project_id": state.project_id,
+        "policies": [entry.declared() for entry in state.policies],
+        "granted": state.granted,
+    }
+
+
+def policy_set_details(
+    replaces: Iterable[str], steps: Plan | None, olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> Detail:
+    """One entry per policy key that the set gains (add) or loses (delete), from the reconciliation with Depot's
+    live policies and from what the state recorded; a key kept but held twice in Depot is an update."""
+    if steps is None:
+        return {name: DetailKind.UPDATE_REPLACE for name in replaces} or {"policies": DetailKind.UPDATE}
+    recorded, declared = set(olds.get("granted") or {}), set(news.get("granted") or {})
+    lost = {live_key(policy) for policy in steps.removed} | (recorded - declared)
+    gained = {entry.key() for entry in steps.added} | (declared - recorded)
+    detail: Detail = {}
+    for key in sorted(lost | gained):
+        change = DetailKind.ADD if key in gained else DetailKind.UPDATE if key in declared else DetailKind.DELETE
+        detail[key_path("granted", key)] = change
+    return detail
 
 
 def drift(old: TrustPolicySetState, new: TrustPolicySetState, live: Sequence[pb.TrustPolicy]) -> list[str]:
@@ -399,3 +430,8 @@ def drift(old: TrustPolicySetState, new: TrustPolicySetState, live: Sequence[pb.
 
 def _by_key(line: str) -> str:
     return line[2:]
+
+
+def __getattr__(name: str) -> Any:
+    """TrustPolicySetProvider, the dynamic provider class users' state names, made by the dynamic front end."""
+    return stored_provider(__name__, name)

@@ -10,7 +10,7 @@ from client_fakes import BASE_URL, TOKEN, ScriptedServer, json_reply, make_clien
 from pulumi_depot_provider.client.client import DEFAULT_BASE_URL, DepotClient, RetryPolicy
 from pulumi_depot_provider.client.config import is_loopback
 from pulumi_depot_provider.client.errors import ConfigurationError
-from pulumi_depot_provider.config import DepotSettings, client_for
+from pulumi_depot_provider.config import DepotSettings, new_client
 from pulumi_depot_provider.proto import pb
 
 
@@ -235,6 +235,6 @@ def test_provider_settings_refuse_cleartext_unless_allowed() -> None:
             {"depot:apiUrl": "http://depot.internal:8787", "depot:token": "t", **config}, environ
         )
         assert settings.allow_insecure_http and settings.api_url == "http://depot.internal:8787"
-        assert client_for(settings).base_url == "http://depot.internal:8787"
+        assert new_client(settings).base_url == "http://depot.internal:8787"
     with pytest.raises(ConfigurationError, match="depot:allowInsecureHttp"):
         DepotSettings.resolve({"depot:allowInsecureHttp": "sometimes"}, environ={})

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pulumi_depot_provider.client.client import DEFAULT_CONCURRENCY, DepotClient, pool_limits
 from pulumi_depot_provider.client.errors import ConfigurationError
-from pulumi_depot_provider.config import DYNAMIC_HOST_CONCURRENCY, DepotSettings, client_for
-from pydantic import SecretStr
+from pulumi_depot_provider.config import DYNAMIC_HOST_CONCURRENCY
+from pulumi_depot_provider.resources.session import Session
 
 CALLERS = 32  # more than httpx's default of 20 kept-alive connections
 
@@ -91,8 +91,9 @@ def test_pool_limits_never_below_httpx_defaults() -> None:
 
 
 def test_the_providers_client_covers_the_dynamic_hosts_threads() -> None:
-    settings = DepotSettings(token=SecretStr("depot_org_pool_test"), api_url="http://127.0.0.1:9")
-    client = client_for(settings)
+    session = Session({"depot:token": "depot_org_pool_test", "depot:apiUrl": "http://127.0.0.1:9"}, environ={})
+    client = session.client()
+    assert session.client() is client  # one per session, shared by every resource and host thread
     pool = client._http._transport._pool  # type: ignore[attr-defined]
     assert pool._max_keepalive_connections >= DYNAMIC_HOST_CONCURRENCY
     assert pool._max_connections >= DYNAMIC_HOST_CONCURRENCY

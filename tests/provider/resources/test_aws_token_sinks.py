@@ -16,10 +16,11 @@ import pytest
 from aws_local import AwsLocal
 from dynamic_host import UNKNOWN, DynamicProviderHost, HostError, Secret
 from engine_steps import EngineResource
-from pulumi_depot_provider.adapter import DepotResourceError
 from pulumi_depot_provider.resources import aws_store
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
 from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
+from pulumi_depot_provider.resources.session import EmptyConfig, Session
+from pulumi_depot_provider.resources.values import DepotResourceError
 
 SECRETS_MANAGER = "pulumi-python:dynamic/depot:AwsSecretsManagerToken"
 SSM_PARAMETER = "pulumi-python:dynamic/depot:AwsSsmParameterToken"
@@ -472,6 +473,9 @@ def test_without_boto3_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
 
 def test_a_token_in_an_aws_message_is_redacted() -> None:
     token = new_token()
-    aws_store.remember_secret(token)
+    session = Session(EmptyConfig())
+    session.remember_secret(token)
     error = aws_store.AwsError("PutSecretValue", "InvalidParameterException", f"bad value {token}\n(details)")
-    assert str(error) == "PutSecretValue (InvalidParameterException): bad value [redacted] (details)"
+    assert (
+        session.aws_redact(str(error)) == "PutSecretValue (InvalidParameterException): bad value [redacted] (details)"
+    )

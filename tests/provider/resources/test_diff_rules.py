@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi.output import Unknown
-from pulumi_depot_provider.adapter import PropertyDiff, diff_inputs
 from pulumi_depot_provider.proto import pb
+from pulumi_depot_provider.resources.diffs import PropertyDiff, diff_inputs
 from pulumi_depot_provider.resources.project import ProjectArgs, ProjectState, update_fields
 from pulumi_depot_provider.resources.project_token import ProjectTokenArgs
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs
+from pulumi_depot_provider.resources.values import UNKNOWN
 
 GIB = 1024**3
 OLD_PROJECT: dict[str, Any] = {
@@ -40,7 +40,7 @@ OLD_PROJECT: dict[str, Any] = {
             ("organization_id",),
             ("organization_id",),
         ),
-        ({"name": Unknown(), "region": "us-east-1", "cache_reset_trigger": "a"}, ("name",), ()),
+        ({"name": UNKNOWN, "region": "us-east-1", "cache_reset_trigger": "a"}, ("name",), ()),
         ({"name": "api", "region": "us-east-1", "cache_reset_trigger": "a", "import_id": "other"}, (), ()),
     ],
 )

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import base64
+import json
+import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import dill
 import pytest
 from dynamic_host import PROVIDER_KEY, DynamicProviderHost, HostError, Secret, provider_input
 from engine_steps import EngineResource, assert_one_line_error
-from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
+from pulumi_depot_provider.dynamic import provider_class
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
+from pulumi_depot_provider.resources.registry import RESOURCES, Registered
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 
 PROJECT = "pulumi-python:dynamic/depot:Project"
+ACME = '{"github": ["acme"]}'
 # Import paths are part of users' Pulumi state: changing one breaks existing stacks.
 STABLE_PATHS: list[tuple[ResourceProvider, str, str]] = [
     (ProjectProvider(), "pulumi_depot_provider.resources.project", "ProjectProvider"),
@@ -84,3 +91,32 @@ def test_a_failure_naming_what_depot_holds_is_escaped(
     details = assert_one_line_error(failure.value, WrongToken.token, "read failed", "unauthenticated")
     assert "depot:Project 'api\\u3164\\x1b[2J\\u202e'" in details, details
     assert not any(character in details for character in "\u3164\x1b\u202e"), ascii(details)
+
+
+STORED_BY_E77F6E2 = Path(__file__).parent / "data" / "stored_providers_e77f6e2.json"
+
+
+@pytest.mark.parametrize("entry", RESOURCES, ids=[entry.stored.rsplit(".", 1)[1] for entry in RESOURCES])
+def test_a_provider_pickled_by_the_previous_code_loads_and_works(entry: Registered) -> None:
+    """Every provider class in users' state, pickled by e77f6e2 (before the core split; how: the fixture's
+    `made_by`), unpickles as the dynamic front end's class at the same path with the same attributes, pickles back
+    to the same bytes, and serves check once configured."""
+    encoded = json.loads(STORED_BY_E77F6E2.read_text(encoding="utf-8"))["pickles"][entry.stored.rsplit(".", 1)[1]]
+    loaded = dill.loads(base64.b64decode(encoded))
+    assert type(loaded) is provider_class(entry)
+    assert f"{type(loaded).__module__}.{type(loaded).__qualname__}" == entry.stored
+    owner = f"proj/dev/{entry.core.type_token}//x"
+    if entry.core.carries_stack_allowed_trust:
+        assert loaded.__dict__ == {"owner": owner, "stack_allowed_trust": ACME}
+    else:
+        assert loaded.__dict__ == {"owner": owner}
+        assert base64.b64encode(dill.dumps(loaded, protocol=pickle.DEFAULT_PROTOCOL, recurse=True)).decode() == encoded
+    loaded.configure(ConfigureRequest(Config({"depot:token": "t"}, "proj")))
+    failures = loaded.check({}, {"__provider": encoded}).failures  # no inputs: the required ones are named
+    assert all(failure.property == "" for failure in failures)
+    assert any("is required" in failure.reason for failure in failures)
+    if entry.core.carries_stack_allowed_trust:  # the captured allowlist still applies
+        declared = {"project_id": "p1", "github": {"repository_owner": "evil", "repository": "app"}}
+        if entry.core.type_token.endswith("Set"):
+            declared = {"project_id": "p1", "policies": [{"github": declared["github"]}]}
+        assert any("is not allowed" in failure.reason for failure in loaded.check({}, declared).failures)

@@ -112,7 +112,7 @@ def test_a_malformed_environment_list_names_the_variable_and_the_shape(
         monkeypatch.setenv(name, value)
     provider = TrustPolicyProvider()
     provider.configure(ConfigureRequest(config(token="t")))
-    assert [(f.property, f.reason) for f in provider.input_failures({"github": github("acme")})] == [
+    assert [(f.property, f.reason) for f in provider.resource().input_failures({"github": github("acme")})] == [
         ("", str(error.value))
     ]
 
@@ -139,20 +139,20 @@ def test_the_pickle_carries_the_stack_list_from_the_program_and_never_a_secret()
     assert loaded.stack_allowed_trust == ACME
     # In the host of an explicit provider, which is configured with its own arguments only:
     loaded.configure(ConfigureRequest(config(token="t")))
-    refused = loaded.input_failures({"policies": [{"github": github("evil")}]})
+    refused = loaded.resource().input_failures({"policies": [{"github": github("evil")}]})
     assert [f.reason.split(": trust policy")[0] for f in refused] == ["policies[0].github.repository_owner"]
 
     old = pickle.loads(base64.b64decode(plain))  # a pickle in existing state, before the capture
     assert old.stack_allowed_trust is None and old.__dict__ == {"owner": provider.owner}
     old.configure(ConfigureRequest(config(token="t")))
-    assert old.input_failures({"policies": [{"github": github("evil")}]}) == []  # as before
+    assert old.resource().input_failures({"policies": [{"github": github("evil")}]}) == []  # as before
 
 
 def test_a_refusal_never_prints_the_raw_value() -> None:
     provider = TrustPolicyProvider()
     provider.configure(ConfigureRequest(config(token="t", allowedTrust='{"github": ["acme"]}')))
     owner = "a\x1b[31mb\u202e" + "x" * 100_000
-    [failure] = provider.input_failures({"github": github(owner, "r\x1b")})
+    [failure] = provider.resource().input_failures({"github": github(owner, "r\x1b")})
     assert failure.property == ""
     assert "\x1b" not in failure.reason and "\u202e" not in failure.reason
     assert len(failure.reason) < 600
