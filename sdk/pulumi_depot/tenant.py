@@ -31,10 +31,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi._types import input_type_to_dict, is_input_type
+from pulumi_depot_provider.resources.project import CachePolicy
 from pydantic import ValidationError
 
-from pulumi_depot._checks import control_problems, is_computed, kind, text_problem, trust_name_problems
+from pulumi_depot._checks import (
+    control_problems,
+    is_computed,
+    kind,
+    model_problems,
+    plain_tree,
+    text_problem,
+    trust_name_problems,
+)
 from pulumi_depot._inputs import (
     BuildkiteTrustArgs,
     CachePolicyArgs,
@@ -121,7 +129,6 @@ def tenant_project_name(tenant: str, name_template: str = DEFAULT_TEMPLATE, proj
 
 
 _POLICY_TYPES = (TrustPolicyEntryArgs, GitHubTrustArgs, BuildkiteTrustArgs, CircleCITrustArgs, Mapping)
-_CACHE_KEYS = ("keep_gb", "keep_days", "keep_bytes")
 
 
 def _text_argument(field: str, value: Any, *, optional: bool) -> list[str]:
@@ -138,23 +145,15 @@ def _text_argument(field: str, value: Any, *, optional: bool) -> list[str]:
 
 
 def _cache_policy_problems(cache_policy: Any) -> list[str]:
+    """The depot:Project resource's own rule (CachePolicy, as a tenants file's cache_policy), its messages too."""
     if cache_policy is None or is_computed(cache_policy):
         return []
-    if isinstance(cache_policy, CachePolicyArgs):
-        values: Mapping[Any, Any] = {key: getattr(cache_policy, key) for key in _CACHE_KEYS}
-    elif isinstance(cache_policy, Mapping):
-        values = cache_policy
-    else:
+    if not isinstance(cache_policy, CachePolicyArgs | Mapping):
         return [
-            f"cache_policy: must be a CachePolicyArgs or a mapping of keep_gb / keep_days, not {kind(cache_policy)}"
+            f"cache_policy: must be a CachePolicyArgs or a mapping of {', '.join(CachePolicy.model_fields)}, "
+            f"not {kind(cache_policy)}"
         ]
-    problems = []
-    for key, value in values.items():
-        if key not in _CACHE_KEYS:
-            problems.append(f"cache_policy: unknown key {key!r}; allowed: keep_gb, keep_days")
-        elif value is not None and not is_computed(value) and (isinstance(value, bool) or not isinstance(value, int)):
-            problems.append(f"cache_policy.{key}: must be a whole number, not {kind(value)}")
-    return problems
+    return model_problems(CachePolicy, cache_policy, "cache_policy")
 
 
 def _trust_problems(trust_policies: Any) -> list[str]:
@@ -173,21 +172,10 @@ def _trust_problems(trust_policies: Any) -> list[str]:
                 f"TrustPolicyEntryArgs or a mapping such as {{'github': {{...}}}}, not {kind(policy)}"
             )
             continue
-        tree = _plain_tree(trust_entry(policy))
+        tree = plain_tree(trust_entry(policy))
         problems += control_problems(tree, f"trust_policies[{index}]")
         problems += trust_name_problems(tree, f"trust_policies[{index}]")
     return problems
-
-
-def _plain_tree(value: Any) -> Any:
-    """Input types as mappings, down to the plain values (Outputs left as they are: they cannot be checked)."""
-    if is_input_type(type(value)):
-        return {key: _plain_tree(item) for key, item in input_type_to_dict(value).items()}
-    if isinstance(value, Mapping):
-        return {key: _plain_tree(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_tree(item) for item in value]
-    return value
 
 
 def _argument_problems(name: Any, arguments: Mapping[str, Any], opts: Any) -> list[str]:
@@ -335,7 +323,7 @@ class TenantProject(pulumi.ComponentResource):
             name=self.project_name,
             region=region,
             # Plain mappings (the schema's wire names are these snake_case keys) suit either SDK.
-            cache_policy=_plain_tree(cache_policy),
+            cache_policy=plain_tree(cache_policy),
             hardware=hardware,
             import_id=import_id,
             opts=child,
@@ -344,7 +332,7 @@ class TenantProject(pulumi.ComponentResource):
         self.trust = trust_class(
             f"{name}-trust",
             project_id=self.project.id,
-            policies=[_plain_tree(trust_entry(policy)) for policy in trust_policies],
+            policies=[plain_tree(trust_entry(policy)) for policy in trust_policies],
             opts=child,
         )
         self.token = None

@@ -5,7 +5,7 @@ Format (every key optional unless marked; unknown keys are errors)::
     name_template: "tenant-{tenant}"   # the Depot project name; default "{tenant}"; {tenant} is the only field
     defaults:                          # per-tenant keys replace these whole (a tenant's cache_policy is not merged)
       region: us-east-1                # us-east-1 | eu-central-1
-      cache_policy: {keep_gb: 50, keep_days: 14}
+      cache_policy: {keep_gb: 50, keep_days: 14}   # as depot:Project's (keep_bytes: deprecated, whole GB)
       hardware: HARDWARE_8X16          # Depot's Hardware names
       token: true                      # true | false | {description: ..., rotation_trigger: ..., import_id: ...}
       token_sink:                      # deliver the token to AWS (pulumi_depot.token_sink): a tenant's replaces it
@@ -62,9 +62,9 @@ from typing import Annotated, Any
 
 import pulumi
 import yaml
-from pulumi_depot_provider.client.project_settings import INT32_MAX, Region
+from pulumi_depot_provider.client.project_settings import Region
 from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem, printable
-from pulumi_depot_provider.resources.project import HardwareName, ProjectName
+from pulumi_depot_provider.resources.project import CachePolicy, HardwareName, ProjectName
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
     BaseModel,
@@ -73,13 +73,11 @@ from pydantic import (
     Field,
     JsonValue,
     StrictBool,
-    StrictInt,
     StrictStr,
     StringConstraints,
     Tag,
     TypeAdapter,
     ValidationError,
-    model_validator,
 )
 
 from pulumi_depot._checks import control_character, control_problems, trust_name_problems
@@ -130,17 +128,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CachePolicySpec(_Strict):
-    """A tenant project's cache limits; a key left out keeps Depot's value (on creation: 50 GB / 14 days)."""
-
-    keep_gb: StrictInt | None = Field(default=None, ge=1, le=INT32_MAX, description="Cache size limit in GB.")
-    keep_days: StrictInt | None = Field(default=None, ge=0, le=INT32_MAX, description="Days to keep cache; 0: none.")
-
-    @model_validator(mode="after")
-    def _something(self) -> CachePolicySpec:
-        if self.keep_gb is None and self.keep_days is None:
-            raise CrossFieldError("keep_gb", "set keep_gb and/or keep_days, or leave cache_policy out", ())
-        return self
+CachePolicySpec = CachePolicy
+"""A tenant project's cache limits: the depot:Project resource's own model (``keep_gb`` and/or ``keep_days``; the
+deprecated ``keep_bytes`` is a whole number of GB, converted to ``keep_gb``), so that a file, TenantProject and the
+resource accept the same values with the same messages. A key left out keeps Depot's value (on creation: 50 GB /
+14 days)."""
 
 
 class TokenSpec(_Strict):

@@ -169,11 +169,19 @@ def tenant_failure(**arguments: Any) -> depot.TenantsFileError:
         ({"hardware": ["HARDWARE_2X4"]}, "hardware: must be a string (or None), not a list"),
         ({"import_id": ""}, "import_id: must not be empty or blank; leave it out instead"),
         ({"import_id": 42}, "import_id: must be a string (or None), not int 42"),
-        ({"cache_policy": {"keep_gb": True}}, "cache_policy.keep_gb: must be a whole number, not bool True"),
+        ({"cache_policy": {"keep_gb": True}}, "cache_policy.keep_gb: must be a whole number, not true or false"),
         ({"cache_policy": depot.CachePolicyArgs(keep_days=False)}, "cache_policy.keep_days: must be a whole number"),
         ({"cache_policy": {"keep_gb": "50"}}, "cache_policy.keep_gb: must be a whole number, not a str"),
-        ({"cache_policy": {"keep_gbs": 50}}, "cache_policy: unknown key 'keep_gbs'; allowed: keep_gb, keep_days"),
-        ({"cache_policy": 50}, "cache_policy: must be a CachePolicyArgs or a mapping"),
+        (
+            {"cache_policy": {"keep_gbs": 50}},
+            "cache_policy.keep_gbs: unknown property 'keep_gbs'; allowed here: keep_gb, keep_days, keep_bytes",
+        ),
+        (
+            {"cache_policy": {"keep_bytes": 3 * 1024**3 + 1}},
+            "cache_policy.keep_bytes: must be a whole number of GB (a multiple of 1073741824); set keep_gb instead",
+        ),
+        ({"cache_policy": {}}, "cache_policy.keep_gb: set keep_gb and/or keep_days, or leave cache_policy out"),
+        ({"cache_policy": 50}, "cache_policy: must be a CachePolicyArgs or a mapping of keep_gb, keep_days, keep_by"),
         ({"token": 1}, "token: must be True, False, None, a TenantTokenArgs or a mapping, not int 1"),
         ({"token": {"description": "x\x1b[2J"}}, "token.description: has the control character '\\x1b' (U+001B)"),
         ({"token": depot.TenantTokenArgs(import_id="t\u202e")}, "token.import_id: has the control character"),
@@ -241,7 +249,7 @@ def fleet_failure(program: Callable[[], object]) -> depot.TenantsFileError:
             lambda: depot.TenantFleet(
                 "f", tenants=[depot.TenantArgs(id="acme", region="us-east-1", cache_policy={"keep_gb": True})]
             ),
-            "tenant 'acme' (tenants[0]): cache_policy.keep_gb: Input should be a valid integer (got True)",
+            "tenant 'acme' (tenants[0]): cache_policy.keep_gb: must be a whole number, not true or false (got True)",
         ),
         (
             lambda: depot.TenantFleet(
@@ -250,7 +258,7 @@ def fleet_failure(program: Callable[[], object]) -> depot.TenantsFileError:
                     depot.TenantArgs(id="acme", region="us-east-1", cache_policy=depot.CachePolicyArgs(keep_days=True))
                 ],
             ),
-            "cache_policy.keep_days: Input should be a valid integer (got True)",
+            "cache_policy.keep_days: must be a whole number, not true or false (got True)",
         ),
         (
             lambda: depot.TenantFleet("f", tenants=[depot.TenantArgs(id="acme", name=7, region="us-east-1")]),  # type: ignore[arg-type]

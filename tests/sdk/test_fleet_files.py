@@ -12,6 +12,7 @@ import pulumi_depot as depot
 import pytest
 import yaml
 from dynamic_host import ProgramError, run_program
+from pulumi_depot.tenants_file import CachePolicySpec
 from pulumi_stack import PulumiStack, write_program
 from real_engine import TENANTS_FILE_PROGRAM, fails, state_resources
 
@@ -52,6 +53,12 @@ def test_yaml_and_json_files_give_the_same_fleet(tmp_path: Path) -> None:
     assert from_yaml.protect is True and from_yaml.retain_on_delete is False
 
 
+def test_a_file_takes_the_cache_policy_the_resource_takes() -> None:
+    """depot:Project's CachePolicy is the rule: whole floats, and the deprecated keep_bytes converted to keep_gb."""
+    fleet = depot.parse_tenants(with_tenant(0, cache_policy={"keep_bytes": 3 * 1024**3, "keep_days": 7.0}))
+    assert fleet.resolved()[0].cache_policy == CachePolicySpec(keep_gb=3, keep_days=7)
+
+
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
@@ -70,7 +77,11 @@ def test_yaml_and_json_files_give_the_same_fleet(tmp_path: Path) -> None:
         ),
         (
             with_tenant(0, cache_policy={"keep_gb": "50"}),
-            "tenant 'acme' (tenants[0]): cache_policy.keep_gb: Input should be a valid integer",
+            "tenant 'acme' (tenants[0]): cache_policy.keep_gb: must be a whole number, not a str",
+        ),
+        (
+            with_tenant(0, cache_policy={"keep_bytes": 5 * 1024**3, "keep_gb": 4}),
+            "tenant 'acme' (tenants[0]): cache_policy.keep_gb: keep_gb (4) and keep_bytes (5 GB) disagree; set keep_gb",
         ),
         (
             with_tenant(0, hardware="HUGE"),
