@@ -126,10 +126,11 @@ def _project_notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
 
 
 def _project_call(project: ProjectSnapshot, names: ProjectNames) -> Call:
+    policy = project.cache_policy
     cache: list[tuple[str, Str | Expr | Call]] = []
-    if project.keep_gb >= 1:  # 0: Depot reported no size limit to declare; left out, it keeps Depot's value
-        cache.append(("keep_gb", Expr(str(project.keep_gb))))
-    cache.append(("keep_days", Expr(str(project.keep_days))))
+    if policy.keep_gb >= 1:  # 0: Depot reported no size limit to declare; left out, it keeps Depot's value
+        cache.append(("keep_gb", Expr(str(policy.keep_gb))))
+    cache.append(("keep_days", Expr(str(policy.keep_days))))
     keywords: list[tuple[str, Str | Expr | Call]] = [
         ("name", Str(project.name)),
         ("region", Str(project.region)),

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import cached_property
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict
 
 from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.fields import character_problem, text_errors
-from pulumi_depot_provider.resources.project import effective_policy, hardware_name
+from pulumi_depot_provider.resources.project_read import ProjectInfo
 from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, TrustProvider
 
@@ -75,22 +77,20 @@ class TokenSnapshot(_Frozen):
         return _first_problem({"description": self.description})
 
 
-class ProjectSnapshot(_Frozen):
-    id: str
-    name: str
-    region: str
-    organization_id: str
-    created_at: str
-    created_ns: int
-    """created_at in nanoseconds since the epoch (RFC 3339 strings do not sort: fractions vary in length)."""
-    keep_gb: int
-    keep_days: int
-    hardware: str
-    """Depot's Hardware name; HARDWARE_<n> for a value this version does not know."""
+class ProjectSnapshot(ProjectInfo):
+    """The project as Depot reports it (the one read model) with its trust policies and tokens."""
+
     trust_policies: tuple[TrustPolicySnapshot, ...] = ()
     tokens: tuple[TokenSnapshot, ...] = ()
     unreadable_policies: tuple[str, ...] = ()
     """Ids of trust policies Depot returned without a provider (left out of the output, said so in a comment)."""
+
+    @cached_property
+    def created_ns(self) -> int:
+        """created_at in nanoseconds since the epoch (RFC 3339 strings do not sort: fractions vary in length)."""
+        created = Timestamp()
+        created.FromJsonString(self.created_at)
+        return created.ToNanoseconds()
 
     def unaccepted(self) -> str | None:
         """Why pulumi-depot cannot declare this project as Depot holds it (its name), or None."""
@@ -130,17 +130,8 @@ def _project(client: DepotClient, project: pb.Project) -> ProjectSnapshot:
     policies = client.list_trust_policies(project.project_id)
     tokens = client.list_tokens(project.project_id)
     readable = [(p.trust_policy_id, _policy(p)) for p in policies]
-    cache = effective_policy(project.cache_policy)
-    return ProjectSnapshot(
-        id=project.project_id,
-        name=project.name,
-        region=project.region_id,
-        organization_id=project.organization_id,
-        created_at=project.created_at.ToJsonString(),
-        created_ns=project.created_at.ToNanoseconds(),
-        keep_gb=cache.keep_gb,
-        keep_days=cache.keep_days,
-        hardware=hardware_name(project.hardware),
+    return ProjectSnapshot.from_message(
+        project,
         trust_policies=tuple(
             sorted((snap for _, snap in readable if snap is not None), key=TrustPolicySnapshot.sort_key)
         ),

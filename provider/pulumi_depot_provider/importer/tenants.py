@@ -45,8 +45,9 @@ def _tenant(project: ProjectSnapshot, names: ProjectNames) -> dict[str, Any]:
         tenant["name"] = project.name
     tenant["import_id"] = project.id
     tenant["region"] = project.region
-    cache: dict[str, int] = {"keep_gb": project.keep_gb} if project.keep_gb >= 1 else {}
-    tenant["cache_policy"] = {**cache, "keep_days": project.keep_days}
+    policy = project.cache_policy
+    cache: dict[str, int] = {"keep_gb": policy.keep_gb} if policy.keep_gb >= 1 else {}
+    tenant["cache_policy"] = {**cache, "keep_days": policy.keep_days}
     if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
         tenant["hardware"] = project.hardware
     # Depot may hold one policy twice; a tenant's trust is a set (TrustPolicySet keys policies by value).

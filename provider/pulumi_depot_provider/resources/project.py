@@ -40,6 +40,7 @@ from pulumi_depot_provider.resources.fields import (
     WholeNumber,
     not_blank,
 )
+from pulumi_depot_provider.resources.project_read import ProjectCachePolicy, ProjectInfo, hardware_name
 from pulumi_depot_provider.resources.stored import stored_provider
 from pulumi_depot_provider.resources.values import DepotResourceError
 
@@ -113,6 +114,10 @@ class EffectiveCachePolicy(OutputModel):
     keep_days: int
     keep_bytes: int
 
+    @classmethod
+    def of(cls, policy: ProjectCachePolicy) -> EffectiveCachePolicy:
+        return cls(keep_gb=policy.keep_gb, keep_days=policy.keep_days, keep_bytes=policy.keep_gb * GIB)
+
 
 class ProjectArgs(InputModel):
     """A Depot project: an isolated build cache with its own region, cache policy and builder hardware."""
@@ -166,26 +171,17 @@ class ProjectState(OutputModel):
         None, description="What adopting the project by import_id changed in Depot, one entry per setting."
     )
 
-
-def hardware_name(number: int) -> str:
-    return pb.Hardware.Name(number) if number in pb.Hardware.values() else f"HARDWARE_{number}"
-
-
-def effective_policy(policy: pb.CachePolicy) -> EffectiveCachePolicy:
-    keep_gb = policy.keep_gb or (policy.keep_bytes // GIB if policy.HasField("keep_bytes") else 0)
-    return EffectiveCachePolicy(keep_gb=keep_gb, keep_days=policy.keep_days, keep_bytes=keep_gb * GIB)
+    @classmethod
+    def of(cls, project: ProjectInfo, **kept: Any) -> ProjectState:
+        """The outputs of the project as Depot reports it (the read model's fields by name; keep_bytes from
+        keep_gb) with `kept`, what Depot does not hold. The fields are declared above for the schema and users'
+        state, whose order and descriptions are not the invokes'."""
+        depot = {name: getattr(project, name) for name in cls.model_fields if name in ProjectInfo.model_fields}
+        return cls(**{**depot, "cache_policy": EffectiveCachePolicy.of(project.cache_policy), **kept})
 
 
 def project_state(project: pb.Project, **kept: Any) -> ProjectState:
-    return ProjectState(
-        name=project.name,
-        region=project.region_id,
-        cache_policy=effective_policy(project.cache_policy),
-        hardware=hardware_name(project.hardware),
-        organization_id=project.organization_id,
-        created_at=project.created_at.ToJsonString(),
-        **kept,
-    )
+    return ProjectState.of(ProjectInfo.from_message(project), **kept)
 
 
 def update_fields(new: ProjectArgs, old: ProjectState, diff: PropertyDiff) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 One copy for both front ends: the dynamic SDK's get_project / list_projects (pulumi_depot.lookups, called while
 the program runs) and the native plugin's invokes depot:index:getProject / depot:index:listProjects. The models
-here are also the invokes' inputs and outputs in the package schema (scripts/gen_schema.py).
+here are also the invokes' inputs and outputs in the package schema (scripts/gen_schema.py); their project is
+the one read model, project_read.ProjectInfo.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_depot_provider.client import DepotClient, DepotError, NotFound
-from pulumi_depot_provider.proto import pb
-from pulumi_depot_provider.resources.project import effective_policy, hardware_name
+from pulumi_depot_provider.resources.project_read import ProjectCachePolicy as ProjectCachePolicy
+from pulumi_depot_provider.resources.project_read import ProjectInfo as ProjectInfo
 
 
 class LookupFailed(Exception):
@@ -20,42 +21,6 @@ class LookupFailed(Exception):
     def __init__(self, message: str, argument: str = "") -> None:
         super().__init__(message)
         self.argument = argument  # the argument at fault, when it is the arguments that are wrong
-
-
-class ProjectCachePolicy(BaseModel):
-    """A project's effective cache policy."""
-
-    model_config = ConfigDict(frozen=True)
-
-    keep_gb: int = Field(description="Cache size limit in GB.")
-    keep_days: int = Field(description="Days to keep cache entries; 0 means no time limit.")
-
-
-class ProjectInfo(BaseModel):
-    """A Depot project as Depot has it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str = Field(description="The project id.")
-    name: str = Field(description="The project's name.")
-    region: str = Field(description="Where builds run.")
-    organization_id: str = Field(description="The organization that owns the project.")
-    created_at: str = Field(description="When Depot created the project (RFC 3339).")
-    cache_policy: ProjectCachePolicy = Field(description="The effective cache policy.")
-    hardware: str = Field(description="The builder Hardware name.")
-
-    @classmethod
-    def from_message(cls, project: pb.Project) -> ProjectInfo:
-        policy = effective_policy(project.cache_policy)
-        return cls(
-            id=project.project_id,
-            name=project.name,
-            region=project.region_id,
-            organization_id=project.organization_id,
-            created_at=project.created_at.ToJsonString(),
-            cache_policy=ProjectCachePolicy(keep_gb=policy.keep_gb, keep_days=policy.keep_days),
-            hardware=hardware_name(project.hardware),
-        )
 
 
 class GetProjectArgs(BaseModel):

@@ -25,6 +25,7 @@ from pulumi_depot_provider.importer import (
 )
 from pulumi_depot_provider.importer.naming import allocate, slug, variable
 from pulumi_depot_provider.importer.pycode import LINE_LENGTH, Call, Expr, Module, Str, statement, string
+from pulumi_depot_provider.resources.project_read import ProjectCachePolicy
 
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
 # Words of lowercase letters and digits joined by single '-': stricter than the tenants file's id rule.
@@ -119,9 +120,7 @@ def _odd_project() -> ProjectSnapshot:
         region="ap-south-1",
         organization_id="org",
         created_at="2024-01-01T00:00:00Z",
-        created_ns=1,
-        keep_gb=0,
-        keep_days=5,
+        cache_policy=ProjectCachePolicy(keep_gb=0, keep_days=5),
         hardware="HARDWARE_99",
         tokens=(TokenSnapshot(id="tok1", description=" "),),
         unreadable_policies=("tp-without-provider",),
