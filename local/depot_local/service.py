@@ -58,13 +58,10 @@ def project_message(project: rows.Project) -> pb.Project:
 
 
 def trust_policy_message(policy: rows.TrustPolicy) -> pb.TrustPolicy:
-    fields, kind = policy.fields, policy.provider
-    return pb.TrustPolicy(  # a None message field is left unset: the oneof holds the policy's provider
-        trust_policy_id=policy.trust_policy_id,
-        github=pb.TrustPolicy.GitHub(**fields) if kind == "github" else None,
-        buildkite=pb.TrustPolicy.Buildkite(**fields) if kind == "buildkite" else None,
-        circleci=pb.TrustPolicy.CircleCI(**fields) if kind == "circleci" else None,
-    )
+    message = pb.TrustPolicy(trust_policy_id=policy.trust_policy_id)
+    member = getattr(message, policy.provider)  # the oneof's member named by the row
+    member.CopyFrom(type(member)(**policy.fields))  # sets the oneof to it
+    return message
 
 
 def encode_page_token(seq: int) -> str:

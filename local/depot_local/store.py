@@ -15,17 +15,23 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+from pulumi_depot_provider.proto import pb
 from pydantic import BaseModel, ConfigDict
 
 from depot_local.ids import TokenKind, new_id
 
-Provider = Literal["github", "buildkite", "circleci"]
+PROVIDERS: Final = tuple(member.name for member in pb.TrustPolicy.DESCRIPTOR.oneofs_by_name["provider"].fields)
+if TYPE_CHECKING:
+    Provider = str
+else:  # a row's provider: one of the proto's trust kinds
+    Provider = Literal[PROVIDERS]
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
-SCHEMA = """
+# A database keeps the trust kinds it was created with (the CHECK): one the proto gains later needs a new --db.
+SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE organizations (
     org_id TEXT PRIMARY KEY,
@@ -49,7 +55,7 @@ CREATE TABLE trust_policies (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     trust_policy_id TEXT NOT NULL UNIQUE,
     project_id TEXT NOT NULL REFERENCES projects(project_id) ON DELETE CASCADE,
-    provider TEXT NOT NULL CHECK (provider IN ('github', 'buildkite', 'circleci')),
+    provider TEXT NOT NULL CHECK (provider IN ({", ".join(f"'{kind}'" for kind in PROVIDERS)})),
     fields TEXT NOT NULL
 );
 CREATE INDEX trust_policies_by_project ON trust_policies(project_id, seq);

@@ -22,7 +22,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from pulumi_depot_provider.config import ConfigSource, ConfigurationError
 from pulumi_depot_provider.resources.fields import printable
 from pulumi_depot_provider.resources.trust_kinds import ALLOWLIST_LABELS as ALLOWLIST_LABELS  # re-exported
-from pulumi_depot_provider.resources.trust_kinds import KIND_NAMES, KINDS, one_of
+from pulumi_depot_provider.resources.trust_kinds import KINDS, one_of, with_kinds
 from pulumi_depot_provider.resources.trust_kinds import TRUST_FIELDS as TRUST_FIELDS  # re-exported
 
 ALLOWED_TRUST_KEY = "depot:allowedTrust"
@@ -57,14 +57,18 @@ def shown_repr(text: str) -> str:
     return repr(text[:SHOWN_LENGTH]) + ("..." if len(text) > SHOWN_LENGTH else "")
 
 
-class AllowedTrust(BaseModel):
-    """One parsed allowlist. A provider left out allows nothing."""
-
+class _Lists(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    github: tuple[Name, ...] = ()
-    buildkite: tuple[Name, ...] = ()
-    circleci: tuple[Name, ...] = ()
+
+if TYPE_CHECKING:  # a list per kind (`github: tuple[Name, ...] = ()`), from the table: pydantic's fields
+    _KindLists = _Lists
+else:
+    _KindLists = with_kinds(_Lists, lambda kind: (tuple[Name, ...], ()))
+
+
+class AllowedTrust(_KindLists):
+    """One parsed allowlist. A provider left out allows nothing."""
 
     def permits(self, provider: str, fields: Mapping[str, Any]) -> bool:
         field, _ = TRUST_FIELDS[provider]
@@ -77,17 +81,13 @@ class AllowedTrust(BaseModel):
         for provider in TRUST_FIELDS:
             theirs = {name.casefold() for name in getattr(other, provider)}
             lists[provider] = tuple(name for name in getattr(self, provider) if name.casefold() in theirs)
-        return AllowedTrust(**lists)
+        return AllowedTrust.model_validate(lists)
 
     def describe(self, provider: str) -> str:
         """ "GitHub owners acme, acme-labs" or "no GitHub owners"."""
         names = getattr(self, provider)
         label = ALLOWLIST_LABELS[provider]
         return f"{label} {', '.join(shown(name) for name in names)}" if names else f"no {label}"
-
-
-if tuple(AllowedTrust.model_fields) != KIND_NAMES:
-    raise TypeError(f"AllowedTrust needs one list per trust kind, {KIND_NAMES}")
 
 
 @dataclass(frozen=True)

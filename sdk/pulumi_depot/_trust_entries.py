@@ -1,6 +1,8 @@
 """The entries of a TrustPolicySet as the generated class sends them: besides a TrustPolicyEntryArgs, the SDK
 accepts a bare GitHubTrustArgs / BuildkiteTrustArgs / CircleCITrustArgs or a mapping as in a tenants file, and
-refuses a policies value that is not a list."""
+refuses a policies value that is not a list. Each kind's Args class is the generated `<its model>Args`
+(resources/trust_kinds.py); PolicyLike spells them for the type checker (tests/sdk/test_trust_policy_set_sdk.py
+holds it to the table)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import pulumi
+from pulumi_depot_provider.resources.trust_kinds import KINDS
 
+from pulumi_depot import _inputs
 from pulumi_depot._checks import is_computed, kind
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs, TrustPolicyEntryArgs
 from pulumi_depot.tenants_file import TenantsFileError
@@ -16,6 +20,8 @@ from pulumi_depot.tenants_file import TenantsFileError
 __all__ = ["PolicyLike", "trust_entries", "trust_entry"]
 
 PolicyLike = TrustPolicyEntryArgs | GitHubTrustArgs | BuildkiteTrustArgs | CircleCITrustArgs | Mapping[str, Any]
+BARE: dict[type, str] = {getattr(_inputs, f"{k.model.__name__}Args"): k.name for k in KINDS.values()}
+"""Each kind's Args class, and the entry field it goes in: {GitHubTrustArgs: "github", ...}."""
 
 
 @overload
@@ -30,13 +36,11 @@ def trust_entry(policy: pulumi.Input[PolicyLike]) -> pulumi.Input[PolicyLike]:
     """A set entry from any of the accepted spellings: a TrustPolicyEntryArgs, a bare GitHubTrustArgs /
     BuildkiteTrustArgs / CircleCITrustArgs, or a mapping as in a tenants file (``{"github": {...}}``). An Output
     (or awaitable) entry is passed on as it is."""
-    if isinstance(policy, GitHubTrustArgs):
-        return TrustPolicyEntryArgs(github=policy)
-    if isinstance(policy, BuildkiteTrustArgs):
-        return TrustPolicyEntryArgs(buildkite=policy)
-    if isinstance(policy, CircleCITrustArgs):
-        return TrustPolicyEntryArgs(circleci=policy)
-    return policy
+    bare = BARE.get(type(policy))
+    if bare is None:
+        return policy
+    entry: dict[str, Any] = {bare: policy}
+    return TrustPolicyEntryArgs(**entry)
 
 
 def trust_entries(

@@ -34,6 +34,7 @@ __all__ = ["DEFAULT_BASE_URL", "SERVICE", "Codec", "DepotClient", "RetryPolicy"]
 SERVICE = "depot.core.v1.ProjectService"
 ORGANIZATION_SERVICE = "depot.core.v1.OrganizationService"
 NON_IDEMPOTENT = frozenset({"CreateProject", "AddTrustPolicy", "CreateToken"})
+TRUST_KINDS = tuple(member.name for member in pb.AddTrustPolicyRequest.DESCRIPTOR.oneofs_by_name["provider"].fields)
 
 Codec = CodecName
 M = TypeVar("M", bound=Message)
@@ -283,23 +284,15 @@ class DepotClient:
         request = pb.ListTrustPoliciesRequest(project_id=project_id)
         return list(self.call("ListTrustPolicies", request, pb.ListTrustPoliciesResponse).trust_policies)
 
-    def add_trust_policy(
-        self,
-        project_id: str,
-        *,
-        github: pb.TrustPolicy.GitHub | None = None,
-        buildkite: pb.TrustPolicy.Buildkite | None = None,
-        circleci: pb.TrustPolicy.CircleCI | None = None,
-    ) -> pb.TrustPolicy:
-        """Exactly one provider must be given."""
-        given = {"github": github, "buildkite": buildkite, "circleci": circleci}
-        chosen = [name for name, value in given.items() if value is not None]
-        if len(chosen) != 1:
-            raise ValueError(
-                f"add_trust_policy takes exactly one of github=, buildkite=, circleci=; got {chosen or 'none'}"
-            )
-        # A None message field is left unset: the oneof holds the one given.
-        request = pb.AddTrustPolicyRequest(project_id=project_id, github=github, buildkite=buildkite, circleci=circleci)
+    def add_trust_policy(self, project_id: str, **policy: Message | None) -> pb.TrustPolicy:
+        """Exactly one kind, as the keyword naming its member of the request's oneof `provider`:
+        `github=pb.TrustPolicy.GitHub(...)`, `buildkite=...`, `circleci=...` (None counts as not given)."""
+        chosen = [name for name, value in policy.items() if value is not None]
+        if len(chosen) != 1 or chosen[0] not in TRUST_KINDS:
+            kinds = ", ".join(f"{kind}=" for kind in TRUST_KINDS)
+            raise ValueError(f"add_trust_policy takes exactly one of {kinds}; got {chosen or 'none'}")
+        request = pb.AddTrustPolicyRequest(project_id=project_id)
+        getattr(request, chosen[0]).CopyFrom(policy[chosen[0]])  # sets the oneof to this member
         return self.call("AddTrustPolicy", request, pb.AddTrustPolicyResponse).trust_policy
 
     def remove_trust_policy(self, project_id: str, trust_policy_id: str) -> None:

@@ -1,19 +1,21 @@
 """The trust kinds, once. Depot's TrustPolicy has a oneof `provider` (depot.core.v1): its members are the kinds and
 their messages give each kind's field names. KINDS attaches what this project adds to each: labels, the input
 model (names checked with resources/trust_names.py) and what the allowlist lists. Models, keys
-(`github:owner/repo`), labels, allowlist fields and depot-local's validation all read it.
+(`github:owner/repo`), labels, allowlist fields and depot-local's validation all read it: the models that hold one
+field per kind (a policy's inputs and state, a set's entry, the allowlist) get those fields from `with_kinds`.
 
-A new kind is a row in _ROWS (its model's fields must be the message's, in order) once the proto has it.
+A new kind is its model here and a row in _ROWS (the model's fields must be the message's, in order) once the
+proto has it; nothing else in the provider names the kinds one by one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.fields import Format, InputModel, Text
@@ -28,6 +30,7 @@ GitHubOwner = Annotated[Text, Format(github_owner_problem)]
 GitHubRepository = Annotated[Text, Format(github_repository_problem)]
 BuildkiteSlug = Annotated[Text, Format(buildkite_slug_problem)]
 CircleCIUuid = Annotated[Text, Format(uuid_problem)]
+B = TypeVar("B", bound=BaseModel)
 
 
 class GitHubTrust(InputModel):
@@ -131,9 +134,28 @@ def policy_key(kind: str, fields: Mapping[str, Any]) -> str:
     return KINDS[kind].key(fields)
 
 
-def require_kinds(model: type[BaseModel]) -> None:
-    """Fail at import unless ``model`` (a policy holding one of the kinds) has a field of each kind's model."""
-    for kind in KINDS.values():
-        field = model.model_fields.get(kind.name)
-        if field is None or kind.model not in getattr(field.annotation, "__args__", ()):
-            raise TypeError(f"{model.__name__} needs a field {kind.name}: {kind.model.__name__} | None")
+def message(kind: str, fields: Mapping[str, Any]) -> Message:
+    """The kind's TrustPolicy message (`pb.TrustPolicy.GitHub(repository_owner=..., repository=...)`)."""
+    return KINDS[kind].message(**fields)
+
+
+def with_kinds(base: type[B], field: Callable[[TrustKind], tuple[Any, Any]]) -> type[B]:
+    """`base` plus one field per kind, named by it, in the table's order; `field(kind)` gives its type and its
+    default (or FieldInfo). A class deriving from the result adds its own fields after them. Pydantic reads these
+    fields at runtime; the type checker, which cannot, is shown `base` (`if TYPE_CHECKING` where it is used), so
+    code reaches them by name (getattr(model, kind)), never as `model.github`."""
+    fields: dict[str, Any] = {kind.name: field(kind) for kind in KINDS.values()}
+    return create_model(f"{base.__name__}Kinds", __base__=base, __module__=base.__module__, **fields)
+
+
+def one_policy(base: type[B], *metadata: Any, described: bool = True) -> type[B]:
+    """`base` plus `github: GitHubTrust | None = None` and the like (with each kind's description unless not
+    `described`; `metadata` such as REPLACES annotates each): a model that holds one policy of any kind."""
+
+    def field(kind: TrustKind) -> tuple[Any, Any]:
+        annotation: Any = kind.model | None
+        if metadata:
+            annotation = Annotated[(annotation, *metadata)]
+        return annotation, Field(None, description=kind.description if described else None)
+
+    return with_kinds(base, field)

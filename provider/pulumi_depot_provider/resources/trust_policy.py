@@ -7,9 +7,8 @@ Depot has no UpdateTrustPolicy: any change replaces the policy, creating the new
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Literal, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from google.protobuf.message import Message
 from pydantic import Field
 
 from pulumi_depot_provider import say
@@ -31,13 +30,13 @@ from pulumi_depot_provider.resources.fields import (
 from pulumi_depot_provider.resources.stored import stored_provider
 from pulumi_depot_provider.resources.trust_kinds import (
     KIND_NAMES,
-    KINDS,
     BuildkiteTrust,
     CircleCITrust,
     GitHubTrust,
     TrustFields,
+    message,
     one_of,
-    require_kinds,
+    one_policy,
 )
 from pulumi_depot_provider.resources.trust_names import same_names
 from pulumi_depot_provider.resources.values import DepotResourceError
@@ -58,23 +57,35 @@ __all__ = [
     "provider_of",
 ]
 
-TrustProvider = Literal["github", "buildkite", "circleci"]
-"""The kinds, for the type checker (resources/trust_kinds.py's KINDS is the table)."""
-M = TypeVar("M", bound=Message)
-PROVIDERS: tuple[TrustProvider, ...] = cast(tuple[TrustProvider, ...], KIND_NAMES)
-if set(PROVIDERS) != set(get_args(TrustProvider)):
-    raise TypeError(f"TrustProvider must list the trust kinds {PROVIDERS}")
+if TYPE_CHECKING:
+    TrustProvider = str
+else:  # pydantic (a snapshot's `kind`) validates it as the literal of the kinds' names
+    TrustProvider = Literal[KIND_NAMES]
+"""A trust kind's name (a key of resources/trust_kinds.py's KINDS)."""
+PROVIDERS: tuple[TrustProvider, ...] = KIND_NAMES
 
 
-class TrustPolicyArgs(InputModel):
+class _ArgsProject(InputModel):
+    project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the policy belongs to.")
+
+
+class _StateProject(OutputModel):
+    project_id: str
+
+
+if TYPE_CHECKING:  # the kinds' fields, from the table, are pydantic's (trust_kinds.with_kinds)
+    _ArgsKinds = _ArgsProject
+    _StateKinds = _StateProject
+else:
+    _ArgsKinds = one_policy(_ArgsProject, REPLACES)
+    _StateKinds = one_policy(_StateProject, described=False)
+
+
+class TrustPolicyArgs(_ArgsKinds):
     """An OIDC trust policy of a Depot project: exactly one of github, buildkite or circleci."""
 
     resource_inputs = True
 
-    project_id: Annotated[Text, REPLACES] = Field(description="The id of the project the policy belongs to.")
-    github: Annotated[GitHubTrust | None, REPLACES] = Field(None, description=KINDS["github"].description)
-    buildkite: Annotated[BuildkiteTrust | None, REPLACES] = Field(None, description=KINDS["buildkite"].description)
-    circleci: Annotated[CircleCITrust | None, REPLACES] = Field(None, description=KINDS["circleci"].description)
     import_id: Annotated[ImportId | None, CREATE_ONLY] = Field(
         None,
         description="Adopt the existing trust policy with this id (in project_id) instead of creating one; its "
@@ -96,18 +107,10 @@ class TrustPolicyArgs(InputModel):
         return []
 
 
-class TrustPolicyState(OutputModel):
+class TrustPolicyState(_StateKinds):
     """The policy as Depot has it."""
 
-    project_id: str
-    github: GitHubTrust | None = None
-    buildkite: BuildkiteTrust | None = None
-    circleci: CircleCITrust | None = None
     import_id: str | None = None
-
-
-require_kinds(TrustPolicyArgs)
-require_kinds(TrustPolicyState)
 
 
 def provider_of(model: TrustPolicyArgs | TrustPolicyState) -> tuple[TrustProvider, TrustFields]:
@@ -141,10 +144,6 @@ def matches(policy: pb.TrustPolicy, args: TrustPolicyArgs, *, letter_case: bool 
     if letter_case:
         return (live_kind, live) == (kind, fields.model_dump())
     return live_kind == kind and same_names(live, fields.model_dump())
-
-
-def _message(fields: TrustFields | None, message_type: type[M]) -> M | None:
-    return None if fields is None else message_type(**fields.model_dump())
 
 
 def _summary(kind: str, fields: TrustFields) -> str:
@@ -227,6 +226,7 @@ class TrustPolicyResource(GuardedTrust[TrustPolicyArgs, TrustPolicyState]):
         was not there before the call is ours (extra ones are removed)."""
         label = f"{self.label} {self.describe(args)}"
         kind, fields = provider_of(args)
+        given = message(kind, fields.model_dump())
         claim: Claim[pb.TrustPolicy] = Claim(
             owner=self.owner,
             kind="trust policy",
@@ -246,12 +246,7 @@ class TrustPolicyResource(GuardedTrust[TrustPolicyArgs, TrustPolicyState]):
         before = {p.trust_policy_id for p in live}
         claim.begin(before)
         policy = create_exactly_once(
-            lambda: client.add_trust_policy(
-                args.project_id,
-                github=_message(args.github, pb.TrustPolicy.GitHub),
-                buildkite=_message(args.buildkite, pb.TrustPolicy.Buildkite),
-                circleci=_message(args.circleci, pb.TrustPolicy.CircleCI),
-            ),
+            lambda: client.add_trust_policy(args.project_id, **{kind: given}),
             appeared=lambda: [
                 p
                 for p in client.list_trust_policies(args.project_id)

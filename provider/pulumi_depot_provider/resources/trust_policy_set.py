@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BeforeValidator, Field, Strict, ValidationError, model_validator
 
@@ -38,26 +38,21 @@ from pulumi_depot_provider.resources.fields import (
     printable,
 )
 from pulumi_depot_provider.resources.stored import stored_provider
-from pulumi_depot_provider.resources.trust_kinds import KINDS, one_of, require_kinds
-from pulumi_depot_provider.resources.trust_policy import (
-    PROVIDERS,
-    BuildkiteTrust,
-    CircleCITrust,
-    GitHubTrust,
-    live_fields,
-)
+from pulumi_depot_provider.resources.trust_kinds import KINDS, message, one_of, one_policy
+from pulumi_depot_provider.resources.trust_policy import PROVIDERS, live_fields
 from pulumi_depot_provider.resources.values import DepotResourceError, check_failures, unknown_paths
 
 COMPUTED_INPUTS = ("granted",)
 LABELS = {kind.name: kind.trusts for kind in KINDS.values()}
 
+if TYPE_CHECKING:  # the kinds' fields, from the table, are pydantic's (trust_kinds.with_kinds)
+    _EntryKinds = InputModel
+else:
+    _EntryKinds = one_policy(InputModel)
 
-class TrustPolicyEntry(InputModel):
+
+class TrustPolicyEntry(_EntryKinds):
     """One trust policy of a set: exactly one of github, buildkite or circleci."""
-
-    github: GitHubTrust | None = Field(default=None, description=KINDS["github"].description)
-    buildkite: BuildkiteTrust | None = Field(default=None, description=KINDS["buildkite"].description)
-    circleci: CircleCITrust | None = Field(default=None, description=KINDS["circleci"].description)
 
     @model_validator(mode="after")
     def _one_provider(self) -> Self:
@@ -82,9 +77,6 @@ class TrustPolicyEntry(InputModel):
         """What two entries that are one policy share: the key compared case-insensitively (GitHub names are
         case-insensitive, Buildkite slugs lowercase, UUIDs hexadecimal)."""
         return self.key().casefold()
-
-
-require_kinds(TrustPolicyEntry)
 
 
 class TrustPolicySetArgs(InputModel):
@@ -356,13 +348,9 @@ class TrustPolicySetResource(GuardedTrust[TrustPolicySetArgs, TrustPolicySetStat
         """AddTrustPolicy, retried after an ambiguous failure only once it is clear nothing was added: the plan
         added this key because no live policy had it, so a policy with it now is ours (extra copies are removed)."""
         key = entry.key()
+        kind, fields = entry.kind_and_fields()
         return create_exactly_once(
-            lambda: client.add_trust_policy(
-                project_id,
-                github=pb.TrustPolicy.GitHub(**entry.github.model_dump()) if entry.github else None,
-                buildkite=pb.TrustPolicy.Buildkite(**entry.buildkite.model_dump()) if entry.buildkite else None,
-                circleci=pb.TrustPolicy.CircleCI(**entry.circleci.model_dump()) if entry.circleci else None,
-            ),
+            lambda: client.add_trust_policy(project_id, **{kind: message(kind, fields)}),
             appeared=lambda: [p for p in client.list_trust_policies(project_id) if live_key(p) == key],
             remove=lambda policy: client.remove_trust_policy(project_id, policy.trust_policy_id),
             name_of=lambda policy: f"trust policy {policy.trust_policy_id}",

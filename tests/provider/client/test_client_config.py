@@ -150,12 +150,14 @@ def test_client_options_are_validated(kwargs: dict[str, Any], field: str) -> Non
 def test_add_trust_policy_needs_exactly_one_provider() -> None:
     server = ScriptedServer()
     with make_client(server) as client:
-        with pytest.raises(ValueError, match="exactly one of github=, buildkite=, circleci="):
+        with pytest.raises(ValueError, match="exactly one of buildkite=, circleci=, github="):
             client.add_trust_policy("p")
         with pytest.raises(ValueError, match=r"\['github', 'circleci'\]"):
             client.add_trust_policy(
                 "p", github=pb.TrustPolicy.GitHub(), circleci=pb.TrustPolicy.CircleCI(organization_uuid="o")
             )
+        with pytest.raises(ValueError, match=r"\['gitlab'\]"):  # the kinds are the request's oneof members
+            client.add_trust_policy("p", gitlab=pb.TrustPolicy.GitHub(repository_owner="o"))
     assert server.requests == []
 
 
