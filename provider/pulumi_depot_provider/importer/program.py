@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import get_args
 
 from pulumi_depot_provider.client.project_settings import Region
+from pulumi_depot_provider.importer.kinds import PROJECT, SDK_MODULE, TOKEN, TRUST_POLICY
 from pulumi_depot_provider.importer.names import ProjectNames, assign_names
 from pulumi_depot_provider.importer.pycode import (
     Call,
@@ -27,12 +28,13 @@ from pulumi_depot_provider.importer.pycode import (
     string,
 )
 from pulumi_depot_provider.importer.snapshot import OrganizationSnapshot, ProjectSnapshot
+from pulumi_depot_provider.resources.diffs import IMPORT_ID
 from pulumi_depot_provider.resources.project import HardwareName
 from pulumi_depot_provider.resources.trust_kinds import KINDS
 
 KNOWN_REGIONS: frozenset[str] = frozenset(get_args(Region))
 KNOWN_HARDWARE: frozenset[str] = frozenset(get_args(HardwareName))
-TRUST_ARGS = {kind.name: f"depot.{kind.model.__name__}Args" for kind in KINDS.values()}  # depot.GitHubTrustArgs
+TRUST_ARGS = {name: TRUST_POLICY.input_class(name) for name in KINDS}  # depot.GitHubTrustArgs
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_PROJECT_NAME = "depot"
 DEFAULT_API_URL = "https://api.depot.dev"
@@ -134,12 +136,12 @@ def _project_call(project: ProjectSnapshot, names: ProjectNames) -> Call:
     keywords: list[tuple[str, Str | Expr | Call]] = [
         ("name", Str(project.name)),
         ("region", Str(project.region)),
-        ("cache_policy", Call("depot.CachePolicyArgs", keywords=tuple(cache))),
+        ("cache_policy", Call(PROJECT.input_class("cache_policy"), keywords=tuple(cache))),
     ]
     if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
         keywords.append(("hardware", Str(project.hardware)))
-    keywords.append(("import_id", Str(project.id)))
-    return Call("depot.Project", (Str(names.key),), tuple(keywords), target=names.variable)
+    keywords.append((IMPORT_ID, Str(project.id)))
+    return Call(PROJECT.sdk_class, (Str(names.key),), tuple(keywords), target=names.variable)
 
 
 def _not_accepted(what: str, reason: str, fix: str) -> list[str]:
@@ -163,8 +165,8 @@ def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
             )
             continue
         provider = Call(TRUST_ARGS[policy.kind], keywords=tuple((k, Str(v)) for k, v in policy.fields().items()))
-        keywords: tuple[tuple[str, Value], ...] = (project_id, (policy.kind, provider), ("import_id", Str(policy.id)))
-        lines += statement(Call("depot.TrustPolicy", (Str(logical_name),), keywords))
+        keywords: tuple[tuple[str, Value], ...] = (project_id, (policy.kind, provider), (IMPORT_ID, Str(policy.id)))
+        lines += statement(Call(TRUST_POLICY.sdk_class, (Str(logical_name),), keywords))
     for token, logical_name in zip(project.tokens, names.tokens, strict=True):
         if reason := token.unaccepted():
             lines += _not_accepted(
@@ -177,15 +179,15 @@ def _project_block(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
                 "Depot has no description for this token and ProjectToken requires one: adopting it sets this one."
             )
         description = token.description if token.description.strip() else f"token {token.id}"
-        keywords = (project_id, ("description", Str(description)), ("import_id", Str(token.id)))
-        lines += statement(Call("depot.ProjectToken", (Str(logical_name),), keywords))
+        keywords = (project_id, ("description", Str(description)), (IMPORT_ID, Str(token.id)))
+        lines += statement(Call(TOKEN.sdk_class, (Str(logical_name),), keywords))
     return lines
 
 
 def render_main(organization: OrganizationSnapshot, api_url: str) -> str:
     """`__main__.py`: the whole organization, one block per project (in the snapshot's order)."""
     # An organization without projects gives a program that declares nothing (and imports nothing unused).
-    imports = ["import pulumi_depot as depot"] if organization.projects else []
+    imports = [f"import pulumi_depot as {SDK_MODULE}"] if organization.projects else []
     module = Module(docstring=_docstring(organization, api_url), imports=imports)
     for project, names in zip(organization.projects, assign_names(organization), strict=True):
         module.blocks.append(_project_block(project, names))
