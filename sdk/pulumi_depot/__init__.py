@@ -9,16 +9,10 @@ Configuration: stack config ``depot:token`` (secret) and ``depot:apiUrl``, or DE
 ``depot:allowedTrust`` limits which CI pipelines trust policies may grant (``pulumi_depot_provider.guardrail``).
 """
 
-from pulumi_depot import _serialization
+from pulumi_depot import _inputs, _outputs, _serialization
 from pulumi_depot._claims import TrustOwnershipError
-from pulumi_depot._inputs import (
-    BuildkiteTrustArgs,
-    CachePolicyArgs,
-    CircleCITrustArgs,
-    GitHubTrustArgs,
-    TrustPolicyEntryArgs,
-)
-from pulumi_depot._outputs import BuildkiteTrust, CachePolicy, CircleCITrust, GitHubTrust, TrustPolicyEntry
+from pulumi_depot._inputs import *  # noqa: F403  the generated types (each trust kind's too), as Pulumi's SDKs export them
+from pulumi_depot._outputs import *  # noqa: F403
 from pulumi_depot.aws_secrets_manager_token import AwsSecretsManagerToken
 from pulumi_depot.aws_ssm_parameter_token import AwsSsmParameterToken
 from pulumi_depot.fleet import TenantArgs, TenantDefaultsArgs, TenantFleet, tenant_fleet_from_file, tenant_logical_name
@@ -47,15 +41,7 @@ __all__ = [
     "AwsSecretsManagerToken",
     "AwsSsmParameterSinkArgs",
     "AwsSsmParameterToken",
-    "BuildkiteTrust",
-    "BuildkiteTrustArgs",
-    "CachePolicy",
-    "CachePolicyArgs",
-    "CircleCITrust",
-    "CircleCITrustArgs",
     "DepotLookupError",
-    "GitHubTrust",
-    "GitHubTrustArgs",
     "Project",
     "ProjectCachePolicy",
     "ProjectInfo",
@@ -70,8 +56,6 @@ __all__ = [
     "TenantsFileError",
     "TrustOwnershipError",
     "TrustPolicy",
-    "TrustPolicyEntry",
-    "TrustPolicyEntryArgs",
     "TrustPolicySet",
     "get_project",
     "get_project_output",
@@ -83,3 +67,5 @@ __all__ = [
     "tenant_logical_name",
     "tenant_project_name",
 ]
+__all__ += _inputs.__all__
+__all__ += _outputs.__all__

@@ -1,7 +1,7 @@
 """The entries of a TrustPolicySet as the generated class sends them: besides a TrustPolicyEntryArgs, the SDK
 accepts a bare GitHubTrustArgs / BuildkiteTrustArgs / CircleCITrustArgs or a mapping as in a tenants file, and
 refuses a policies value that is not a list. Each kind's Args class is the generated `<its model>Args`
-(resources/trust_kinds.py); PolicyLike spells them for the type checker (tests/sdk/test_trust_policy_set_sdk.py
+(resources/trust_kinds.py); PolicyLike spells them for the type checker (tests/provider/resources/test_trust_kinds.py
 holds it to the table)."""
 
 from __future__ import annotations
