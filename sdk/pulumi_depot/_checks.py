@@ -25,15 +25,13 @@ from pulumi_depot_provider.resources.fields import (
     printable,
 )
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry
-from pulumi_depot_provider.resources.values import Path, check_failures
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 __all__ = [
     "control_character",
     "control_problems",
     "is_computed",
     "kind",
-    "model_problems",
     "plain_tree",
     "refuse_unsendable",
     "shape_problems",
@@ -111,38 +109,6 @@ def plain_tree(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain_tree(item) for item in value]
     return value
-
-
-def _computed_paths(value: Any, path: Path) -> Iterator[Path]:
-    if is_computed(value):
-        yield path
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _computed_paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _computed_paths(item, (*path, index))
-
-
-def _known(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _known(item) for key, item in value.items() if not is_computed(item)}
-    if isinstance(value, list):
-        return [_known(item) for item in value if not is_computed(item)]
-    return value
-
-
-def model_problems(model: type[BaseModel], value: Any, path: str) -> list[str]:
-    """``path.field: reason`` for every way the plain values of ``value`` (input types read as mappings) break
-    ``model``, with the provider's reasons (`check_failures`). Outputs are left out, and so is every problem one
-    of them could cause: they are checked when known."""
-    tree = plain_tree(value)
-    try:
-        model.model_validate(_known(tree))
-    except ValidationError as error:
-        failures = check_failures(model, error, list(_computed_paths(tree, ())))
-        return [f"{path}.{f.property}: {f.reason}" if f.property else f"{path}: {f.reason}" for f in failures]
-    return []
 
 
 def kind(value: Any) -> str:

@@ -20,9 +20,11 @@ has no secret Pulumi could forward: reading its ``token_secret`` fails the deplo
 TenantProject.token_secret) instead of handing on something that is not a token. The project name is checked
 (template fields, length, characters) before anything is registered. ``protect`` given in opts is inherited by
 the children (Pulumi's rule); ``retain_on_delete`` in opts is passed on to them as well. Every argument is checked
-first as well: a plain value of the wrong type (a bool for a number, ``""`` or ``{}`` for the trust list, a
-non-string name), an empty ``region`` / ``hardware`` / ``import_id``, or a control character in a name, slug or
-description raises TenantsFileError (a pulumi.RunError) naming the argument, with the value ``repr``-escaped.
+first as well, by a tenants file's rules (``tenant_problems``: TenantSpec, whose cache_policy is the depot:Project
+resource's CachePolicy) once input types are read as mappings; an Output is checked when known. A plain value
+that breaks them (a bool for a number, ``""`` or ``{}`` for the trust list, an unknown region, an empty
+``import_id``, a control character in a slug or description) raises TenantsFileError (a pulumi.RunError) naming
+the argument as the file's message names the key, with the value ``repr``-escaped.
 """
 
 from __future__ import annotations
@@ -35,13 +37,9 @@ from pulumi_depot_provider.resources.project import CachePolicy
 from pydantic import ValidationError
 
 from pulumi_depot._checks import (
-    control_problems,
     is_computed,
     kind,
-    model_problems,
     plain_tree,
-    text_problem,
-    trust_name_problems,
 )
 from pulumi_depot._inputs import (
     BuildkiteTrustArgs,
@@ -56,11 +54,13 @@ from pulumi_depot.project import Project
 from pulumi_depot.project_token import ProjectToken
 from pulumi_depot.tenants_file import (
     DEFAULT_TEMPLATE,
+    UNKNOWN,
     TenantsFileError,
     TokenSpec,
     project_name_problem,
     template_problem,
     tenant_id_problem,
+    tenant_problems,
 )
 from pulumi_depot.token_sink import TokenSinkSpec, declare_token_sinks, filled_sinks, sink_settings
 from pulumi_depot.trust_policy_set import TrustPolicySet
@@ -131,68 +131,68 @@ def tenant_project_name(tenant: str, name_template: str = DEFAULT_TEMPLATE, proj
 _POLICY_TYPES = (TrustPolicyEntryArgs, GitHubTrustArgs, BuildkiteTrustArgs, CircleCITrustArgs, Mapping)
 
 
-def _text_argument(field: str, value: Any, *, optional: bool) -> list[str]:
-    """A string argument (or an Output of one): a plain value must be a non-blank string without control
-    characters."""
-    if (value is None and optional) or is_computed(value):
-        return []
-    if not isinstance(value, str):
-        return [f"{field}: must be a string{' (or None)' if optional else ''}, not {kind(value)}"]
-    if not value.strip():
-        return [f"{field}: must not be empty or blank{'; leave it out instead' if optional else ''}"]
-    problem = text_problem(value)
-    return [f"{field}: {problem}"] if problem else []
+def _unknowns(value: Any) -> Any:
+    """A plain tree with every Output as the tenants file's UNKNOWN."""
+    if is_computed(value):
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {key: _unknowns(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unknowns(item) for item in value]
+    return value
 
 
-def _cache_policy_problems(cache_policy: Any) -> list[str]:
-    """The depot:Project resource's own rule (CachePolicy, as a tenants file's cache_policy), its messages too."""
-    if cache_policy is None or is_computed(cache_policy):
-        return []
-    if not isinstance(cache_policy, CachePolicyArgs | Mapping):
-        return [
+def _as_file_keys(tenant: str, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The arguments as a tenants file's keys (plain values: input types as mappings, Outputs as UNKNOWN), and the
+    problems of what only code can pass: a value of none of the accepted Python types."""
+    problems: list[str] = []
+    keys: dict[str, Any] = {"id": tenant}
+    if arguments["region"] is None:
+        problems.append("region: required: us-east-1 or eu-central-1")
+    for field in ("region", "hardware", "import_id"):
+        if arguments[field] is not None:
+            keys[field] = arguments[field]
+    cache_policy = arguments["cache_policy"]
+    if cache_policy is not None and not isinstance(cache_policy, CachePolicyArgs | Mapping | pulumi.Output):
+        problems.append(
             f"cache_policy: must be a CachePolicyArgs or a mapping of {', '.join(CachePolicy.model_fields)}, "
             f"not {kind(cache_policy)}"
-        ]
-    return model_problems(CachePolicy, cache_policy, "cache_policy")
-
-
-def _trust_problems(trust_policies: Any) -> list[str]:
+        )
+    elif cache_policy is not None:
+        keys["cache_policy"] = cache_policy
+    trust_policies = arguments["trust_policies"]
     if not isinstance(trust_policies, list | tuple):
-        return [
+        problems.append(
             f"trust_policies: must be a list of trust policy entries, not {kind(trust_policies)}; "
             "[] (explicitly) means the tenant trusts no CI pipeline"
-        ]
-    problems = []
-    for index, policy in enumerate(trust_policies):
-        if is_computed(policy):
-            continue
-        if not isinstance(policy, _POLICY_TYPES):
+        )
+    else:
+        entries = []
+        for index, policy in enumerate(trust_policies):
+            if isinstance(policy, _POLICY_TYPES) or is_computed(policy):
+                entries.append(trust_entry(policy))
+                continue
             problems.append(
                 f"trust_policies[{index}]: must be a GitHubTrustArgs, BuildkiteTrustArgs, CircleCITrustArgs, "
                 f"TrustPolicyEntryArgs or a mapping such as {{'github': {{...}}}}, not {kind(policy)}"
             )
-            continue
-        tree = plain_tree(trust_entry(policy))
-        problems += control_problems(tree, f"trust_policies[{index}]")
-        problems += trust_name_problems(tree, f"trust_policies[{index}]")
-    return problems
-
-
-def _argument_problems(name: Any, arguments: Mapping[str, Any], opts: Any) -> list[str]:
-    problems = []
-    if not isinstance(name, str) or not name:
-        problems.append(f"name: the resource name must be a non-empty string, not {kind(name)}")
-    problems += _text_argument("region", arguments["region"], optional=False)
-    problems += _text_argument("hardware", arguments["hardware"], optional=True)
-    problems += _text_argument("import_id", arguments["import_id"], optional=True)
-    problems += _cache_policy_problems(arguments["cache_policy"])
-    problems += _trust_problems(arguments["trust_policies"])
+            entries.append(UNKNOWN)  # keeps the positions of the others; its own problem is said
+        keys["trust_policies"] = entries
     token = arguments["token"]
     if not (token is None or isinstance(token, bool | TokenSpec | Mapping)):
         problems.append(f"token: must be True, False, None, a TenantTokenArgs or a mapping, not {kind(token)}")
-    elif isinstance(token, TokenSpec | Mapping):
-        settings = token.model_dump(exclude_none=True) if isinstance(token, TokenSpec) else token
-        problems += control_problems(settings, "token", frozenset({"rotation_trigger"}))
+    elif token is not None:
+        keys["token"] = token.model_dump(exclude_none=True) if isinstance(token, TokenSpec) else token
+    return _unknowns(plain_tree(keys)), problems
+
+
+def _argument_problems(name: Any, tenant: str, arguments: Mapping[str, Any], opts: Any) -> list[str]:
+    """Every problem of the arguments: the plain values by the tenants file's rules (tenant_problems)."""
+    problems = []
+    if not isinstance(name, str) or not name:
+        problems.append(f"name: the resource name must be a non-empty string, not {kind(name)}")
+    keys, type_problems = _as_file_keys(tenant, arguments)
+    problems += type_problems + tenant_problems(keys)
     if opts is not None and not isinstance(opts, pulumi.ResourceOptions):
         problems.append(f"opts: must be a pulumi.ResourceOptions (or None), not {kind(opts)}")
     return problems
@@ -305,7 +305,7 @@ class TenantProject(pulumi.ComponentResource):
             "trust_policies": trust_policies,
             "token": token,
         }
-        problems = _argument_problems(name, arguments, opts)
+        problems = _argument_problems(name, tenant, arguments, opts)
         sink, sink_problems = _token_sink_settings(tenant, token_sink, token)
         problems += sink_problems
         if not isinstance(native, bool):

@@ -63,7 +63,7 @@ from typing import Annotated, Any
 import pulumi
 import yaml
 from pulumi_depot_provider.client.project_settings import Region
-from pulumi_depot_provider.resources.fields import CrossFieldError, Text, character_problem, printable
+from pulumi_depot_provider.resources.fields import CrossFieldError, ImportId, Text, character_problem, printable
 from pulumi_depot_provider.resources.project import CachePolicy, HardwareName, ProjectName
 from pulumi_depot_provider.resources.trust_policy_set import TrustPolicyEntry, repeats
 from pydantic import (
@@ -96,6 +96,7 @@ __all__ = [
     "project_name_problem",
     "template_problem",
     "tenant_id_problem",
+    "tenant_problems",
 ]
 
 TENANT_ID_PATTERN = r"^[a-z0-9-]{1,40}$"
@@ -142,7 +143,7 @@ class TokenSpec(_Strict):
         default=None, description="What the token is for (default: builds of tenant <id>)."
     )
     rotation_trigger: JsonValue | None = Field(default=None, description="Change it to replace the token (rotation).")
-    import_id: Text | None = Field(default=None, description="Adopt the existing token with this id.")
+    import_id: ImportId | None = Field(default=None, description="Adopt the existing token with this id.")
 
 
 def _token_kind(value: Any) -> str:
@@ -184,7 +185,7 @@ class TenantSpec(_Strict):
     trust_policies: list[TrustPolicyEntry] | None = None
     token: TokenSetting | None = None
     token_sink: TokenSinkSetting | None = None
-    import_id: Text | None = None
+    import_id: ImportId | None = None
     shard: ShardName | None = None
     """The fleet shard (`pulumi-depot fleet`) that deploys this tenant; one TenantFleet stack ignores it."""
 
@@ -306,13 +307,63 @@ def parse_tenants(data: Any, source: str = "tenants") -> TenantsFile:
     if template_error:
         problems.append(f"name_template: {template_error}")
     try:
-        fleet = TenantsFile.model_validate(data)
+        fleet = TenantsFile.model_validate(data, strict=True)  # no bytes (!!binary) read as text
     except ValidationError as error:
         raise TenantsFileError(source, [*problems, *(_describe(item, data) for item in error.errors())]) from None
     problems += _semantic_problems(fleet)  # the template's own problem is listed already
     if problems:
         raise TenantsFileError(source, problems)
     return fleet
+
+
+class _Unknown:
+    """An Output among TenantProject's arguments: validation fails where it sits, and what fails there (or above
+    it) is left out, since the value is checked when it is known."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def tenant_problems(arguments: Mapping[str, Any]) -> list[str]:
+    """The problems of one tenant declared in code (TenantProject): its arguments as a tenants file's keys, in plain
+    values with every Output as ``UNKNOWN``, held to the file's rules (TenantSpec, control characters, the trust
+    list's duplicates and names) and worded as the file's, without the tenant prefix."""
+    holes = list(_unknown_paths(arguments, ()))
+    problems = list(control_problems(arguments, "", _OWN_RULE))
+    try:
+        spec = TenantSpec.model_validate(arguments, strict=True)
+    except ValidationError as error:
+        items = [item for item in error.errors() if not _hidden(item, holes)]
+        entries = arguments.get("trust_policies")
+        names = [
+            problem
+            for index, entry in enumerate(entries if isinstance(entries, list) else [])
+            for problem in trust_name_problems(entry, f"trust_policies[{index}]")
+        ]
+        return problems + [_describe(item, arguments, TenantSpec) for item in items] + names
+    return problems + _policy_problems(spec.trust_policies)
+
+
+def _unknown_paths(value: Any, path: tuple[Any, ...]) -> typing.Iterator[tuple[Any, ...]]:
+    if value is UNKNOWN:
+        yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unknown_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unknown_paths(item, (*path, index))
+
+
+def _hidden(item: Any, holes: Sequence[tuple[Any, ...]]) -> bool:
+    """An error an unknown value could cause: at, above or under it (an unknown key is a mistake whatever its value)."""
+    if item["type"] == "extra_forbidden":
+        return False
+    loc = tuple(part for part in item["loc"] if part not in _TOKEN_TAGS)
+    return any(loc[: len(hole)] == hole[: len(loc)] for hole in holes)
 
 
 def load_tenants_file(path: str | os.PathLike[str]) -> TenantsFile:
@@ -475,7 +526,7 @@ def _policy_problems(entries: Sequence[TrustPolicyEntry] | None) -> list[str]:
     ]
 
 
-def _describe(item: Any, data: Mapping[str, Any]) -> str:
+def _describe(item: Any, data: Mapping[str, Any], root: type[BaseModel] = TenantsFile) -> str:
     loc = [part for part in item["loc"] if part not in _TOKEN_TAGS]
     cause = item.get("ctx", {}).get("error")
     if isinstance(cause, CrossFieldError):
@@ -484,7 +535,7 @@ def _describe(item: Any, data: Mapping[str, Any]) -> str:
     elif item["type"] == "missing":
         reason = "required"
     elif item["type"] == "extra_forbidden":
-        allowed = _model_at(TenantsFile, loc[:-1])
+        allowed = _model_at(root, loc[:-1])
         reason = "unknown key" + (f"; allowed: {', '.join(allowed.model_fields)}" if allowed else "")
     elif item["type"] == "model_type" and loc and loc[-1] == "token":
         reason = "must be true, false or a mapping of description, rotation_trigger, import_id"

@@ -128,7 +128,8 @@ def test_native_must_be_a_bool_and_is_reported_with_the_other_problems(native: A
 
     with pytest.raises(ProgramError) as failure:
         run_program(program, new_resource=fake_depot)
-    assert "native: must be True or False" in str(failure.value) and "region: must not be empty" in str(failure.value)
+    assert "native: must be True or False" in str(failure.value)
+    assert "region: Input should be 'us-east-1' or 'eu-central-1'" in str(failure.value)
     assert failure.value.run.resources == []
 
 
@@ -172,7 +173,7 @@ def test_protect_and_retain_on_delete_reach_every_child() -> None:
         ({"name_template": "t-" + "x" * 62 + "-{tenant}"}, "Depot allows 1 to 64"),
         ({"name_template": "{tenant}!"}, "has characters a name template may not produce"),
         ({"project_name": " "}, "project_name: the project name ' ' is blank"),
-        ({"token": {"descripton": "x"}}, "token.descripton: Extra inputs are not permitted"),
+        ({"token": {"descripton": "x"}}, "token.descripton: unknown key; allowed: description, rotation_trigger"),
     ],
 )
 def test_bad_names_fail_before_anything_is_registered(arguments: dict[str, Any], problem: str) -> None:
@@ -186,6 +187,31 @@ def test_bad_names_fail_before_anything_is_registered(arguments: dict[str, Any],
     assert str(error).startswith(f"depot.TenantProject for tenant {arguments.get('tenant', 'acme')!r}")
     assert any(problem in line for line in error.problems), error.problems
     assert failure.value.run.resources == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"region": "mars-1", "hardware": "HUGE", "import_id": " "},
+        {"cache_policy": {"keep_bytes": 3 * 1024**3 + 1}},
+        {"cache_policy": {"keep_gb": True, "keep_gbs": 1}},
+        {"cache_policy": {"keep_gb": 5, "keep_bytes": 4 * 1024**3}},
+        {"token": {"descripton": "x\x1b", "import_id": ""}},
+        {"trust_policies": [{"github": {"repository_owner": "a b", "repository": "x"}}]},
+        {"trust_policies": [{"github": {"repository_owner": "acme", "repository": "x"}}] * 2},
+        {"trust_policies": [{"buildkite": {"organization_slug": "acme"}}]},
+    ],
+)
+def test_a_tenant_in_code_is_held_to_the_tenants_files_rules_with_its_messages(bad: dict[str, Any]) -> None:
+    """TenantProject's plain arguments are checked as a tenants file's tenant (TenantSpec; cache_policy is the
+    depot:Project resource's CachePolicy): the same problems, worded the same, without the file's tenant prefix."""
+    tenant = {"region": "us-east-1", **bad}
+    with pytest.raises(depot.TenantsFileError) as in_file:
+        depot.parse_tenants({"tenants": [{"id": "acme", **tenant}]})
+    with pytest.raises(depot.TenantsFileError) as in_code:
+        depot.TenantProject("t", tenant="acme", **tenant)
+    from_file = [problem.removeprefix("tenant 'acme' (tenants[0]): ") for problem in in_file.value.problems]
+    assert in_code.value.problems == from_file
 
 
 def plain_outputs(resource: Mapping[str, Any]) -> dict[str, Any]:
