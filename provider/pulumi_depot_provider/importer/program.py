@@ -128,18 +128,13 @@ def _project_notes(project: ProjectSnapshot, names: ProjectNames) -> list[str]:
 
 
 def _project_call(project: ProjectSnapshot, names: ProjectNames) -> Call:
-    policy = project.cache_policy
-    cache: list[tuple[str, Str | Expr | Call]] = []
-    if policy.keep_gb >= 1:  # 0: Depot reported no size limit to declare; left out, it keeps Depot's value
-        cache.append(("keep_gb", Expr(str(policy.keep_gb))))
-    cache.append(("keep_days", Expr(str(policy.keep_days))))
-    keywords: list[tuple[str, Str | Expr | Call]] = [
-        ("name", Str(project.name)),
-        ("region", Str(project.region)),
-        ("cache_policy", Call(PROJECT.input_class("cache_policy"), keywords=tuple(cache))),
-    ]
-    if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
-        keywords.append(("hardware", Str(project.hardware)))
+    keywords: list[tuple[str, Str | Expr | Call]] = []
+    for key, value in project.declared().items():
+        if key == "cache_policy":
+            cache = tuple((field, Expr(str(number))) for field, number in value.items())
+            keywords.append((key, Call(PROJECT.input_class(key), keywords=cache)))
+        else:
+            keywords.append((key, Str(value)))
     keywords.append((IMPORT_ID, Str(project.id)))
     return Call(PROJECT.sdk_class, (Str(names.key),), tuple(keywords), target=names.variable)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import cached_property
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +18,7 @@ from pulumi_depot_provider.client import DepotClient, NotFound
 from pulumi_depot_provider.guardrail import TRUST_FIELDS
 from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.fields import character_problem, text_errors
+from pulumi_depot_provider.resources.project import live_inputs
 from pulumi_depot_provider.resources.project_read import ProjectInfo
 from pulumi_depot_provider.resources.token_mark import plain
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, TrustProvider
@@ -91,6 +93,14 @@ class ProjectSnapshot(ProjectInfo):
         created = Timestamp()
         created.FromJsonString(self.created_at)
         return created.ToNanoseconds()
+
+    def declared(self) -> dict[str, Any]:
+        """What the program and the tenants file declare: the inputs the Project's import by id (`find`) takes,
+        without HARDWARE_UNSPECIFIED, Depot's default, which leaving hardware out keeps."""
+        inputs = live_inputs(self)
+        if inputs.get("hardware") == "HARDWARE_UNSPECIFIED":
+            del inputs["hardware"]
+        return inputs
 
     def unaccepted(self) -> str | None:
         """Why pulumi-depot cannot declare this project as Depot holds it (its name), or None."""

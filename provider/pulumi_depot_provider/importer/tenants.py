@@ -44,12 +44,7 @@ def _tenant(project: ProjectSnapshot, names: ProjectNames) -> dict[str, Any]:
     if names.key != project.name:
         tenant["name"] = project.name
     tenant["import_id"] = project.id
-    tenant["region"] = project.region
-    policy = project.cache_policy
-    cache: dict[str, int] = {"keep_gb": policy.keep_gb} if policy.keep_gb >= 1 else {}
-    tenant["cache_policy"] = {**cache, "keep_days": policy.keep_days}
-    if project.hardware in KNOWN_HARDWARE and project.hardware != "HARDWARE_UNSPECIFIED":
-        tenant["hardware"] = project.hardware
+    tenant.update((key, value) for key, value in project.declared().items() if key != "name")
     # Depot may hold one policy twice; a tenant's trust is a set (TrustPolicySet keys policies by value).
     entries = {(p.kind, p.first, p.second): {p.kind: p.fields()} for p in project.trust_policies}
     tenant["trust_policies"] = list(entries.values())

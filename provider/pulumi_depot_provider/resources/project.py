@@ -8,7 +8,7 @@ Omitted cache_policy, hardware and organization_id mean "whatever Depot has" and
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, model_validator
 
@@ -184,6 +184,22 @@ def project_state(project: pb.Project, **kept: Any) -> ProjectState:
     return ProjectState.of(ProjectInfo.from_message(project), **kept)
 
 
+def live_inputs(project: ProjectInfo) -> dict[str, Any]:
+    """The inputs that declare the project as Depot reports it, for adopting it by id (`find`, the importer). Left
+    out, which keeps Depot's value: a size limit of 0 (none reported) and a Hardware name this version does not
+    know; either would fail the inputs' check."""
+    policy = project.cache_policy
+    size = {"keep_gb": policy.keep_gb} if policy.keep_gb >= 1 else {}
+    inputs: dict[str, Any] = {
+        "name": project.name,
+        "region": project.region,
+        "cache_policy": {**size, "keep_days": policy.keep_days},
+    }
+    if project.hardware in get_args(HardwareName):
+        inputs["hardware"] = project.hardware
+    return inputs
+
+
 def update_fields(new: ProjectArgs, old: ProjectState, diff: PropertyDiff) -> dict[str, Any]:
     """UpdateProject's arguments for what changed, nothing else (explicit presence)."""
     fields: dict[str, Any] = {}
@@ -357,16 +373,12 @@ class ProjectResource(DepotResource[ProjectArgs, ProjectState]):
 
     def find(self, client: DepotClient, id_: str) -> Found | None:
         try:
-            state = project_state(client.get_project(id_))
+            project = ProjectInfo.from_message(client.get_project(id_))
         except NotFound:
             return None
-        inputs: dict[str, Any] = {
-            "name": state.name,
-            "region": state.region,
-            "cache_policy": {"keep_gb": state.cache_policy.keep_gb, "keep_days": state.cache_policy.keep_days},
-            "hardware": state.hardware,
-        }
-        return id_, {**state.outputs(), DECLARED_INPUTS: declared_paths(ProjectArgs, inputs)}, inputs
+        inputs = live_inputs(project)
+        outputs = ProjectState.of(project).outputs()
+        return id_, {**outputs, DECLARED_INPUTS: declared_paths(ProjectArgs, inputs)}, inputs
 
     def _delete(self, client: DepotClient, project_id: str) -> None:
         client.delete_project(project_id)
