@@ -21,7 +21,7 @@ from pulumi_depot_provider.resources.fields import character_problem, text_error
 from pulumi_depot_provider.resources.project import live_inputs
 from pulumi_depot_provider.resources.project_read import ProjectInfo
 from pulumi_depot_provider.resources.token_mark import plain
-from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, TrustProvider
+from pulumi_depot_provider.resources.trust_policy import TrustPolicyArgs, TrustProvider, live_fields
 
 # Concurrent reads: two calls per project, so a large organization is read in a fraction of the sequential time
 # without hammering the API.
@@ -126,14 +126,11 @@ class OrganizationSnapshot(_Frozen):
 
 
 def _policy(policy: pb.TrustPolicy) -> TrustPolicySnapshot | None:
-    kind = policy.WhichOneof("provider")
-    if kind is None:
+    if policy.WhichOneof("provider") is None:
         return None
-    message = getattr(policy, kind)
+    kind, fields = live_fields(policy)
     first, second = TRUST_FIELDS[kind]
-    return TrustPolicySnapshot(
-        id=policy.trust_policy_id, kind=kind, first=getattr(message, first), second=getattr(message, second)
-    )
+    return TrustPolicySnapshot(id=policy.trust_policy_id, kind=kind, first=fields[first], second=fields[second])
 
 
 def _project(client: DepotClient, project: pb.Project) -> ProjectSnapshot:
