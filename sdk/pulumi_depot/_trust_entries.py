@@ -20,8 +20,11 @@ from pulumi_depot.tenants_file import TenantsFileError
 __all__ = ["PolicyLike", "trust_entries", "trust_entry"]
 
 PolicyLike = TrustPolicyEntryArgs | GitHubTrustArgs | BuildkiteTrustArgs | CircleCITrustArgs | Mapping[str, Any]
-BARE: dict[type, str] = {getattr(_inputs, f"{k.model.__name__}Args"): k.name for k in KINDS.values()}
-"""Each kind's Args class, and the entry field it goes in: {GitHubTrustArgs: "github", ...}."""
+BARE: dict[type, str] = {
+    bare: kind.name for kind in KINDS.values() if (bare := getattr(_inputs, f"{kind.model.__name__}Args", None))
+}
+"""Each kind's Args class, and the entry field it goes in: {GitHubTrustArgs: "github", ...}. A kind new to the table
+has none until gen_dynamic_sdk.py has run, and gen_schema.py, which runs before it, imports this module."""
 
 
 @overload

@@ -156,8 +156,8 @@ def test_add_trust_policy_needs_exactly_one_provider() -> None:
             client.add_trust_policy(
                 "p", github=pb.TrustPolicy.GitHub(), circleci=pb.TrustPolicy.CircleCI(organization_uuid="o")
             )
-        with pytest.raises(ValueError, match=r"\['gitlab'\]"):  # the kinds are the request's oneof members
-            client.add_trust_policy("p", gitlab=pb.TrustPolicy.GitHub(repository_owner="o"))
+        with pytest.raises(ValueError, match=r"\['no_such_kind'\]"):  # the kinds are the request's oneof members
+            client.add_trust_policy("p", no_such_kind=pb.TrustPolicy.GitHub(repository_owner="o"))
     assert server.requests == []
 
 
