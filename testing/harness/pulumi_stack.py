@@ -14,6 +14,7 @@ provider is configured the way users configure it.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import select
 import signal
 import subprocess
 import sys
+import tarfile
 import textwrap
 import threading
 import time
@@ -350,6 +352,19 @@ _CANCELLED_PROGRAM: Final = re.compile(
 def without_cancelled_program(printed: str) -> str:
     """What the CLI printed, without Pulumi's report of the program's registrations cancelled by a failed update."""
     return _CANCELLED_PROGRAM.sub("", printed)
+
+
+def code_at(commit: str, paths: tuple[str, ...], into: Path) -> Path:
+    """The repository's `paths` as they were at `commit`, under `into` (git archive), for upgrade tests that run a
+    stack with the previous code first; the test fails naming the fix when the commit is not in the history."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *paths], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        pytest.fail(f"commit {commit} is not in {ROOT}'s history (a shallow clone?): run `git fetch --unshallow`")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def write_program(directory: Path, source: str, *, project: str = "depot-test") -> Path:

@@ -14,19 +14,14 @@ stack (one backend, one PULUMI_HOME) runs with the installed, current code."""
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aws_local import AwsLocal
 from engine_lifecycle import policies, projects, tokens
-from pulumi_stack import PulumiStack, plaintext_in, write_program
+from pulumi_stack import PulumiStack, code_at, plaintext_in, write_program
 
-ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS = "e77f6e212ee206cf4ae7933469eb445764f13cc4"  # the last commit before the core/front-end split
 OLD_CODE = ("provider/pulumi_depot_provider", "sdk/pulumi_depot")
 
@@ -61,14 +56,7 @@ DEPOT_RESOURCES = (*NAMES, "tenant-acme-token-secret")
 
 def previous_code(into: Path) -> Path:
     """PREVIOUS's provider and dynamic SDK under `into` (git archive), or the test fails naming the fix."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", PREVIOUS, *OLD_CODE], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        pytest.fail(f"commit {PREVIOUS} is not in {ROOT}'s history (a shallow clone?): run `git fetch --unshallow`")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return into
+    return code_at(PREVIOUS, OLD_CODE, into)
 
 
 def depot_view(client: Any, ids: dict[str, str]) -> dict[str, Any]:

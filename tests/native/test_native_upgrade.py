@@ -8,18 +8,13 @@ program then import that code."""
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from native_stack import native_resources, preview, up
-from pulumi_stack import PulumiStack, write_program
+from pulumi_stack import PulumiStack, code_at, write_program
 
-ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS = "b7991d8bf806ec58b2ac0dd1ead4e58bf525d9a8"
 OLD_CODE = ("provider/pulumi_depot_provider", "sdk/pulumi_depot", "sdk/pulumi_depot_native")
 
@@ -44,14 +39,7 @@ pulumi.export("token", ci.secret)
 
 def previous_code(into: Path) -> Path:
     """PREVIOUS's provider and SDKs under `into` (git archive), or the test fails naming the fix."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", PREVIOUS, *OLD_CODE], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        pytest.fail(f"commit {PREVIOUS} is not in {ROOT}'s history (a shallow clone?): run `git fetch --unshallow`")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return into
+    return code_at(PREVIOUS, OLD_CODE, into)
 
 
 def test_a_stack_of_the_previous_plugin_upgrades_in_place(depot: Any, tmp_path: Path, pulumi_cli: Path) -> None:
