@@ -19,10 +19,11 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -32,6 +33,21 @@ from pulumi_depot_provider.resources.fields import printable
 from pulumi_depot_provider.resources.trust_kinds import ALLOWLIST_LABELS as ALLOWLIST_LABELS  # re-exported
 from pulumi_depot_provider.resources.trust_kinds import KINDS, one_of, with_kinds
 from pulumi_depot_provider.resources.trust_kinds import TRUST_FIELDS as TRUST_FIELDS  # re-exported
+
+REFUSED: Final = "trust policy {key} is not allowed"
+"""How every refusal of a trust policy begins (the provider's check, the policy pack). The fleet report finds the
+refused keys again in the engine's diagnostics, which carry only text (`refused_keys`)."""
+_REFUSED_KEYS: Final = re.compile(re.escape(REFUSED).replace(re.escape("{key}"), r"(\S+)"))
+
+
+def refusal(key: str) -> str:
+    return REFUSED.format(key=key)
+
+
+def refused_keys(message: str) -> list[str]:
+    """The policy keys a message (one diagnostic, or several) refuses, in order."""
+    return _REFUSED_KEYS.findall(message)
+
 
 ALLOWED_TRUST_KEY = "depot:allowedTrust"
 ALLOWED_TRUST_ENV = "DEPOT_ALLOWED_TRUST"

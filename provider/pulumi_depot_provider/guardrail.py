@@ -23,6 +23,7 @@ from pulumi_depot_provider.allowlist import (
     TRUST_FIELDS,
     AllowedTrust,
     load_allowed_trust,
+    refusal,
     shown,
     shown_repr,
 )
@@ -86,7 +87,7 @@ class GuardedTrust(DepotResource[ArgsT, StateT], Generic[ArgsT, StateT]):
             failures.append(
                 CheckFailure(
                     "",
-                    f"{path}.{field}: trust policy {key} is not allowed: "
+                    f"{path}.{field}: {refusal(key)}: "
                     f"{'; '.join(source.describe(provider) for source in refusing)}; add {shown_repr(value)} to the "
                     f"{provider!r} list of {' and '.join(source.name for source in refusing)} if this grant is "
                     "intended",

@@ -20,7 +20,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from pulumi_depot_provider.allowlist import parse_allowed_trust, shown, shown_repr
+from pulumi_depot_provider.allowlist import parse_allowed_trust, refusal, shown, shown_repr
 from pulumi_depot_provider.config import ConfigurationError
 from pulumi_depot_provider.guardrail import TRUST_FIELDS, AllowedTrust, GuardedTrust, policy_key
 from pulumi_depot_provider.native.names import to_core, wire_path
@@ -79,7 +79,7 @@ def violations(resource_type: str, props: Mapping[str, Any], allowed: AllowedTru
         key = policy_key(provider, {name: shown(str(item)) for name, item in fields.items()})
         where = wire_path(f"{path}.{field}") if native else f"{path}.{field}"
         found.append(
-            f"{where}: trust policy {key} is not allowed: {CONFIG_NAME} allows {allowed.describe(provider)}; "
+            f"{where}: {refusal(key)}: {CONFIG_NAME} allows {allowed.describe(provider)}; "
             f"add {shown_repr(value)} to its {provider!r} list (--policy-pack-config) if this grant is intended"
         )
     return found

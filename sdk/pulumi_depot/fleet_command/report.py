@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pulumi import automation as auto
+from pulumi_depot_provider.allowlist import refused_keys
 from pulumi_depot_provider.resources.fields import printable as shown_line
 
 from pulumi_depot.fleet import tenant_logical_name
@@ -23,7 +24,6 @@ from pulumi_depot.fleet import tenant_logical_name
 TENANT_TYPE: Final = "depot:index:TenantProject"
 _REPLACING: Final = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
 _CHANGING: Final = {"create", "update", "delete", "import", *_REPLACING}
-_REFUSED: Final = re.compile(r"trust policy (\S+) is not allowed")
 _COMPONENT_URN: Final = re.compile(rf"(?:::|\$){re.escape(TENANT_TYPE)}::[^:]+$")
 _GRANTED_PATH: Final = re.compile(r'^granted\["((?:[^"\\]|\\.)*)"\]$')
 TENANT_PREFIX: Final = tenant_logical_name("")
@@ -334,7 +334,7 @@ class FleetReport:
                 granted += [{"policy": k, **where, "allowlist": outcome.allowlist.verdict(k)} for k in sorted(gained)]
                 revoked += [{"policy": key, **where} for key in sorted(lost)]
             for urn, message in outcome.events.errors:
-                for key in _REFUSED.findall(message):
+                for key in refused_keys(message):
                     tenant = tenant_of_urn(urn, outcome.events.steps) or ""
                     refused.append({"policy": key, "tenant": tenant, "shard": outcome.shard, "allowlist": "refused"})
         order = lambda entry: (entry["tenant"], entry["policy"])  # noqa: E731

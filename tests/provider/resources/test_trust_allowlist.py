@@ -22,6 +22,7 @@ from pulumi_depot_provider.allowlist import (
     TrustRule,
     environment_sources,
     plugin_stack_allowed_trust,
+    refused_keys,
     trust_rule,
 )
 from pulumi_depot_provider.config import ConfigurationError
@@ -141,6 +142,8 @@ def test_the_pickle_carries_the_stack_list_from_the_program_and_never_a_secret()
     loaded.configure(ConfigureRequest(config(token="t")))
     refused = loaded.resource().input_failures({"policies": [{"github": github("evil")}]})
     assert [f.reason.split(": trust policy")[0] for f in refused] == ["policies[0].github.repository_owner"]
+    # The fleet report reads the refused keys back from the engine's text: the same wording, one place.
+    assert refused_keys("\n".join(f.reason for f in refused)) == ["github:evil/api"]
 
     old = pickle.loads(base64.b64decode(plain))  # a pickle in existing state, before the capture
     assert old.stack_allowed_trust is None and old.__dict__ == {"owner": provider.owner}
