@@ -13,7 +13,7 @@ a no-op `preview --expect-no-changes`, `refresh --expect-no-changes`, a no-op `u
 
 - API floor = calls x latency / effective concurrency, where effective concurrency = min(--parallel, 4): the
   dynamic provider host serves the engine from 4 gRPC worker threads, so no more than 4 Depot calls run at once.
-- bare = a DepotClient (the provider's own, from client_for) making the same mutating calls (create: CreateProject,
+- bare = a DepotClient (the provider's own, from new_client) making the same mutating calls (create: CreateProject,
   CreateToken, AddTrustPolicy per tenant; destroy: DeleteToken, RemoveTrustPolicy, DeleteProject) from a thread
   pool of the effective concurrency, in an organization of its own, just before the fleet's operations.
 - create at organization size S: the organization holds S projects (created through the client), then one
@@ -60,7 +60,7 @@ from pulumi_depot_provider.config import (  # noqa: E402
     DYNAMIC_HOST_CONCURRENCY,
     PROVIDER_RETRY,
     DepotSettings,
-    client_for,
+    new_client,
 )
 from pulumi_depot_provider.proto import pb  # noqa: E402
 from pulumi_depot_provider.resources.project import ProjectProvider  # noqa: E402
@@ -118,8 +118,8 @@ class Server:
 
 
 def provider_client(url: str, token: str) -> DepotClient:
-    """The client the provider itself uses (client_for: same retry policy, pool and codec)."""
-    return client_for(DepotSettings(token=SecretStr(token), api_url=url))
+    """The client the provider itself uses (new_client: same retry policy, pool and codec)."""
+    return new_client(DepotSettings(token=SecretStr(token), api_url=url))
 
 
 # --- the fleet ---------------------------------------------------------------------------------------------------

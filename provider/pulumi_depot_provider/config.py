@@ -116,6 +116,3 @@ def new_client(settings: DepotSettings, *, concurrency: int = DYNAMIC_HOST_CONCU
         retry=PROVIDER_RETRY,
         concurrency=concurrency,
     )
-
-
-client_for = new_client  # the name the SDK's look-ups use

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pulumi
 from pulumi_depot_provider.client import DepotClient
-from pulumi_depot_provider.config import ConfigurationError, DepotSettings, client_for
+from pulumi_depot_provider.config import ConfigurationError, DepotSettings, new_client
 from pulumi_depot_provider.resources import project_lookup
 from pulumi_depot_provider.resources.project_lookup import (
     GetProjectArgs,
@@ -48,7 +48,8 @@ def get_project(*, id: str | None = None, name: str | None = None) -> ProjectInf
     args = GetProjectArgs(id=id, name=name)
     try:
         project_lookup.require_one_of(args)
-        return project_lookup.get_project(_client("get_project"), args)
+        with _client("get_project") as client:  # closed after the call: a program may look up many times
+            return project_lookup.get_project(client, args)
     except LookupFailed as error:
         raise DepotLookupError(f"get_project: {error}") from None
 
@@ -59,7 +60,8 @@ def list_projects(*, region: str | None = None) -> list[ProjectInfo]:
     :raises DepotLookupError: no token configured, or Depot answered with an error.
     """
     try:
-        return project_lookup.list_projects(_client("list_projects"), ListProjectsArgs(region=region)).projects
+        with _client("list_projects") as client:
+            return project_lookup.list_projects(client, ListProjectsArgs(region=region)).projects
     except LookupFailed as error:
         raise DepotLookupError(f"list_projects: {error}") from None
 
@@ -89,6 +91,6 @@ class _StackConfig:
 
 def _client(what: str, environ: Mapping[str, str] | None = None) -> DepotClient:
     try:
-        return client_for(DepotSettings.resolve(_StackConfig(), environ))
+        return new_client(DepotSettings.resolve(_StackConfig(), environ))
     except ConfigurationError as error:
         raise DepotLookupError(f"{what}: {error}") from None
