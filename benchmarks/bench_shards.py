@@ -1,13 +1,15 @@
 """Benchmark: one stack against shards (`pulumi-depot fleet`), the same tenants file, the same program.
 
-    python benchmarks/bench_fleet.py --shards 100 [--tenants 100,400,1000] [--jobs 1,2,4] [--latency-ms 20]
-                                     [--parallel 16] [--pulumi-env NAME=VALUE]
+    python benchmarks/bench_fleet.py --shards 100[,50...] [--tenants 100,400,1000] [--jobs 1,2,4] [--latency-ms 20]
+                                     [--parallel 16] [--pulumi-env NAME=VALUE] [--no-bound]
 
 Each tenant of the tenants file is a depot.TenantProject (project, one GitHub trust policy in its TrustPolicySet,
 a project token): `depot.tenant_fleet_from_file("tenants.yaml").export()`. For every tenants x latency cell it
 times, against a depot-local it starts (a fresh organization per run): one stack (`pulumi up` from empty, a no-op
-preview, refresh, destroy), then for each --jobs value the same four operations through `pulumi-depot fleet`
-with shards of --shards tenants. Wall time includes everything the command does (stack init, config, the summary).
+preview, refresh, destroy), then, unless --no-bound, one stack's `up` and `destroy` again with
+PULUMI_SKIP_CHECKPOINTS=true (the engine's linear bound: no checkpoint per step, which no user should run), then
+for each --shards size and --jobs value the same four operations through `pulumi-depot fleet`. Wall time includes
+everything the command does (stack init, config, the summary).
 Also: API calls per tenant, the ratio to the bare client (the same mutating calls from the provider's DepotClient
 in 4 threads), and the bytes of state per tenant (the backend's checkpoint files after `up`).
 Progress on stderr, the Markdown table on stdout; compare ratios within one run.
@@ -46,6 +48,9 @@ import pulumi_depot as depot
 depot.tenant_fleet_from_file("tenants.yaml").export()
 """
 OPERATIONS = ("up from empty", "no-op preview", "refresh", "destroy")
+BOUND_OPERATIONS = ("up from empty", "destroy")
+ONE_STACK = "one stack"
+BOUND = "one stack, checkpoints skipped"
 FLEET_COMMANDS = {"up from empty": "up", "no-op preview": "preview", "refresh": "refresh", "destroy": "destroy"}
 
 
@@ -82,12 +87,17 @@ def project(work: Path, name: str, count: int) -> Path:
     return directory
 
 
-def one_stack(server: Server, count: int, latency: int, parallel: int, work: Path, env: dict[str, str]) -> Run:
-    run = Run(count, latency, "one stack")
-    _, token = server.org(f"one stack {count} {latency}")
+def one_stack(
+    server: Server, count: int, latency: int, parallel: int, work: Path, env: dict[str, str], *, bound: bool = False
+) -> Run:
+    run = Run(count, latency, BOUND if bound else ONE_STACK)
+    _, token = server.org(f"{run.layout} {count} {latency}")
+    name = f"{'bound' if bound else 'one'}-{count}-{latency}"
+    if bound:
+        env = {**env, "PULUMI_SKIP_CHECKPOINTS": "true"}
     stack = PulumiStack(
-        project(work, f"one-{count}-{latency}", count),
-        work / f"one-{count}-{latency}" / "stack",
+        project(work, name, count),
+        work / name / "stack",
         api_url=server.url,
         token=token,
         env=env,
@@ -99,9 +109,11 @@ def one_stack(server: Server, count: int, latency: int, parallel: int, work: Pat
         "destroy": lambda: stack.destroy(parallel=parallel),
     }
     for name, step in steps.items():
-        log(f"{count} tenants, {latency} ms, one stack: {name}")
+        if bound and name not in BOUND_OPERATIONS:
+            continue
+        log(f"{count} tenants, {latency} ms, {run.layout}: {name}")
         run.operations[name] = timed(step, server)
-        if name == "up from empty":
+        if name == "up from empty" and not bound:
             run.state_bytes = state_bytes(stack.work_dir / "pulumi-backend")
     return run
 
@@ -141,41 +153,46 @@ def sharded(
 
 def table(runs: list[Run], bare: dict[tuple[int, int], dict[str, Measured]]) -> None:
     print(
-        "| tenants | latency ms | layout | operation | wall s | ms / tenant | one stack / this | API calls / tenant "
-        "| wall / bare | state bytes / tenant |"
+        "| tenants | latency ms | layout | operation | wall s | ms / tenant | one stack / this | this / bound "
+        "| API calls / tenant | wall / bare | state bytes / tenant |"
     )
-    print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    baseline = {(r.tenants, r.latency_ms): r for r in runs if r.layout == "one stack"}
+    print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    by_layout = {(r.tenants, r.latency_ms, r.layout): r for r in runs}
     for run in runs:
-        one = baseline.get((run.tenants, run.latency_ms))
+        one = by_layout.get((run.tenants, run.latency_ms, ONE_STACK))
+        bound = by_layout.get((run.tenants, run.latency_ms, BOUND))
         for name in OPERATIONS:
             op = run.operations.get(name)
             if op is None:
                 continue
             base = one.operations.get(name) if one else None
+            floor = bound.operations.get(name) if bound else None
             bare_op = bare.get((run.tenants, run.latency_ms), {}).get(name)
-            speedup = ratio(base.seconds if base else None, op.seconds) if run is not one else "1.00"
+            speedup = ratio(base.seconds if base else None, op.seconds)
+            to_bound = ratio(op.seconds, floor.seconds if floor else None)
             per_tenant = None if op.seconds is None else op.seconds * 1000 / run.tenants
             state = f"{run.state_bytes / run.tenants:.0f}" if name == "up from empty" and run.state_bytes else "—"
             wall = fmt(op.seconds, 1) if op.seconds is not None else f"FAILED ({op.note[:80]})"
             to_bare = ratio(op.seconds, bare_op.seconds if bare_op else None)
             print(
                 f"| {run.tenants} | {run.latency_ms} | {run.layout} | {name} | {wall} | {fmt(per_tenant, 1)} "
-                f"| {speedup} | {op.total / run.tenants:.3f} | {to_bare} | {state} |"
+                f"| {speedup} | {to_bound} | {op.total / run.tenants:.3f} | {to_bare} | {state} |"
             )
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shards", type=int, required=True, help="tenants per shard")
+    parser.add_argument("--shards", required=True, help="tenants per shard, comma-separated")
     parser.add_argument("--tenants", default="100,400,1000")
     parser.add_argument("--jobs", default="1,2,4", help="stacks at once, comma-separated")
     parser.add_argument("--latency-ms", default="20")
     parser.add_argument("--parallel", type=int, default=16, help="each stack's --parallel")
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--no-bound", action="store_true", help="skip the one stack with checkpoints skipped")
     args = parser.parse_args(argv)
     tenants, jobs, latencies = int_list(args.tenants), int_list(args.jobs), int_list(args.latency_ms)
-    if args.shards < 1 or not tenants or not jobs or not latencies:
+    sizes = int_list(args.shards)
+    if not sizes or min(sizes) < 1 or not tenants or not jobs or not latencies:
         parser.error("--shards, --tenants, --jobs and --latency-ms need positive values")
     env = dict(item.split("=", 1) for item in args.pulumi_env)
     if missing := pulumi_available():
@@ -196,7 +213,10 @@ def main(argv: list[str]) -> int:
                     provider_client(url, bare_token), count, DYNAMIC_HOST_CONCURRENCY, server
                 )
                 runs.append(one_stack(server, count, latency, args.parallel, work, env))
-                runs += [sharded(server, count, latency, args.parallel, args.shards, j, work, env) for j in jobs]
+                if not args.no_bound:
+                    runs.append(one_stack(server, count, latency, args.parallel, work, env, bound=True))
+                for size in sizes:
+                    runs += [sharded(server, count, latency, args.parallel, size, j, work, env) for j in jobs]
     command = " ".join(["python", "benchmarks/bench_fleet.py", *argv])
     print(
         f"`{command}`: {(time.perf_counter() - started) / 60:.1f} min on {os.cpu_count()} CPUs, load average "
