@@ -37,6 +37,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+from pulumi.runtime.config import is_config_secret
 
 from pulumi_depot_provider.allowlist import (
     ALLOWED_TRUST_ENV,
@@ -111,6 +112,15 @@ class DynamicProvider(ResourceProvider):
     def __init__(self, owner: str | None = None) -> None:
         if owner is not None:
             self.owner = owner
+
+    @property
+    def serialize_as_secret_always(self) -> bool:
+        """Read by the SDK as it pickles this object into `__provider`. The pickle holds the class by reference, the
+        owner key and, for a trust resource, the stack's allowlist: nothing secret, so it is stored as plain base64
+        (a third of the bytes of its ciphertext envelope, in inputs and outputs, rewritten at every checkpoint).
+        It stays a secret when the stack keeps depot:allowedTrust as one; a secret Output captured in it would
+        make it one too (the SDK checks that itself)."""
+        return self.core.carries_stack_allowed_trust and is_config_secret(ALLOWED_TRUST_KEY)
 
     def __getstate__(self) -> dict[str, Any]:
         # Private attributes (the configured core) are the host's, made by configure: they never travel.

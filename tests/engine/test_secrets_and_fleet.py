@@ -1,6 +1,7 @@
 """Secrets and a large fleet under the real `pulumi`: no plaintext Depot token (organization or project) in the
 exported state, the pickled providers, the CLI's output or any file the CLI wrote; a secret stack output is masked
-unless asked for; and a 100-tenant fleet deployed with --parallel 16 converges in one up."""
+unless asked for; the pickled providers are stored plain (nothing in them is secret) unless the stack keeps
+depot:allowedTrust as a secret; and a 100-tenant fleet deployed with --parallel 16 converges in one up."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import pulumi_depot as depot
 app = depot.Project("app", name="secrets", region="us-east-1")
 ci = depot.ProjectToken("ci", project_id=app.id, description="CI")
 tenant = depot.TenantProject("tenant-acme", tenant="acme", region="us-east-1", token=True)
+github = depot.GitHubTrustArgs(repository_owner="acme", repository="app")
+depot.TrustPolicy("acme-app", project_id=app.id, github=github)
 pulumi.export("token", ci.secret)
 pulumi.export("tenant_token", tenant.token_secret)
 """
@@ -41,18 +44,26 @@ depot.TenantFleet(
 """
 
 
-def provider_pickles(exported: dict[str, Any]) -> list[bytes]:
-    """Every resource's ``__provider`` input (the pickled provider, base64), decoded, from an export with
-    ``--show-secrets`` (the SDK registers it as a secret, so the plain export holds only its ciphertext)."""
+def provider_pickles(exported: dict[str, Any]) -> dict[str, str | dict[str, Any]]:
+    """Every resource's ``__provider`` input (the pickled provider, base64; a secret's envelope when it is one), by
+    resource name."""
     resources = exported["deployment"].get("resources", [])
-    revealed = [r["inputs"]["__provider"] for r in resources if "__provider" in r.get("inputs", {})]
-    return [base64.b64decode(json.loads(value["plaintext"])) for value in revealed]
+    return {
+        r["urn"].rsplit("::", 1)[1]: r["inputs"]["__provider"] for r in resources if "__provider" in r.get("inputs", {})
+    }
+
+
+def decoded(value: str | dict[str, Any]) -> bytes:
+    """A pickle from a plain export's base64, or from the plaintext of an export with ``--show-secrets``."""
+    return base64.b64decode(value if isinstance(value, str) else json.loads(value["plaintext"]))
 
 
 def test_no_depot_token_in_plaintext_anywhere_the_cli_writes(
     depot: Any, tmp_path: Path, pulumi_stack: Callable[..., PulumiStack]
 ) -> None:
     stack = pulumi_stack(write_program(tmp_path / "program", SECRETS_PROGRAM), depot)
+    allowed = json.dumps({"github": ["acme"]})
+    stack.set_config("depot:allowedTrust", allowed, secret=True)
     stack.up()
     stack.refresh()
     stack.preview(expect_no_changes=True)
@@ -72,15 +83,23 @@ def test_no_depot_token_in_plaintext_anywhere_the_cli_writes(
     exported = stack.export()
     text = json.dumps(exported)
     assert [n for n in needles if n in text] == []
-    assert all(
-        isinstance(r["inputs"]["__provider"], dict)  # ciphertext
-        for r in exported["deployment"]["resources"]
-        if "__provider" in r.get("inputs", {})
-    )
-    pickles = provider_pickles(json.loads(stack.cli("stack", "export", "--show-secrets")))
-    assert pickles, "no __provider in the state"
+    # The pickled providers hold nothing secret: plain base64, except a trust resource's, which carries the stack's
+    # allowlist, kept as a secret here.
+    stored = provider_pickles(exported)
+    assert sorted(name for name, value in stored.items() if not isinstance(value, str)) == [
+        "acme-app",
+        "tenant-acme-trust",
+    ]
+    assert all(isinstance(value, dict) and "ciphertext" in value for name, value in stored.items() if "trust" in name)
+    pickles = [
+        decoded(value)
+        for value in provider_pickles(json.loads(stack.cli("stack", "export", "--show-secrets"))).values()
+    ]
+    assert len(pickles) == len(stored) >= 6
     assert [n for n in needles for p in pickles if n.encode() in p] == []
+    assert sum(allowed.encode() in p for p in pickles) == 2
     assert max(map(len, pickles)) < 300  # pickled by reference, never with configuration in it
+    assert allowed not in text
     assert plaintext_in(stack.work_dir, *needles) == []  # backend, PULUMI_HOME, plugin logs
     assert plaintext_in(stack.program_dir, *needles) == []  # Pulumi.dev.yaml holds the org token encrypted
     assert [n for n in needles if n in "\n".join(stack.log)] == []
@@ -114,3 +133,6 @@ def test_a_hundred_tenant_fleet_with_parallel_16_converges_in_one_up(
         f"t{index:03d}": projects[f"tenant-t{index:03d}"].project_id for index in range(count)
     }
     assert set(stack.preview(expect_no_changes=True, parallel=16).values()) == {"same"}
+    # No secret in any of its pickled providers (no allowlist is set): each is stored as plain base64.
+    stored = provider_pickles(stack.export())
+    assert len(stored) == 3 * count and all(isinstance(value, str) for value in stored.values())

@@ -14,6 +14,7 @@ import pytest
 from dynamic_host import PROVIDER_KEY, DynamicProviderHost, HostError, Secret, provider_input
 from engine_steps import EngineResource, assert_one_line_error
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
+from pulumi_depot_provider import dynamic as dynamic_front
 from pulumi_depot_provider.dynamic import provider_class
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
@@ -33,19 +34,28 @@ STABLE_PATHS: list[tuple[ResourceProvider, str, str]] = [
 @pytest.mark.parametrize(("provider", "module", "name"), STABLE_PATHS, ids=[p[2] for p in STABLE_PATHS])
 def test_provider_pickles_by_reference_under_200_bytes(provider: ResourceProvider, module: str, name: str) -> None:
     serialized = provider_input(provider)
-    assert isinstance(serialized, Secret)
-    assert len(serialized.value) < 200
-    pickled = base64.b64decode(serialized.value)
+    assert isinstance(serialized, str)  # nothing secret in it: stored plain, a third of a secret's bytes
+    assert len(serialized) < 200
+    pickled = base64.b64decode(serialized)
     assert module.encode() in pickled and name.encode() in pickled
     assert b"co_code" not in pickled and b"DepotClient" not in pickled
+
+
+def test_a_trust_provider_pickle_is_a_secret_when_the_stack_keeps_its_allowlist_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dynamic_front, "is_config_secret", lambda key: key == "depot:allowedTrust")
+    assert isinstance(provider_input(TrustPolicyProvider()), Secret)
+    assert isinstance(provider_input(ProjectProvider()), str)  # carries no allowlist
+    monkeypatch.setattr(dynamic_front, "is_config_secret", lambda key: False)
+    assert isinstance(provider_input(TrustPolicyProvider()), str)
 
 
 def test_provider_in_state_holds_no_token_or_config(host: DynamicProviderHost, depot: Any) -> None:
     api = EngineResource(host, ProjectProvider(), PROJECT, "api")
     api.up({"name": "api", "region": "us-east-1"})
-    stored = api.outputs[PROVIDER_KEY]
-    stored_value = stored.value if isinstance(stored, Secret) else stored
-    assert stored_value == provider_input(ProjectProvider()).value  # configure() changed nothing that is pickled
+    stored_value = api.outputs[PROVIDER_KEY]
+    assert stored_value == provider_input(ProjectProvider())  # configure() changed nothing that is pickled
     pickled = base64.b64decode(stored_value)
     assert depot.token.encode() not in pickled and depot.url.encode() not in pickled
     assert all(depot.token not in str(value) for value in api.outputs.values())
