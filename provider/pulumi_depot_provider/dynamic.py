@@ -112,19 +112,17 @@ class DynamicProvider(ResourceProvider):
     def __init__(self, owner: str | None = None) -> None:
         if owner is not None:
             self.owner = owner
-
-    @property
-    def serialize_as_secret_always(self) -> bool:
-        """Read by the SDK as it pickles this object into `__provider`. The pickle holds the class by reference, the
-        owner key and, for a trust resource, the stack's allowlist: nothing secret, so it is stored as plain base64
-        (a third of the bytes of its ciphertext envelope, in inputs and outputs, rewritten at every checkpoint).
-        It stays a secret when the stack keeps depot:allowedTrust as one; a secret Output captured in it would
-        make it one too (the SDK checks that itself)."""
-        return self.core.carries_stack_allowed_trust and is_config_secret(ALLOWED_TRUST_KEY)
+        # Read by the SDK as it pickles this object into `__provider`. The pickle holds the class by reference, the
+        # owner key and, for a trust resource, the stack's allowlist: nothing secret, so it is stored as plain base64
+        # (a third of the bytes of the SDK's ciphertext envelope, in inputs and outputs, rewritten at every
+        # checkpoint). It stays a secret when the stack keeps depot:allowedTrust as one; a secret Output captured in
+        # it would make it one too (the SDK checks that itself).
+        self.serialize_as_secret_always = self.core.carries_stack_allowed_trust and is_config_secret(ALLOWED_TRUST_KEY)
 
     def __getstate__(self) -> dict[str, Any]:
         # Private attributes (the configured core) are the host's, made by configure: they never travel.
         state = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+        state.pop("serialize_as_secret_always", None)  # the SDK's question in the program, not the provider's state
         if not self.core.carries_stack_allowed_trust:
             return state
         state.pop("stack_allowed_trust", None)
