@@ -327,12 +327,16 @@ class TrustPolicySetResource(GuardedTrust[TrustPolicySetArgs, TrustPolicySetStat
         for policy in steps.removed:
             self._remove(client, project_id, policy)
             changes.append(f"- {live_key(policy)} (id {policy.trust_policy_id}): removed, not declared")
+        held = list(steps.kept.values())
         for entry in steps.added:
             added = self._add_exactly_once(client, project_id, entry)
+            held.append(added)
             changes.append(f"+ {entry.key()} (id {added.trust_policy_id}): added")
         for line in changes:
             say.info(f"{self.label} {self.describe(args)}: {line}")
-        return state_of(project_id, client.list_trust_policies(project_id), changes=sorted(changes, key=_by_key))
+        # The set now holds what it kept and what it added (AddTrustPolicy returns each): no second listing. A
+        # policy someone adds meanwhile is not recorded as declared; the next diff shows it for removal.
+        return state_of(project_id, held, changes=sorted(changes, key=_by_key))
 
     def _remove(self, client: DepotClient, project_id: str, policy: pb.TrustPolicy) -> None:
         try:
