@@ -321,7 +321,9 @@ class TrustPolicySetResource(GuardedTrust[TrustPolicySetArgs, TrustPolicySetStat
     ) -> TrustPolicySetState:
         """Make the project's live policies exactly the declared ones; the state lists what it did."""
         project_id = args.project_id
-        steps = plan(args.policies, client.list_trust_policies(project_id), owned)
+        # A project this client created holds what the client's ledger recorded (client/ledger.py): no listing.
+        known = client.ledger.trust_policies(project_id)
+        steps = plan(args.policies, client.list_trust_policies(project_id) if known is None else known, owned)
         changes = [f"= {key} (id {p.trust_policy_id}): adopted" for key, p in steps.kept.items()] if adopting else []
         # Removing first: if adding fails half-way, the project trusts less than declared, never more.
         for policy in steps.removed:

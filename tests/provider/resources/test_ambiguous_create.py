@@ -16,9 +16,11 @@ from pulumi_depot_provider.proto import pb
 from pulumi_depot_provider.resources.project import ProjectProvider
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
+from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvider
 
 PROJECT = "pulumi-python:dynamic/depot:Project"
 TRUST_POLICY = "pulumi-python:dynamic/depot:TrustPolicy"
+TRUST_POLICY_SET = "pulumi-python:dynamic/depot:TrustPolicySet"
 PROJECT_TOKEN = "pulumi-python:dynamic/depot:ProjectToken"
 GITHUB = {"repository_owner": "acme", "repository": "api"}
 
@@ -166,6 +168,34 @@ def test_a_tenant_costs_its_three_creates(server: Any, host: DynamicProviderHost
     for number in range(1, 6):
         tenant(host, number)
     assert calls(server) == {"CreateProject": 5, "CreateToken": 5, "AddTrustPolicy": 5}
+
+
+def test_a_trust_set_costs_its_adds_on_a_project_the_host_created_and_one_listing_on_another(
+    server: Any, host: DynamicProviderHost
+) -> None:
+    """A TenantProject's trust set: AddTrustPolicy per policy and nothing else (the ledger knows the new project
+    holds nothing; the state comes from what it added, not from a second listing)."""
+    tenant(host, 0)  # the name guard's one listing
+    project = EngineResource(host, ProjectProvider(), PROJECT, "set-api")
+    assert project.up({"name": "set-api", "region": "us-east-1"}) == "create"
+    declared = [{"github": GITHUB}, {"github": {**GITHUB, "repository": "web"}}]
+    for project_id, expected in (
+        (project.id, {"AddTrustPolicy": 2}),
+        (
+            server.client().create_project("legacy", "us-east-1").project_id,
+            {"ListTrustPolicies": 1, "AddTrustPolicy": 2},
+        ),
+    ):
+        server.reset_stats()
+        trust = EngineResource(host, TrustPolicySetProvider(), TRUST_POLICY_SET, f"trust-{project_id}")
+        assert trust.up({"project_id": project_id, "policies": declared}) == "create"
+        assert calls(server) == expected
+        live = {p.trust_policy_id: p.github.repository for p in server.client().list_trust_policies(project_id)}
+        assert (
+            {live[policy_id] for policy_id in trust.outputs["policy_ids"].values()}
+            == {"api", "web"}
+            == set(live.values())
+        )
 
 
 def test_a_project_the_host_did_not_create_is_listed_first(server: Any, host: DynamicProviderHost) -> None:
