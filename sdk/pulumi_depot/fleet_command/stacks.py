@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
+from pulumi.automation._stack import StackInitMode  # what auto.Stack.select passes; the package does not export it
 
 from pulumi_depot.fleet_command.progress import Progress
 from pulumi_depot.fleet_command.report import ShardEvents, ShardOutcome, printable
@@ -74,6 +76,20 @@ class _Workspace(auto.LocalWorkspace):
         return None
 
 
+class _ShardStack(auto.Stack):
+    """A shard's stack. The fleet reads what an operation did from its engine events (report.py). After a
+    successful up, refresh or destroy the Automation API would run `pulumi stack output` twice and `pulumi stack
+    history` once, each loading the shard's whole state, only to fill a result object the fleet never reads:
+    three CLI runs per shard and operation, which cost as much as a small shard's deployment itself."""
+
+    def outputs(self) -> auto.OutputMap:
+        return {}
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        # Reached only after the command succeeded (a failure raises before); nothing reads it.
+        return auto.UpdateSummary("update", datetime.now(UTC), "", {}, {}, "succeeded")
+
+
 def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) -> tuple[auto.Stack | None, str | None]:
     """(the shard's stack with its shard config set, its depot:allowedTrust), or (None, None) when the stack does
     not exist and ``create`` is false."""
@@ -91,7 +107,7 @@ def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) 
         except auto.CommandError as error:
             raise FleetError(f"cannot create the stack {name!r} for shard {shard!r}: {cause(error)}") from None
         existing.add(name.rsplit("/", 1)[-1])
-    stack = auto.Stack.select(name, target.workspace())
+    stack = _ShardStack(name, target.workspace(), StackInitMode.SELECT)
     config = json.loads(target.run_cli("config", "--json", "--stack", name).stdout or "{}")
     if ((config.get(SHARD_CONFIG_KEY) or {}).get("objectValue") or {}) != {PREFIX_FIELD: target.stack_prefix}:
         target.run_cli(
