@@ -1,7 +1,7 @@
 """Benchmark: one stack against shards (`pulumi-depot fleet`), the same tenants file, the same program.
 
     python benchmarks/bench_fleet.py --shards 100[,50...] [--tenants 100,400,1000] [--jobs 1,2,4] [--latency-ms 20]
-                                     [--parallel 16] [--pulumi-env NAME=VALUE] [--no-bound]
+                                     [--parallel 16] [--pulumi-env NAME=VALUE] [--no-bound] [--no-one-stack]
 
 Each tenant of the tenants file is a depot.TenantProject (project, one GitHub trust policy in its TrustPolicySet,
 a project token): `depot.tenant_fleet_from_file("tenants.yaml").export()`. For every tenants x latency cell it
@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_client import local_server  # noqa: E402
 from bench_fleet import Measured, Server, bare_fleet, fmt, int_list, log, provider_client, ratio, timed  # noqa: E402
+from process_cpu import ProcessCpu  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 from pulumi_depot.fleet_command import main as fleet_main  # noqa: E402
 from pulumi_depot_provider.config import DYNAMIC_HOST_CONCURRENCY  # noqa: E402
@@ -50,6 +51,7 @@ depot.tenant_fleet_from_file("tenants.yaml").export()
 OPERATIONS = ("up from empty", "no-op preview", "refresh", "destroy")
 BOUND_OPERATIONS = ("up from empty", "destroy")
 ONE_STACK = "one stack"
+CPU_INTERVAL = 0.1  # seconds between /proc samples (process_cpu.py); a process loses at most its last one
 BOUND = "one stack, checkpoints skipped"
 FLEET_COMMANDS = {"up from empty": "up", "no-op preview": "preview", "refresh": "refresh", "destroy": "destroy"}
 
@@ -61,6 +63,7 @@ class Run:
     layout: str  # "one stack" or "shards of N, --jobs J"
     operations: dict[str, Measured] = field(default_factory=dict)
     state_bytes: int = 0
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # operation -> process kind -> CPU seconds
 
 
 def tenants_file(count: int) -> dict[str, Any]:
@@ -112,7 +115,9 @@ def one_stack(
         if bound and name not in BOUND_OPERATIONS:
             continue
         log(f"{count} tenants, {latency} ms, {run.layout}: {name}")
-        run.operations[name] = timed(step, server)
+        with ProcessCpu(CPU_INTERVAL) as cpu:
+            run.operations[name] = timed(step, server)
+        run.cpu[name] = cpu.seconds
         if name == "up from empty" and not bound:
             run.state_bytes = state_bytes(stack.work_dir / "pulumi-backend")
     return run
@@ -141,8 +146,10 @@ def sharded(
                         result = auto._cmd.CommandResult(stdout=out.getvalue()[-4000:], stderr="", code=1)
                         raise auto.CommandError(result)
 
-            measured = timed(fleet, server)
+            with ProcessCpu(CPU_INTERVAL) as cpu:
+                measured = timed(fleet, server)
             run.operations[operation] = measured
+            run.cpu[operation] = cpu.seconds
             if operation == "up from empty":
                 run.state_bytes = state_bytes(template.work_dir / "pulumi-backend")
     finally:
@@ -180,6 +187,17 @@ def table(runs: list[Run], bare: dict[tuple[int, int], dict[str, Measured]]) -> 
             )
 
 
+def cpu_table(runs: list[Run]) -> None:
+    """Where the CPU went: seconds by kind of process for each operation (benchmarks/process_cpu.py)."""
+    kinds = sorted({kind for run in runs for by_kind in run.cpu.values() for kind in by_kind})
+    print("\n| tenants | layout | operation | " + " | ".join(kinds) + " | total CPU s |")
+    print("|---:|---|---|" + "---:|" * (len(kinds) + 1))
+    for run in runs:
+        for name, by_kind in run.cpu.items():
+            cells = " | ".join(f"{by_kind.get(kind, 0.0):.1f}" for kind in kinds)
+            print(f"| {run.tenants} | {run.layout} | {name} | {cells} | {sum(by_kind.values()):.1f} |")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shards", required=True, help="tenants per shard, comma-separated")
@@ -189,6 +207,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--parallel", type=int, default=16, help="each stack's --parallel")
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--no-bound", action="store_true", help="skip the one stack with checkpoints skipped")
+    parser.add_argument("--no-one-stack", action="store_true", help="skip the one stack with default checkpoints")
     args = parser.parse_args(argv)
     tenants, jobs, latencies = int_list(args.tenants), int_list(args.jobs), int_list(args.latency_ms)
     sizes = int_list(args.shards)
@@ -212,7 +231,8 @@ def main(argv: list[str]) -> int:
                 bare[(count, latency)] = bare_fleet(
                     provider_client(url, bare_token), count, DYNAMIC_HOST_CONCURRENCY, server
                 )
-                runs.append(one_stack(server, count, latency, args.parallel, work, env))
+                if not args.no_one_stack:
+                    runs.append(one_stack(server, count, latency, args.parallel, work, env))
                 if not args.no_bound:
                     runs.append(one_stack(server, count, latency, args.parallel, work, env, bound=True))
                 for size in sizes:
@@ -223,4 +243,5 @@ def main(argv: list[str]) -> int:
         f"{load[0]:.2f} at the start and {os.getloadavg()[0]:.2f} at the end\n"
     )
     table(runs, bare)
+    cpu_table(runs)
     return 0
