@@ -302,7 +302,6 @@ class Generator:
         else:
             body.append(f"        provider = provider_for({provider}, resource_name, opts, props)")
             body.append("        super().__init__(provider, resource_name, props, opts)")
-        body.append("        settle(self, provider)")
         body += [f"        {statement}" for statement in extra.after]
 
         types_used -= {name for _, name in extra.reexports}  # imported once, as a re-export
@@ -311,7 +310,7 @@ class Generator:
         first_party = [
             *([f"from pulumi_depot._inputs import {', '.join(inputs_used)}"] if inputs_used else []),
             *([f"from pulumi_depot._outputs import {', '.join(outputs_used)}"] if outputs_used else []),
-            "from pulumi_depot._owner import provider_for, settle",
+            "from pulumi_depot._owner import provider_for",
             *extra.imports,
             *(f"from {module} import {name} as {name}" for module, name in extra.reexports),
         ]

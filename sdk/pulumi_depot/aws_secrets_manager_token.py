@@ -10,7 +10,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.aws_secrets_manager_token import AwsSecretsManagerTokenProvider
 
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 from pulumi_depot._tokens import token_value_inputs
 from pulumi_depot.project_token import ProjectToken
 
@@ -142,4 +142,3 @@ class AwsSecretsManagerToken(pulumi.dynamic.Resource, module="depot", name="AwsS
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
-        settle(self, provider)

@@ -10,7 +10,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.aws_ssm_parameter_token import AwsSsmParameterTokenProvider
 
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 from pulumi_depot._tokens import token_value_inputs
 from pulumi_depot.project_token import ProjectToken
 
@@ -116,4 +116,3 @@ class AwsSsmParameterToken(pulumi.dynamic.Resource, module="depot", name="AwsSsm
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
-        settle(self, provider)

@@ -12,7 +12,7 @@ from pulumi_depot_provider.resources.project import ProjectProvider
 
 from pulumi_depot._inputs import CachePolicyArgs
 from pulumi_depot._outputs import CachePolicy
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 
 __all__ = ["Project"]
 
@@ -98,4 +98,3 @@ class Project(pulumi.dynamic.Resource, module="depot", name="Project"):
         }
         provider = provider_for(ProjectProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
-        settle(self, provider)

@@ -10,7 +10,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi_depot_provider.resources.project_token import ProjectTokenProvider
 
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 from pulumi_depot._tokens import ADOPTED as ADOPTED
 from pulumi_depot._tokens import AdoptedTokenSecretError as AdoptedTokenSecretError
 from pulumi_depot._tokens import known_adopted as known_adopted
@@ -103,5 +103,4 @@ class ProjectToken(pulumi.dynamic.Resource, module="depot", name="ProjectToken")
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
-        settle(self, provider)
         read_legacy_secret(self)

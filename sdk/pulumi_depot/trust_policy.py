@@ -13,7 +13,7 @@ from pulumi_depot_provider.resources.trust_policy import TrustPolicyProvider
 from pulumi_depot._claims import claim_project
 from pulumi_depot._inputs import BuildkiteTrustArgs, CircleCITrustArgs, GitHubTrustArgs
 from pulumi_depot._outputs import BuildkiteTrust, CircleCITrust, GitHubTrust
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 
 __all__ = ["TrustPolicy"]
 
@@ -77,4 +77,3 @@ class TrustPolicy(pulumi.dynamic.Resource, module="depot", name="TrustPolicy"):
         }
         provider = provider_for(TrustPolicyProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
-        settle(self, provider)

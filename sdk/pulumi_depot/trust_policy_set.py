@@ -13,7 +13,7 @@ from pulumi_depot_provider.resources.trust_policy_set import TrustPolicySetProvi
 from pulumi_depot._claims import SET, claim_project
 from pulumi_depot._inputs import TrustPolicyEntryArgs as TrustPolicyEntryArgs
 from pulumi_depot._outputs import TrustPolicyEntry as TrustPolicyEntry
-from pulumi_depot._owner import provider_for, settle
+from pulumi_depot._owner import provider_for
 from pulumi_depot._trust_entries import PolicyLike as PolicyLike
 from pulumi_depot._trust_entries import trust_entries
 from pulumi_depot._trust_entries import trust_entry as trust_entry
@@ -89,4 +89,3 @@ class TrustPolicySet(pulumi.dynamic.Resource, module="depot", name="TrustPolicyS
         }
         provider = provider_for(TrustPolicySetProvider, resource_name, opts, props)
         super().__init__(provider, resource_name, props, opts)
-        settle(self, provider)

@@ -117,6 +117,7 @@ def test_a_terminated_up_leaves_pending_creates_and_the_next_up_no_orphans(
     live = tokens(client, project_id)
     assert set(live) == {state[n] for n in TOKENS} and sorted(live.values()) == TOKENS  # no orphan left
     assert not set(left) & set(live)  # each interrupted token was deleted: its secret never reached the state
+    assert policies(client, project_id) == {state["gh"]: "github:acme/api"}  # recovered or made once, never twice
     stack.preview(expect_no_changes=True)
     stack.destroy()
     assert projects(client) == {}

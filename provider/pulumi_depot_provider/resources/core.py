@@ -210,7 +210,6 @@ class ResourceCore(Generic[ArgsT, StateT, ClientT]):
             # import_id stays in the checked inputs even once the resource exists: the engine re-runs Check with
             # no old inputs when it replaces a resource, so anything dropped here would come back on a
             # replacement anyway. Diff refuses that replacement instead (see refuse_replacing_an_import).
-            self._note_state(olds)
             inputs = dict(news)
             unknown = unknown_paths(inputs)
             failures.extend(self.input_failures(inputs))
@@ -322,18 +321,22 @@ class ResourceCore(Generic[ArgsT, StateT, ClientT]):
                 "import_id for another resource, which now holds it (remove import_id: it only matters at creation)"
             )
             return
+        if self.session.journal.recovered_here(self.owner, id_):
+            say.warn(
+                f"{self.label} {self._subject(state, id_)}: not deleted, and not replaced: this deployment's "
+                "replacement recovered this same object from the create journal on this machine, which still held "
+                "the record of this resource's own create (a replacement forced without check or diff, such as "
+                "`pulumi up --replace` right after the `up` that created it, cannot tell that record from an "
+                "interrupted create). The resource keeps it; run the replacement again for a new one: the journal "
+                "now records that the stack holds it"
+            )
+            return
         # NotFound: already gone, which is what delete asks for.
         with self.one_line("delete", self._subject(state, id_)), suppress(NotFound):
             self.delete_resource(self.client(), id_, state)
         self.session.journal.release(self.owner, id_)
 
     # -- plumbing --
-
-    def _note_state(self, olds: Mapping[str, Any]) -> None:
-        """Check gets old inputs only when the engine's state holds the resource: whatever its create journal
-        recorded has then reached the state, and is no longer evidence of anything."""
-        if olds:
-            self.session.journal.done(self.owner)
 
     def _recorded(self, id_: str) -> None:
         """The engine calls diff, read, update and delete only for a resource its state holds (as id_): whatever

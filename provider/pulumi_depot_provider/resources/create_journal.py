@@ -6,8 +6,15 @@ policy came from which Pulumi resource. Before each create the provider writes o
 (keyed by its owner: project, stack, type and name): what it is creating, the ids of the same-named objects that
 existed before, and when it began; the created id is added once Depot answers. The next create of the same
 resource reads it back: an object that appeared after the recorded start, or has the recorded id, provably came
-from that create and is recovered. Any later operation on the resource (diff, read, update, delete) proves the
-engine recorded it, and removes the file.
+from that create and is recovered. Only the engine proves it recorded the create: a later check with old inputs,
+diff, read, update or delete of the resource removes the file. The program receiving the id proves nothing: after
+a second Ctrl-C the engine still answers the program for a create that finished, but skips its checkpoint
+(engine/update.go, OnResourceStepPost).
+
+So a create-before-delete replacement the engine forces without check or diff (`pulumi up --replace` right after
+the `up` that created the resource, on this machine) reads the record of that resource's own create and recovers
+the object it replaces. The engine then asks to delete the old copy by that id: `recovered_here` tells the provider
+that this is the object the replacement now holds, which it keeps (and says so) instead of deleting it.
 
 Where: $PULUMI_DEPOT_JOURNAL_DIR, else $PULUMI_HOME/depot/journal, else ~/.pulumi/depot/journal. A machine that
 does not hold the record (another CI runner) cannot prove anything from it, and a create then refuses a name
@@ -39,6 +46,9 @@ MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=2)
 
 T = TypeVar("T")
+# (journal directory, owner, id) of each object a create of this process (one deployment) recovered.
+_RECOVERED: set[tuple[str, str, str]] = set()
+_RECOVERED_LOCK = threading.Lock()
 
 
 class PendingCreate(BaseModel):
@@ -129,6 +139,19 @@ class CreateJournal:
             with self._held_lock:
                 self._told.setdefault(owner, set()).add(held_id)
 
+    def recovered(self, owner: str | None, object_id: str) -> None:
+        """This deployment's create of the owner recovered the object (from the record of an earlier create)."""
+        if owner is not None:
+            with _RECOVERED_LOCK:
+                _RECOVERED.add((str(self.directory), owner, object_id))
+
+    def recovered_here(self, owner: str | None, object_id: str) -> bool:
+        """Whether this deployment's create of the owner recovered the object: the owner's resource now holds it,
+        so a delete of the same id for the same owner is of the copy a replacement replaced. Kept per process, not
+        per session: the old copy's delete may come through a provider configured differently."""
+        with _RECOVERED_LOCK:
+            return owner is not None and (str(self.directory), owner, object_id) in _RECOVERED
+
     def release(self, owner: str | None, object_id: str) -> None:
         """The object is deleted: the stack no longer holds it."""
         if owner is not None:
@@ -147,10 +170,10 @@ class CreateJournal:
             return None if ids is None else frozenset(ids)
 
     def held(self, owner: str | None) -> frozenset[str]:
-        """Ids the engine's state has held for this owner, as seen on this machine (by diff, read, update and the
-        program receiving the id). A create-before-delete replacement makes an object with the identity of the
-        one it replaces, and for `up --replace` the engine calls neither Diff nor Check with the old state: this
-        record is how the provider knows the one it replaces is the stack's own, not a collision."""
+        """Ids the engine's state has held for this owner, as seen on this machine (by diff, read, update and
+        delete). A create-before-delete replacement makes an object with the identity of the one it replaces, and
+        for `up --replace` the engine calls neither Diff nor Check with the old state: this record is how the
+        provider knows the one it replaces is the stack's own, not a collision."""
         if owner is None:
             return frozenset()
         with self._held_lock:

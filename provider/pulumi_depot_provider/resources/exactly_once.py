@@ -233,6 +233,7 @@ def recover_or_refuse(claim: Claim[T], existing: Sequence[T]) -> T | None:
         "this resource" + (f" (removed {len(extra)} extra copies)" if extra else "")
     )
     claim.answered(claim.id_of(kept))
+    claim.journal.recovered(claim.owner, claim.id_of(kept))
     return kept
 
 
