@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from gate_proxy import GateProxy
+from pulumi import automation as auto
 from pulumi_depot.fleet_command import main
 from pulumi_depot.fleet_command.progress import RichProgress, progress_for
 from pulumi_depot.fleet_command.report import ShardOutcome, printable
@@ -43,6 +44,7 @@ class FleetProject:
     directory: Path
     template: PulumiStack
     capsys: pytest.CaptureFixture[str]
+    cli_runs: list[list[str]]  # the arguments of every `pulumi` run the command made, in this process
 
     @property
     def lock(self) -> dict[str, str]:
@@ -82,7 +84,15 @@ def make_fleet_project(
         for key in ("DEPOT_TOKEN", "DEPOT_API_URL", "PULUMI_ACCESS_TOKEN"):
             monkeypatch.delenv(key, raising=False)
         monkeypatch.chdir(tmp_path)
-        return FleetProject(directory, template, capsys)
+        cli_runs: list[list[str]] = []
+        run = auto.PulumiCommand.run
+
+        def recorded(command: auto.PulumiCommand, args: list[str], *rest: Any, **options: Any) -> auto.CommandResult:
+            cli_runs.append([arg for arg in args if arg != "--non-interactive"])
+            return run(command, args, *rest, **options)
+
+        monkeypatch.setattr(auto.PulumiCommand, "run", recorded)
+        return FleetProject(directory, template, capsys, cli_runs)
 
     return make
 
@@ -123,6 +133,10 @@ def test_three_shards_two_at_a_time_stable_shards_summary_and_move(fleet_project
     code, report, text = fleet.fleet("up", "--jobs", "2", "--shard-size", "2")
     assert code == 0, text
     assert fleet.lock == {"a": "shard-0", "b": "shard-0", "c": "shard-1", "d": "shard-1", "e": "shard-2"}
+    # Per new shard: stack init, config read and set, up. No `stack output` or `stack history` after the up
+    # (stacks._ShardStack): each would load the shard's whole state for a result the fleet never reads.
+    commands = sorted(" ".join(a for a in args[:2] if not a.startswith("-")) for args in fleet.cli_runs)
+    assert commands == sorted(["stack ls"] + ["stack init", "config", "config set", "up"] * 3), fleet.cli_runs
     assert report["assigned"] == fleet.lock
     assert [(s["shard"], s["stack"], s["status"]) for s in report["shards"]] == [
         ("shard-0", "shard-0", "succeeded"),
