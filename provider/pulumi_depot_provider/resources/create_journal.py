@@ -46,9 +46,6 @@ MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=2)
 
 T = TypeVar("T")
-# (journal directory, owner, id) of each object a create of this process (one deployment) recovered.
-_RECOVERED: set[tuple[str, str, str]] = set()
-_RECOVERED_LOCK = threading.Lock()
 
 
 class PendingCreate(BaseModel):
@@ -84,6 +81,7 @@ class CreateJournal:
         self._held: dict[str, set[str]] = {}
         self._held_lock = threading.Lock()
         self._told: dict[str, set[str]] = {}
+        self._recovered: set[tuple[str, str]] = set()
 
     @property
     def directory(self) -> Path:
@@ -142,15 +140,15 @@ class CreateJournal:
     def recovered(self, owner: str | None, object_id: str) -> None:
         """This deployment's create of the owner recovered the object (from the record of an earlier create)."""
         if owner is not None:
-            with _RECOVERED_LOCK:
-                _RECOVERED.add((str(self.directory), owner, object_id))
+            with self._held_lock:
+                self._recovered.add((owner, object_id))
 
     def recovered_here(self, owner: str | None, object_id: str) -> bool:
         """Whether this deployment's create of the owner recovered the object: the owner's resource now holds it,
-        so a delete of the same id for the same owner is of the copy a replacement replaced. Kept per process, not
-        per session: the old copy's delete may come through a provider configured differently."""
-        with _RECOVERED_LOCK:
-            return owner is not None and (str(self.directory), owner, object_id) in _RECOVERED
+        so a delete of the same id for the same owner is of the copy a replacement replaced. Per session: the
+        old copy's delete comes through a provider configured with the same stack config as the new copy's."""
+        with self._held_lock:
+            return owner is not None and (owner, object_id) in self._recovered
 
     def release(self, owner: str | None, object_id: str) -> None:
         """The object is deleted: the stack no longer holds it."""
