@@ -6,10 +6,10 @@ policy came from which Pulumi resource. Before each create the provider writes o
 (keyed by its owner: project, stack, type and name): what it is creating, the ids of the same-named objects that
 existed before, and when it began; the created id is added once Depot answers. The next create of the same
 resource reads it back: an object that appeared after the recorded start, or has the recorded id, provably came
-from that create and is recovered. Only the engine proves it recorded the create: a later check with old inputs,
-diff, read, update or delete of the resource removes the file. The program receiving the id proves nothing: after
-a second Ctrl-C the engine still answers the program for a create that finished, but skips its checkpoint
-(engine/update.go, OnResourceStepPost).
+from that create and is recovered. Only the engine proves it recorded the create: a later diff, read, update or
+delete of the resource, where the engine names the id its state holds, removes the file. The program receiving
+the id proves nothing: after a second Ctrl-C the engine still answers the program for a create that finished, but
+skips its checkpoint (engine/update.go, OnResourceStepPost).
 
 So a create-before-delete replacement the engine forces without check or diff (`pulumi up --replace` right after
 the `up` that created the resource, on this machine) reads the record of that resource's own create and recovers
