@@ -36,7 +36,8 @@ Sharded (``pulumi-depot fleet``, see ``pulumi_depot.fleet_shards``): with ``shar
 (stack config ``pulumi-depot:fleet``, which the command sets; the shard is the stack's name less its prefix), a
 fleet from a tenants file declares only the tenants of that shard, by the tenants file's ``shard:`` keys and the
 shard file beside it; tenants with no shard yet are left out with a warning (``pulumi-depot fleet up`` assigns
-them). Without either, every tenant.
+them). Without either, every tenant. Run by ``pulumi-depot fleet``, the program reads only its shard's tenants, from
+the command's view of the file (``pulumi_depot.fleet_views``).
 
 Outputs: ``fleet.tenants`` (id -> TenantProject), ``fleet.project_ids`` (Output of {id: project id}),
 ``fleet.token_secrets`` (secret Output of {id: token}, tenants with a token only), and ``fleet.export(...)``. A token
@@ -67,6 +68,7 @@ from pulumi_depot.fleet_shards import (
     shard_of_stack,
     shard_tenants,
 )
+from pulumi_depot.fleet_views import load_view
 from pulumi_depot.tenant import TenantProject, TokenLike, TokenSinkLike, adopted_token_error
 from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file, parse_tenants
 
@@ -111,7 +113,7 @@ class TenantFleet:
 
     name: str
     spec: TenantsFile
-    """The validated fleet (the tenants file's model)."""
+    """The validated fleet (the tenants file's model; when sharded, with only this shard's tenants)."""
     tenants: dict[str, TenantProject]
     """Tenant id -> its TenantProject, in declaration order (of this shard only, when sharded)."""
     shard: str | None
@@ -173,15 +175,16 @@ class TenantFleet:
             raise TenantsFileError(source, flags)
         self.name = name
         self.shard = shard
-        self.spec = _fleet_spec(name, tenants_file, tenants, defaults, name_template)
-        selected = None
-        if shard is not None and tenants_file is not None:
+        self.spec, whole = _fleet_spec(name, tenants_file, tenants, defaults, name_template, shard)
+        if shard is not None and tenants_file is not None and whole:
             selected, unassigned = shard_tenants(self.spec, tenants_file, shard)
             if unassigned:
                 pulumi.log.warn(
                     f"depot.TenantFleet {name!r}: {len(unassigned)} tenant(s) have no shard yet and are not deployed "
                     f"by shard {shard!r}: {', '.join(unassigned)}; `pulumi-depot fleet up` assigns and deploys them"
                 )
+            mine = set(selected)
+            self.spec = self.spec.model_copy(update={"tenants": [t for t in self.spec.tenants if t.id in mine]})
         overrides = {
             key: value
             for key, value in (("protect", protect), ("retain_on_delete", retain_on_delete))
@@ -193,8 +196,6 @@ class TenantFleet:
         tenant_options = pulumi.ResourceOptions.merge(opts, fleet_options)
         self.tenants = {}
         for tenant in self.spec.resolved():
-            if selected is not None and tenant.id not in selected:
-                continue
             self.tenants[tenant.id] = TenantProject(
                 tenant_logical_name(tenant.id),
                 tenant=tenant.id,
@@ -284,7 +285,10 @@ def _fleet_spec(
     tenants: Sequence[TenantArgs | Mapping[str, Any]] | None,
     defaults: TenantDefaultsArgs | Mapping[str, Any] | None,
     name_template: str | None,
-) -> TenantsFile:
+    shard: str | None,
+) -> tuple[TenantsFile, bool]:
+    """(the fleet, whether it is the whole tenants file): a sharded fleet run by `pulumi-depot fleet` reads only its
+    shard's tenants, from the command's view of the file (pulumi_depot.fleet_views)."""
     source = f"depot.TenantFleet {name!r}"
     if (tenants_file is None) == (tenants is None):
         raise TenantsFileError(source, ["give exactly one of tenants_file= or tenants="])
@@ -297,7 +301,8 @@ def _fleet_spec(
             raise TenantsFileError(
                 source, ["defaults= and name_template= are for tenants in code: set them in the file"]
             )
-        return load_tenants_file(tenants_file)
+        view = load_view(tenants_file, shard) if shard is not None else None
+        return (view, False) if view is not None else (load_tenants_file(tenants_file), True)
     assert tenants is not None
     document: dict[str, Any] = {
         "tenants": [_plain(tenant, f"tenants[{index}]", source) for index, tenant in enumerate(tenants)]
@@ -306,7 +311,7 @@ def _fleet_spec(
         document["defaults"] = _plain(defaults, "defaults", source)
     if name_template is not None:
         document["name_template"] = name_template
-    return parse_tenants(document, source)
+    return parse_tenants(document, source), True
 
 
 class _NotPlain(Exception):

@@ -50,6 +50,7 @@ in a ``TenantsFileError`` naming the tenant (id and position) and the field, bef
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -57,6 +58,7 @@ import string
 import typing
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,12 +90,14 @@ __all__ = [
     "ResolvedTenant",
     "TenantDefaults",
     "TenantSpec",
+    "TenantsDocument",
     "TenantsFile",
     "TenantsFileError",
     "TokenSpec",
     "load_tenants_file",
     "parse_tenants",
     "project_name_problem",
+    "read_tenants_document",
     "template_problem",
     "tenant_id_problem",
     "tenant_problems",
@@ -368,6 +372,21 @@ def _hidden(item: Any, holes: Sequence[tuple[Any, ...]]) -> bool:
 
 def load_tenants_file(path: str | os.PathLike[str]) -> TenantsFile:
     """Read and validate a tenants file: ``.json`` as JSON, anything else as YAML (a JSON document is YAML too).
+    Raises TenantsFileError naming the file and listing every problem (see ``read_tenants_document``)."""
+    document = read_tenants_document(path)
+    return parse_tenants(document.data, str(path))
+
+
+@dataclass(frozen=True)
+class TenantsDocument:
+    """A tenants file as read, before validation: the parsed document and the SHA-256 of the bytes it came from."""
+
+    data: Any
+    sha256: str
+
+
+def read_tenants_document(path: str | os.PathLike[str]) -> TenantsDocument:
+    """Read and parse a tenants file, without validating it (``parse_tenants`` does that).
 
     The file is loaded safely, and anything outside these bounds is one problem of a TenantsFileError naming the
     file: at most ``MAX_FILE_BYTES`` (5 MiB), UTF-8, nesting at most ``MAX_DEPTH`` (64) levels, mapping keys
@@ -403,7 +422,7 @@ def load_tenants_file(path: str | os.PathLike[str]) -> TenantsFile:
         raise TenantsFileError(source, [str(error)]) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:  # e.g. an integer of 5,000 digits
         raise TenantsFileError(source, [f"cannot read a value: {_escaped(str(error))}"]) from None
-    return parse_tenants(data, source)
+    return TenantsDocument(data, hashlib.sha256(raw).hexdigest())
 
 
 def _escaped(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from pulumi_depot.fleet_command.progress import RichProgress, progress_for
 from pulumi_depot.fleet_command.report import ShardOutcome, printable
 from pulumi_depot.fleet_command.stacks import Target
 from pulumi_depot.fleet_command.status import deployed_tenants
+from pulumi_depot.fleet_views import VIEW_ENV
 from pulumi_depot_provider.proto import pb
 from pulumi_stack import PulumiStack, write_program
 
@@ -45,6 +46,7 @@ class FleetProject:
     template: PulumiStack
     capsys: pytest.CaptureFixture[str]
     cli_runs: list[list[str]]  # the arguments of every `pulumi` run the command made, in this process
+    views: list[tuple[str, list[str]]]  # (shard, its tenants) of the view each run was handed (fleet_views)
 
     @property
     def lock(self) -> dict[str, str]:
@@ -85,14 +87,20 @@ def make_fleet_project(
             monkeypatch.delenv(key, raising=False)
         monkeypatch.chdir(tmp_path)
         cli_runs: list[list[str]] = []
+        views: list[tuple[str, list[str]]] = []
         run = auto.PulumiCommand.run
 
-        def recorded(command: auto.PulumiCommand, args: list[str], *rest: Any, **options: Any) -> auto.CommandResult:
+        def recorded(
+            command: auto.PulumiCommand, args: list[str], cwd: str, env: Mapping[str, str], *rest: Any, **options: Any
+        ) -> auto.CommandResult:
             cli_runs.append([arg for arg in args if arg != "--non-interactive"])
-            return run(command, args, *rest, **options)
+            if VIEW_ENV in env:
+                view = json.loads(Path(env[VIEW_ENV]).read_text())
+                views.append((view["shard"], [tenant["id"] for tenant in view["document"]["tenants"]]))
+            return run(command, args, cwd, env, *rest, **options)
 
         monkeypatch.setattr(auto.PulumiCommand, "run", recorded)
-        return FleetProject(directory, template, capsys, cli_runs)
+        return FleetProject(directory, template, capsys, cli_runs, views)
 
     return make
 
@@ -137,6 +145,8 @@ def test_three_shards_two_at_a_time_stable_shards_summary_and_move(fleet_project
     # (stacks._ShardStack): each would load the shard's whole state for a result the fleet never reads.
     commands = sorted(" ".join(a for a in args[:2] if not a.startswith("-")) for args in fleet.cli_runs)
     assert commands == sorted(["stack ls"] + ["stack init", "config", "config set", "up"] * 3), fleet.cli_runs
+    # Each shard's program was handed a view of its own tenants, not the whole file to read.
+    assert sorted(fleet.views) == [("shard-0", ["a", "b"]), ("shard-1", ["c", "d"]), ("shard-2", ["e"])]
     assert report["assigned"] == fleet.lock
     assert [(s["shard"], s["stack"], s["status"]) for s in report["shards"]] == [
         ("shard-0", "shard-0", "succeeded"),
@@ -172,9 +182,11 @@ def test_three_shards_two_at_a_time_stable_shards_summary_and_move(fleet_project
         {"id": "e"},
         {"id": "f"},
     )
+    fleet.views.clear()
     code, report, text = fleet.fleet("preview", "--jobs", "2", "--shard-size", "2")
     assert code == 0, text
     assert report["assigned"] == {"f": "shard-2"}
+    assert sorted(fleet.views) == [("shard-0", ["a"]), ("shard-1", ["c", "d"]), ("shard-2", ["e", "f"])]
     assert fleet.lock == {
         "a": "shard-0",
         "b": "shard-0",

@@ -4,6 +4,7 @@ No engine: the assignment is pure, and the program runs in-process (testing/harn
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 import yaml
 from dynamic_host import ProgramError, run_program
 from pulumi_depot.fleet_shards import ShardLock, assign, load_lock, lock_path, prune, write_lock
+from pulumi_depot.fleet_views import VIEW_ENV, write_view
+from pulumi_depot.tenants_file import read_tenants_document
 
 TENANT = "depot:index:TenantProject"
 
@@ -101,3 +104,42 @@ def test_a_program_with_a_shard_declares_only_that_shards_tenants(tmp_path: Path
         run_program(lambda: depot.TenantFleet("f", tenants=[depot.TenantArgs(id="a", region="us-east-1")], shard="x"))
     with pytest.raises(ProgramError, match=r"shard: the shard name 'A B' must be"):
         run_program(lambda: depot.tenant_fleet_from_file(path, shard="A B"))
+
+
+def test_a_shard_program_reads_its_view_only_while_both_files_are_as_the_view_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pulumi-depot fleet` hands each shard's program a view of its own tenants (fleet_views), so that a program
+    does not read the whole tenants file. The view here says eu-central-1 where the file says us-east-1, to show
+    which one the program declared from."""
+    path = tmp_path / "tenants.yaml"
+    document = {"defaults": {"region": "us-east-1"}, "tenants": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+    path.write_text(yaml.safe_dump(document))
+    write_lock(lock_path(path), ShardLock(tenants={"a": "shard-0", "b": "shard-0", "c": "shard-1"}), path.name)
+    views = tmp_path / "views"
+    views.mkdir()
+    view = write_view(views, path, read_tenants_document(path), "shard-0", ["a", "b"])
+    assert view is not None
+    written = json.loads(view.read_text())
+    assert [tenant["id"] for tenant in written["document"]["tenants"]] == ["a", "b"]
+    written["document"]["defaults"]["region"] = "eu-central-1"
+    view.write_text(json.dumps(written))
+
+    def declared(shard: str = "shard-0") -> dict[str, str]:
+        run = run_program(lambda: depot.tenant_fleet_from_file(path, shard=shard))
+        return {r.name: r.inputs["region"] for r in run.of_type("pulumi-python:dynamic/depot:Project")}
+
+    assert declared() == {"tenant-a": "us-east-1", "tenant-b": "us-east-1"}  # no view named: the file
+    monkeypatch.setenv(VIEW_ENV, str(view))
+    assert declared() == {"tenant-a": "eu-central-1", "tenant-b": "eu-central-1"}  # the view
+    assert declared("shard-1") == {"tenant-c": "us-east-1"}  # another shard's view: the file
+
+    original = path.read_text()
+    path.write_text(original + "# edited after the view was made\n")
+    assert declared() == {"tenant-a": "us-east-1", "tenant-b": "us-east-1"}
+    path.write_text(original)
+    assert declared() == {"tenant-a": "eu-central-1", "tenant-b": "eu-central-1"}
+    write_lock(lock_path(path), ShardLock(tenants={"a": "shard-0", "b": "shard-1", "c": "shard-1"}), path.name)
+    assert declared() == {"tenant-a": "us-east-1"}  # the shard file changed: b is no longer shard-0's
+    monkeypatch.setenv(VIEW_ENV, str(views / "gone.json"))
+    assert declared() == {"tenant-a": "us-east-1"}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,14 @@ from pulumi_depot.fleet_shards import (
     prune,
     write_lock,
 )
-from pulumi_depot.tenants_file import TenantsFile, TenantsFileError, load_tenants_file
+from pulumi_depot.fleet_views import VIEW_ENV, write_view
+from pulumi_depot.tenants_file import (
+    TenantsDocument,
+    TenantsFile,
+    TenantsFileError,
+    parse_tenants,
+    read_tenants_document,
+)
 
 DESCRIPTION = """\
 Deploy a tenants file as many stacks of one Pulumi project: each shard of tenants is the stack <prefix><shard> on
@@ -137,16 +146,27 @@ def target_of(args: argparse.Namespace) -> Target:
     )
 
 
-def plan_of(args: argparse.Namespace) -> tuple[Path, TenantsFile, ShardPlan]:
+@dataclass(frozen=True)
+class FleetPlan:
+    """The tenants file, read and validated once, and the shard of each of its tenants."""
+
+    path: Path
+    document: TenantsDocument
+    fleet: TenantsFile
+    shards: ShardPlan
+
+
+def plan_of(args: argparse.Namespace) -> FleetPlan:
     path = tenants_path(args)
-    fleet = load_tenants_file(path)
+    document = read_tenants_document(path)
+    fleet = parse_tenants(document.data, str(path))
     plan = assign(fleet, load_lock(lock_path(path)), args.shard_size, str(path))
     if plan.assigned and args.locked:
         raise FleetError(
             f"--locked: {len(plan.assigned)} tenant(s) have no recorded shard ({', '.join(sorted(plan.assigned))}); "
             f"run `pulumi-depot fleet preview` without --locked and commit {lock_path(path).name}"
         )
-    return path, fleet, plan
+    return FleetPlan(path, document, fleet, plan)
 
 
 def selected_shards(args: argparse.Namespace, plan: ShardPlan) -> list[str]:
@@ -167,24 +187,31 @@ def operate(args: argparse.Namespace) -> int:
     if args.operation == "destroy" and not args.yes:
         raise FleetError("destroy deletes every tenant of the selected shards from Depot: add --yes to go on")
     started = time.monotonic()
-    path, fleet, plan = plan_of(args)
+    fleet_plan = plan_of(args)
+    path, fleet, plan = fleet_plan.path, fleet_plan.fleet, fleet_plan.shards
     target = target_of(args)
     lock, lock_file = plan.lock, lock_path(path)
-    if plan.assigned and args.operation in ("preview", "up"):
+    runs_program = args.operation in ("preview", "up")  # refresh and destroy work from the state alone
+    if plan.assigned and runs_program:
         write_lock(lock_file, lock, path.name)  # the programs read it
     existing = target.existing_stacks()
-    create = args.operation in ("preview", "up")
     outcomes = [
         ShardOutcome(shard, target.stack_name(shard), plan.tenants_of(shard)) for shard in selected_shards(args, plan)
     ]
+    with tempfile.TemporaryDirectory(prefix="pulumi-depot-fleet-") as views:
+        view_of = {}
+        for outcome in outcomes if runs_program else []:
+            view = write_view(Path(views), path, fleet_plan.document, outcome.shard, outcome.tenants)
+            view_of[outcome.shard] = {VIEW_ENV: str(view)} if view else {}
 
-    def prepare(outcome: ShardOutcome) -> auto.Stack | None:
-        stack, allowed = open_stack(target, outcome.shard, existing, create=create)
-        outcome.allowlist = Allowlist(allowed)
-        return stack
+        def prepare(outcome: ShardOutcome) -> auto.Stack | None:
+            env = view_of.get(outcome.shard)
+            stack, allowed = open_stack(target, outcome.shard, existing, create=runs_program, env=env)
+            outcome.allowlist = Allowlist(allowed)
+            return stack
 
-    with progress_for(args.operation, len(outcomes), quiet=args.quiet) as progress:
-        run_all(outcomes, args.operation, prepare, jobs=args.jobs, parallel=args.parallel, progress=progress)
+        with progress_for(args.operation, len(outcomes), quiet=args.quiet) as progress:
+            run_all(outcomes, args.operation, prepare, jobs=args.jobs, parallel=args.parallel, progress=progress)
     if args.operation == "up":
         declared = [tenant.id for tenant in fleet.tenants]
         for outcome in outcomes:

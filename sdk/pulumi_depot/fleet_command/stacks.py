@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,9 +54,13 @@ class Target:
         end = args.index("--") if "--" in args else len(args)  # flags before a `--` that ends them
         return self.pulumi().run([*args[:end], "--non-interactive", *args[end:]], str(self.project_dir), {})
 
-    def workspace(self) -> auto.LocalWorkspace:
+    def workspace(self, env: Mapping[str, str] | None = None) -> auto.LocalWorkspace:
+        """A workspace whose commands get ``env`` on top of this process's environment."""
         return _Workspace(
-            work_dir=str(self.project_dir), pulumi_command=self.pulumi(), secrets_provider=self.secrets_provider
+            work_dir=str(self.project_dir),
+            pulumi_command=self.pulumi(),
+            secrets_provider=self.secrets_provider,
+            env_vars=dict(env or {}),
         )
 
     def existing_stacks(self) -> set[str]:
@@ -90,9 +94,11 @@ class _ShardStack(auto.Stack):
         return auto.UpdateSummary("update", datetime.now(UTC), "", {}, {}, "succeeded")
 
 
-def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) -> tuple[auto.Stack | None, str | None]:
+def open_stack(
+    target: Target, shard: str, existing: set[str], *, create: bool, env: Mapping[str, str] | None = None
+) -> tuple[auto.Stack | None, str | None]:
     """(the shard's stack with its shard config set, its depot:allowedTrust), or (None, None) when the stack does
-    not exist and ``create`` is false."""
+    not exist and ``create`` is false. The stack's operations run with ``env`` added to the environment."""
     name = target.stack_name(shard)
     if not target.exists(shard, existing):
         if not create:
@@ -107,7 +113,7 @@ def open_stack(target: Target, shard: str, existing: set[str], *, create: bool) 
         except auto.CommandError as error:
             raise FleetError(f"cannot create the stack {name!r} for shard {shard!r}: {cause(error)}") from None
         existing.add(name.rsplit("/", 1)[-1])
-    stack = _ShardStack(name, target.workspace(), StackInitMode.SELECT)
+    stack = _ShardStack(name, target.workspace(env), StackInitMode.SELECT)
     config = json.loads(target.run_cli("config", "--json", "--stack", name).stdout or "{}")
     if ((config.get(SHARD_CONFIG_KEY) or {}).get("objectValue") or {}) != {PREFIX_FIELD: target.stack_prefix}:
         target.run_cli(
