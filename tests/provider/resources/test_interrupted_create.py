@@ -213,6 +213,31 @@ def test_token_left_by_an_interrupted_create_is_deleted(server: Any, start: Call
         assert builds.get_project(project_id).project_id == project_id
 
 
+def test_up_replace_right_after_the_create_revokes_the_token_and_makes_a_new_one(
+    server: Any, start: Callable[..., Any]
+) -> None:
+    """The token's case of `pulumi up --replace` right after its create (see the project's above): the journal's
+    record cannot be told from an interrupted create, and a token left by one is revoked, so the replacement revokes
+    the token the stack holds and makes a new one at once. The engine's delete of the old copy finds it gone. One
+    live token at the end, the one the stack holds, and it works."""
+    client: DepotClient = server.client()
+    project_id = client.create_project("api", "us-east-1").project_id
+    inputs = {"project_id": project_id, "description": "CI builds"}
+    owner = "shop/dev/depot:ProjectToken//ci"
+    first = EngineResource(start(), ProjectTokenProvider(owner), PROJECT_TOKEN, "ci", secret_outputs=["secret"])
+    assert first.up(inputs) == "create"
+    old_id = first.id
+
+    host = start()  # `up --replace`: check without old inputs, create, delete the old copy
+    replacement = host.create(first.urn, host.check(first.urn, {}, first.news(inputs)).inputs)
+    assert replacement.id != old_id
+    assert [t.token_id for t in client.list_tokens(project_id)] == [replacement.id]
+    host.delete(first.urn, old_id, first.outputs, old_inputs=first.inputs)
+    assert [t.token_id for t in client.list_tokens(project_id)] == [replacement.id]
+    with DepotClient(base_url=server.url, token=replacement.outs["secret"]) as builds:
+        assert builds.get_project(project_id).project_id == project_id
+
+
 def test_look_up_outlasts_an_outage(server: Any, start_host: Callable[..., DynamicProviderHost]) -> None:
     """The repro of the issue: CreateProject commits, then ListProjects is unavailable for longer than the client's
     own retries (PROVIDER_RETRY: 10 attempts per call). The create keeps looking with backoff and finds its
