@@ -2,6 +2,7 @@
 
     python benchmarks/bench_fleet.py --shards 100[,50...] [--tenants 100,400,1000] [--jobs 1,2,4] [--latency-ms 20]
                                      [--parallel 16] [--pulumi-env NAME=VALUE] [--no-bound] [--no-one-stack]
+                                     [--compare-views]
 
 Each tenant of the tenants file is a depot.TenantProject (project, one GitHub trust policy in its TrustPolicySet,
 a project token): `depot.tenant_fleet_from_file("tenants.yaml").export()`. For every tenants x latency cell it
@@ -9,7 +10,9 @@ times, against a depot-local it starts (a fresh organization per run): one stack
 preview, refresh, destroy), then, unless --no-bound, one stack's `up` and `destroy` again with
 PULUMI_SKIP_CHECKPOINTS=true (the engine's linear bound: no checkpoint per step, which no user should run), then
 for each --shards size and --jobs value the same four operations through `pulumi-depot fleet`. Wall time includes
-everything the command does (stack init, config, the summary).
+everything the command does (stack init, config, the summary). --compare-views runs each shard layout a second
+time with the command's shard views turned off (pulumi_depot.fleet_views): each shard's program then reads and
+checks the whole tenants file, as before the views.
 Also: API calls per tenant, the ratio to the bare client (the same mutating calls from the provider's DepotClient
 in 4 threads), and the bytes of state per tenant (the backend's checkpoint files after `up`).
 Progress on stderr, the Markdown table on stdout; compare ratios within one run.
@@ -28,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
@@ -39,6 +43,7 @@ from bench_client import local_server  # noqa: E402
 from bench_fleet import Measured, Server, bare_fleet, fmt, int_list, log, provider_client, ratio, timed  # noqa: E402
 from process_cpu import ProcessCpu  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
+from pulumi_depot.fleet_command import command as fleet_command  # noqa: E402
 from pulumi_depot.fleet_command import main as fleet_main  # noqa: E402
 from pulumi_depot_provider.config import DYNAMIC_HOST_CONCURRENCY  # noqa: E402
 from pulumi_stack import PulumiStack, pulumi_available, write_program  # noqa: E402
@@ -124,34 +129,45 @@ def one_stack(
 
 
 def sharded(
-    server: Server, count: int, latency: int, parallel: int, size: int, jobs: int, work: Path, env: dict[str, str]
+    server: Server,
+    count: int,
+    latency: int,
+    parallel: int,
+    size: int,
+    jobs: int,
+    work: Path,
+    env: dict[str, str],
+    *,
+    views: bool = True,
 ) -> Run:
-    run = Run(count, latency, f"shards of {size}, --jobs {jobs}")
-    _, token = server.org(f"shards {count} {latency} {jobs}")
-    name = f"shards-{count}-{latency}-{jobs}"
+    run = Run(count, latency, f"shards of {size}, --jobs {jobs}{'' if views else ', no views'}")
+    _, token = server.org(f"shards {count} {latency} {jobs} {views}")
+    name = f"shards-{count}-{latency}-{size}-{jobs}{'' if views else '-no-views'}"
     directory = project(work, name, count)
     template = PulumiStack(directory, work / name / "stack", api_url=server.url, token=token, stack="template", env=env)
     saved = dict(os.environ)
     os.environ.update(template.env)
+    no_views = contextlib.nullcontext() if views else mock.patch.object(fleet_command, "write_view", return_value=None)
     try:
-        for operation in OPERATIONS:
-            log(f"{count} tenants, {latency} ms, {run.layout}: {operation}")
-            argv = [FLEET_COMMANDS[operation], "-C", str(directory), "--copy-config-from", "template", "-q"]
-            argv += ["--jobs", str(jobs), "--parallel", str(parallel), "--shard-size", str(size), "--yes"]
-            quiet = io.StringIO()
+        with no_views:
+            for operation in OPERATIONS:
+                log(f"{count} tenants, {latency} ms, {run.layout}: {operation}")
+                argv = [FLEET_COMMANDS[operation], "-C", str(directory), "--copy-config-from", "template", "-q"]
+                argv += ["--jobs", str(jobs), "--parallel", str(parallel), "--shard-size", str(size), "--yes"]
+                quiet = io.StringIO()
 
-            def fleet(argv: list[str] = argv, out: io.StringIO = quiet) -> None:
-                with contextlib.redirect_stdout(out):
-                    if fleet_main(argv) != 0:
-                        result = auto._cmd.CommandResult(stdout=out.getvalue()[-4000:], stderr="", code=1)
-                        raise auto.CommandError(result)
+                def fleet(argv: list[str] = argv, out: io.StringIO = quiet) -> None:
+                    with contextlib.redirect_stdout(out):
+                        if fleet_main(argv) != 0:
+                            result = auto._cmd.CommandResult(stdout=out.getvalue()[-4000:], stderr="", code=1)
+                            raise auto.CommandError(result)
 
-            with ProcessCpu(CPU_INTERVAL) as cpu:
-                measured = timed(fleet, server)
-            run.operations[operation] = measured
-            run.cpu[operation] = cpu.seconds
-            if operation == "up from empty":
-                run.state_bytes = state_bytes(template.work_dir / "pulumi-backend")
+                with ProcessCpu(CPU_INTERVAL) as cpu:
+                    measured = timed(fleet, server)
+                run.operations[operation] = measured
+                run.cpu[operation] = cpu.seconds
+                if operation == "up from empty":
+                    run.state_bytes = state_bytes(template.work_dir / "pulumi-backend")
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -208,6 +224,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--no-bound", action="store_true", help="skip the one stack with checkpoints skipped")
     parser.add_argument("--no-one-stack", action="store_true", help="skip the one stack with default checkpoints")
+    parser.add_argument("--compare-views", action="store_true", help="also run each shard layout without views")
     args = parser.parse_args(argv)
     tenants, jobs, latencies = int_list(args.tenants), int_list(args.jobs), int_list(args.latency_ms)
     sizes = int_list(args.shards)
@@ -236,7 +253,10 @@ def main(argv: list[str]) -> int:
                 if not args.no_bound:
                     runs.append(one_stack(server, count, latency, args.parallel, work, env, bound=True))
                 for size in sizes:
-                    runs += [sharded(server, count, latency, args.parallel, size, j, work, env) for j in jobs]
+                    for j in jobs:
+                        runs.append(sharded(server, count, latency, args.parallel, size, j, work, env))
+                        if args.compare_views:
+                            runs.append(sharded(server, count, latency, args.parallel, size, j, work, env, views=False))
     command = " ".join(["python", "benchmarks/bench_fleet.py", *argv])
     print(
         f"`{command}`: {(time.perf_counter() - started) / 60:.1f} min on {os.cpu_count()} CPUs, load average "
