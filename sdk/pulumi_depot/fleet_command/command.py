@@ -80,7 +80,13 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("-p", "--parallel", type=_positive, metavar="N", help="each stack's --parallel")
     parser.add_argument("--shard", type=_slice, metavar="k/K", help="only the k-th of K slices of the shards (CI)")
     parser.add_argument("--only", metavar="SHARD,...", help="only these shards (e.g. the failed ones)")
-    parser.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, metavar="N")
+    parser.add_argument(
+        "--shard-size",
+        type=_positive,
+        default=DEFAULT_SHARD_SIZE,
+        metavar="N",
+        help=f"new tenants fill shards up to N tenants (default {DEFAULT_SHARD_SIZE})",
+    )
     parser.add_argument("--locked", action="store_true", help="fail if a tenant has no recorded shard (CI)")
     parser.add_argument("--copy-config-from", metavar="STACK", help="config for new shard stacks (stack init)")
     parser.add_argument("--secrets-provider", metavar="URL", help="secrets provider for new shard stacks")
