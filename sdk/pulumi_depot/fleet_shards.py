@@ -26,6 +26,7 @@ provider has other inputs; keep per-shard config out of shard stacks for the sam
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -52,6 +53,7 @@ __all__ = [
     "load_lock",
     "lock_path",
     "prune",
+    "read_lock",
     "shard_name_problem",
     "shard_of_stack",
     "shard_tenants",
@@ -108,11 +110,17 @@ def shard_of_stack(setting: object, stack: str) -> tuple[str | None, str | None]
 
 def load_lock(path: str | os.PathLike[str]) -> ShardLock:
     """The shard file, or an empty record when there is none yet. Raises TenantsFileError when it is unusable."""
+    return read_lock(path)[0]
+
+
+def read_lock(path: str | os.PathLike[str]) -> tuple[ShardLock, str | None]:
+    """(the shard file, the SHA-256 of the bytes it was read from; None when there is no file yet)."""
     file = Path(path)
     if not file.exists():
-        return ShardLock()
+        return ShardLock(), None
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = file.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise TenantsFileError(str(file), [f"cannot read the shard file: {error}"]) from None
     try:
@@ -126,11 +134,12 @@ def load_lock(path: str | os.PathLike[str]) -> ShardLock:
         raise TenantsFileError(str(file), problems) from None
     if lock.version != LOCK_VERSION:
         raise TenantsFileError(str(file), [f"version: {lock.version} is not {LOCK_VERSION}; upgrade pulumi-depot"])
-    return lock
+    return lock, hashlib.sha256(raw).hexdigest()
 
 
-def write_lock(path: str | os.PathLike[str], lock: ShardLock, tenants_file_name: str) -> None:
-    """Write the shard file atomically (a reader never sees half of it), tenants sorted."""
+def write_lock(path: str | os.PathLike[str], lock: ShardLock, tenants_file_name: str) -> str:
+    """Write the shard file atomically (a reader never sees half of it), tenants sorted; returns the SHA-256 of the
+    bytes written."""
     file = Path(path)
     header = (
         f"# pulumi-depot fleet: the shard (stack) of each tenant of {tenants_file_name}. Commit this file.\n"
@@ -139,9 +148,11 @@ def write_lock(path: str | os.PathLike[str], lock: ShardLock, tenants_file_name:
     body = yaml.safe_dump(
         {"version": lock.version, "tenants": dict(sorted(lock.tenants.items()))}, sort_keys=False, width=120
     )
+    raw = (header + body).encode("utf-8")
     temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    temporary.write_text(header + body, encoding="utf-8")
+    temporary.write_bytes(raw)
     os.replace(temporary, file)
+    return hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True)

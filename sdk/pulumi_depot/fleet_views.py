@@ -32,7 +32,7 @@ VIEW_VERSION: Final = 1
 
 
 def _sha256(path: Path) -> str | None:
-    """The file's SHA-256, or None when there is no such file."""
+    """The file's SHA-256, or None when there is no such file. Raises OSError when it cannot be read."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
@@ -40,10 +40,16 @@ def _sha256(path: Path) -> str | None:
 
 
 def write_view(
-    directory: Path, tenants_file: Path, document: TenantsDocument, shard: str, tenants: Collection[str]
+    directory: Path,
+    tenants_file: Path,
+    document: TenantsDocument,
+    lock_sha256: str | None,
+    shard: str,
+    tenants: Collection[str],
 ) -> Path | None:
-    """Write ``shard``'s view (``tenants`` of the validated ``document``, read from ``tenants_file``) into
-    ``directory``; None when the document cannot be written as JSON (the program then reads the whole file)."""
+    """Write ``shard``'s view into ``directory``: its ``tenants`` of the validated ``document`` (read from
+    ``tenants_file``), assigned by the shard file whose bytes hash to ``lock_sha256`` (None: there was none). None
+    when the view cannot be written (the program then reads the whole file)."""
     data = document.data
     if not isinstance(data, Mapping) or not isinstance(data.get("tenants"), list):
         return None
@@ -54,15 +60,14 @@ def write_view(
         "shard": shard,
         "tenants_file": str(tenants_file.resolve()),
         "tenants_sha256": document.sha256,
-        "lock_sha256": _sha256(lock_path(tenants_file)),
+        "lock_sha256": lock_sha256,
         "document": {**data, "tenants": own},
     }
-    try:
-        text = json.dumps(view, allow_nan=False)
-    except (TypeError, ValueError):  # a value JSON has no spelling for: no view, the same result, only slower
-        return None
     path = directory / f"{shard}.json"
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(json.dumps(view, allow_nan=False), encoding="utf-8")
+    except (TypeError, ValueError, OSError):  # a value JSON cannot spell, a full disk: the same result, only slower
+        return None
     return path
 
 
@@ -77,13 +82,16 @@ def load_view(tenants_file: str | os.PathLike[str], shard: str) -> TenantsFile |
     except (OSError, ValueError):
         return None
     file = Path(tenants_file)
-    if (
-        not isinstance(view, dict)
-        or view.get("version") != VIEW_VERSION
-        or view.get("shard") != shard
-        or view.get("tenants_file") != str(file.resolve())
-        or view.get("tenants_sha256") != _sha256(file)
-        or view.get("lock_sha256") != _sha256(lock_path(file))
-    ):
+    try:
+        if (
+            not isinstance(view, dict)
+            or view.get("version") != VIEW_VERSION
+            or view.get("shard") != shard
+            or view.get("tenants_file") != str(file.resolve())
+            or view.get("tenants_sha256") != _sha256(file)
+            or view.get("lock_sha256") != _sha256(lock_path(file))
+        ):
+            return None
+    except (OSError, RuntimeError):  # a file that cannot be read (reading the whole file then says why), a link loop
         return None
     return parse_tenants(view.get("document"), str(file))

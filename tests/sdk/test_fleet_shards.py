@@ -12,7 +12,7 @@ import pulumi_depot as depot
 import pytest
 import yaml
 from dynamic_host import ProgramError, run_program
-from pulumi_depot.fleet_shards import ShardLock, assign, load_lock, lock_path, prune, write_lock
+from pulumi_depot.fleet_shards import ShardLock, assign, load_lock, lock_path, prune, read_lock, write_lock
 from pulumi_depot.fleet_views import VIEW_ENV, write_view
 from pulumi_depot.tenants_file import read_tenants_document
 
@@ -115,15 +115,23 @@ def test_a_shard_program_reads_its_view_only_while_both_files_are_as_the_view_re
     path = tmp_path / "tenants.yaml"
     document = {"defaults": {"region": "us-east-1"}, "tenants": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
     path.write_text(yaml.safe_dump(document))
-    write_lock(lock_path(path), ShardLock(tenants={"a": "shard-0", "b": "shard-0", "c": "shard-1"}), path.name)
+    assigned = ShardLock(tenants={"a": "shard-0", "b": "shard-0", "c": "shard-1"})
+    lock_sha256 = write_lock(lock_path(path), assigned, path.name)
+    assert read_lock(lock_path(path)) == (assigned, lock_sha256)
     views = tmp_path / "views"
     views.mkdir()
-    view = write_view(views, path, read_tenants_document(path), "shard-0", ["a", "b"])
-    assert view is not None
-    written = json.loads(view.read_text())
-    assert [tenant["id"] for tenant in written["document"]["tenants"]] == ["a", "b"]
-    written["document"]["defaults"]["region"] = "eu-central-1"
-    view.write_text(json.dumps(written))
+
+    def view_of(lock_sha256: str | None, name: str) -> Path:
+        view = write_view(views / name, path, read_tenants_document(path), lock_sha256, "shard-0", ["a", "b"])
+        assert view is not None
+        written = json.loads(view.read_text())
+        assert [tenant["id"] for tenant in written["document"]["tenants"]] == ["a", "b"]
+        written["document"]["defaults"]["region"] = "eu-central-1"
+        view.write_text(json.dumps(written))
+        return view
+
+    (views / "now").mkdir()
+    view = view_of(lock_sha256, "now")
 
     def declared(shard: str = "shard-0") -> dict[str, str]:
         run = run_program(lambda: depot.tenant_fleet_from_file(path, shard=shard))
@@ -141,5 +149,15 @@ def test_a_shard_program_reads_its_view_only_while_both_files_are_as_the_view_re
     assert declared() == {"tenant-a": "eu-central-1", "tenant-b": "eu-central-1"}
     write_lock(lock_path(path), ShardLock(tenants={"a": "shard-0", "b": "shard-1", "c": "shard-1"}), path.name)
     assert declared() == {"tenant-a": "us-east-1"}  # the shard file changed: b is no longer shard-0's
+    # A view made after that change, from a plan made before it, records the plan's shard file: not used.
+    (views / "late").mkdir()
+    monkeypatch.setenv(VIEW_ENV, str(view_of(lock_sha256, "late")))
+    assert declared() == {"tenant-a": "us-east-1"}
     monkeypatch.setenv(VIEW_ENV, str(views / "gone.json"))
     assert declared() == {"tenant-a": "us-east-1"}
+    # A shard file that cannot be read: the whole file's reading names it (no traceback from the view's check).
+    monkeypatch.setenv(VIEW_ENV, str(view))
+    lock_path(path).unlink()
+    lock_path(path).mkdir()
+    with pytest.raises(ProgramError, match=r"cannot read the shard file"):
+        declared()

@@ -27,9 +27,9 @@ from pulumi_depot.fleet_shards import (
     DEFAULT_SHARD_SIZE,
     ShardPlan,
     assign,
-    load_lock,
     lock_path,
     prune,
+    read_lock,
     write_lock,
 )
 from pulumi_depot.fleet_views import VIEW_ENV, write_view
@@ -160,19 +160,22 @@ class FleetPlan:
     document: TenantsDocument
     fleet: TenantsFile
     shards: ShardPlan
+    lock_sha256: str | None
+    """The SHA-256 of the shard file the plan started from (None: there was none)."""
 
 
 def plan_of(args: argparse.Namespace) -> FleetPlan:
     path = tenants_path(args)
     document = read_tenants_document(path)
     fleet = parse_tenants(document.data, str(path))
-    plan = assign(fleet, load_lock(lock_path(path)), args.shard_size, str(path))
+    recorded, lock_sha256 = read_lock(lock_path(path))
+    plan = assign(fleet, recorded, args.shard_size, str(path))
     if plan.assigned and args.locked:
         raise FleetError(
             f"--locked: {len(plan.assigned)} tenant(s) have no recorded shard ({', '.join(sorted(plan.assigned))}); "
             f"run `pulumi-depot fleet preview` without --locked and commit {lock_path(path).name}"
         )
-    return FleetPlan(path, document, fleet, plan)
+    return FleetPlan(path, document, fleet, plan, lock_sha256)
 
 
 def selected_shards(args: argparse.Namespace, plan: ShardPlan) -> list[str]:
@@ -198,8 +201,9 @@ def operate(args: argparse.Namespace) -> int:
     target = target_of(args)
     lock, lock_file = plan.lock, lock_path(path)
     runs_program = args.operation in ("preview", "up")  # refresh and destroy work from the state alone
+    lock_sha256 = fleet_plan.lock_sha256
     if plan.assigned and runs_program:
-        write_lock(lock_file, lock, path.name)  # the programs read it
+        lock_sha256 = write_lock(lock_file, lock, path.name)  # the programs read it
     existing = target.existing_stacks()
     outcomes = [
         ShardOutcome(shard, target.stack_name(shard), plan.tenants_of(shard)) for shard in selected_shards(args, plan)
@@ -207,7 +211,7 @@ def operate(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="pulumi-depot-fleet-") as views:
         view_of = {}
         for outcome in outcomes if runs_program else []:
-            view = write_view(Path(views), path, fleet_plan.document, outcome.shard, outcome.tenants)
+            view = write_view(Path(views), path, fleet_plan.document, lock_sha256, outcome.shard, outcome.tenants)
             view_of[outcome.shard] = {VIEW_ENV: str(view)} if view else {}
 
         def prepare(outcome: ShardOutcome) -> auto.Stack | None:
